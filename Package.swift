@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "hrctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hrctl", targets: ["hrctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System C libraries (Debian: libyaml-dev, zlib1g-dev).
+        .systemLibrary(name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // The data model shared by templates, YAML and JSON: Go's view of decoded data.
+        .target(name: "Values"),
+        // YAML reading through libyaml, guarded against deep nesting and alias bombs.
+        .target(name: "YAML", dependencies: ["CYaml", "Values"]),
+        // Go's fmt verbs over Values (printf, print, %v of maps and lists).
+        .target(name: "GoFmt", dependencies: ["Values"]),
+        // Go's text/template: lexer, parser, executor, builtins. Knows nothing of Helm.
+        .target(name: "GoTemplate", dependencies: ["Values", "GoFmt", "CStack"]),
+        // Where the thread's stack ends, so deep recursion stops with an error.
+        .target(name: "CStack"),
+
+        // The command line: parses arguments, calls modules, prints.
+        .target(name: "HrctlCLI", dependencies: [
+            "GoTemplate", "YAML", "Values",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
+        // `make bench`: engine throughput and memory on generated input.
+        .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values"]),
+
+        .testTarget(name: "ValuesTests", dependencies: ["Values"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values"]),
+        .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
+        .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
+        .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
+    ]
+)

@@ -1,0 +1,81 @@
+import Values
+
+/// What a field lookup on a map yields when the key is absent (Go's `missingkey` option).
+public enum MissingKey: String, Sendable {
+    /// An invalid value: prints `<no value>`.
+    case `default`
+    /// The zero value of the map's element type (nil for `interface{}`).
+    case zero
+    /// Execution stops with an error.
+    case error
+}
+
+/// An execution failure, worded as Go words it:
+/// `template: NAME:LINE:COL: executing "NAME" at <NODE>: MESSAGE`.
+public struct ExecError: Error, CustomStringConvertible, Sendable {
+    /// The template that was executing.
+    public let name: String
+    public let message: String
+    /// The error a function returned, when the failure came from one (Helm's `fail`, `required`).
+    public let underlying: (any Error & Sendable)?
+    public var description: String { message }
+}
+
+/// A set of associated templates sharing functions and options, like Go's *template.Template
+/// with its common set: `parse` adds a template and its `define`s, `execute` runs one by name.
+public final class TemplateSet: @unchecked Sendable {
+    public private(set) var funcs: [String: GoFunction]
+    public var missingKey: MissingKey = .default
+    /// Templates calling templates deeper than this fail with an error instead of exhausting the stack.
+    public var maxDepth = 10_000
+    var trees: [String: Tree] = [:]
+
+    public init(funcs: [String: GoFunction] = [:]) {
+        self.funcs = Builtins.functions
+        for (k, v) in funcs { self.funcs[k] = v }
+    }
+
+    /// Adds or replaces functions (Go's Funcs): must happen before parsing templates that use them.
+    public func addFuncs(_ more: [String: GoFunction]) {
+        for (k, v) in more { funcs[k] = v }
+    }
+
+    public var templateNames: [String] { Array(trees.keys) }
+
+    public func hasTemplate(_ name: String) -> Bool { trees[name] != nil }
+
+    /// Parses `text` as the template `name`, adding its definitions to the set. A later
+    /// non-empty definition replaces an earlier one, as Go's associate does.
+    public func parse(name: String, text: String) throws {
+        let funcs = self.funcs
+        var parser = Parser(name: name, text: Array(text.utf8), hasFunction: { funcs[$0] != nil })
+        let (main, defined) = try parser.parse()
+        for t in defined { associate(t) }
+        associate(main)
+    }
+
+    func associate(_ t: Tree) {
+        if let old = trees[t.name], isEmptyTree(t.root), !isEmptyTree(old.root) { return }
+        trees[t.name] = t
+    }
+
+    /// Executes the named template with `data`, appending its output to `output`. On error the
+    /// output written so far stays in `output`.
+    public func execute(_ name: String, data: Value?, output: inout [UInt8]) throws {
+        guard let tree = trees[name] else {
+            throw ExecError(name: name, message: "template: no template \(goQuote(name)) associated with template \(goQuote(name))", underlying: nil)
+        }
+        let data: Value? = { if case .null = data { return nil } else { return data } }()
+        let state = ExecState(set: self, tree: tree, data: data)
+        swap(&state.out, &output)
+        defer { swap(&state.out, &output) }
+        _ = try state.walk(Operand(data), tree.root)
+    }
+
+    /// Executes the named template and returns its output.
+    public func execute(_ name: String, data: Value?) throws -> String {
+        var out: [UInt8] = []
+        try execute(name, data: data, output: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

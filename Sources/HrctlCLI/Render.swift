@@ -1,0 +1,50 @@
+import ArgumentParser
+import GoTemplate
+import Values
+import YAML
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `hrctl render FILE --data DATA`: one Go template rendered with JSON or YAML data.
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render one Go text/template file with JSON or YAML data.",
+        discussion: """
+            The template is named after the file's base name, as Go's ParseFiles names it, so \
+            errors read 'template: NAME:LINE:COL: ...'. Numbers in the data are float64, as in Helm.
+            """
+    )
+
+    @Argument(help: "The template file.")
+    var file: String
+
+    @Option(name: .long, help: "Data for the template: a .json, .yaml or .yml file.")
+    var data: String?
+
+    @Option(name: .customLong("missingkey"), help: "What a missing map key gives: default, zero or error.")
+    var missingKey: String = "default"
+
+    func run() throws {
+        guard let mode = MissingKey(rawValue: missingKey == "invalid" ? "default" : missingKey) else {
+            throw CLIError.invalidOption("--missingkey", missingKey, expected: "default, zero or error")
+        }
+        let text = try Files.readText(file)
+        var value: Value? = nil
+        if let data {
+            value = try DataFile.load(data)
+        }
+        let set = TemplateSet()
+        set.missingKey = mode
+        let name = Files.baseName(file)
+        try set.parse(name: name, text: text)
+        var out: [UInt8] = []
+        do {
+            try set.execute(name, data: value, output: &out)
+        } catch {
+            Output.write(out)
+            throw error
+        }
+        Output.write(out)
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Values
+import YAML
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors of the command line itself; every user-facing message of this module is built here.
+enum CLIError: Error, CustomStringConvertible {
+    case unreadableFile(String, String)
+    case invalidOption(String, String, expected: String)
+    case badData(String, String)
+
+    var description: String {
+        switch self {
+        case .unreadableFile(let path, let why): return "cannot read \(path): \(why)"
+        case .invalidOption(let opt, let val, let expected): return "invalid value \"\(val)\" for \(opt): expected \(expected)"
+        case .badData(let path, let why): return "\(path): \(why)"
+        }
+    }
+}
+
+enum Files {
+    static func readText(_ path: String) throws -> String {
+        guard let f = fopen(path, "rb") else {
+            throw CLIError.unreadableFile(path, String(cString: strerror(errno)))
+        }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
+            if n < buf.count {
+                if ferror(f) != 0 { throw CLIError.unreadableFile(path, String(cString: strerror(errno))) }
+                break
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func baseName(_ path: String) -> String {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        if let i = trimmed.lastIndex(of: "/") { return String(trimmed[trimmed.index(after: i)...]) }
+        return trimmed
+    }
+}
+
+enum DataFile {
+    /// Reads template data from JSON or YAML, chosen by the file's extension.
+    static func load(_ path: String) throws -> Value? {
+        let text = try Files.readText(path)
+        do {
+            if path.hasSuffix(".json") { return try JSON.decode(text) }
+            return try YAML.load(text)
+        } catch let e as JSON.SyntaxError {
+            throw CLIError.badData(path, "line \(e.line): \(e.message)")
+        } catch let e as YAMLError {
+            throw CLIError.badData(path, e.message)
+        }
+    }
+}
+
+enum Output {
+    static func write(_ bytes: [UInt8]) {
+        writeAll(1, bytes)
+    }
+
+    static func error(_ text: String) {
+        writeAll(2, Array(text.utf8))
+    }
+
+    /// Writes through the file descriptor: stdio's globals are not concurrency-safe in Swift 6.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { p in
+            var off = 0
+            while off < p.count {
+                let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                off += n
+            }
+        }
+    }
+}

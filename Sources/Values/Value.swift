@@ -1,0 +1,124 @@
+/// A value as Go's templates see data decoded from YAML or JSON, plus the few other Go
+/// values that template functions produce (typed ints, typed slices, host objects).
+///
+/// `null` is a nil `interface{}`: the value stored in a map or list for YAML `null`.
+/// The absence of a value (Go's invalid reflect.Value) is `Optional.none` in the executor.
+public enum Value: Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64, GoType = .int)
+    case uint(UInt64, GoType = .uint)
+    case float(Double, GoType = .float64)
+    case complex(Double, Double)
+    case string(String)
+    case list(List)
+    case map(Map)
+    case object(any GoObject)
+    case function(GoFunction)
+
+    public static func list(_ items: [Value], of elem: GoType = .interface) -> Value {
+        .list(List(items, elem: elem))
+    }
+    public static func map(_ entries: [String: Value], of elem: GoType = .interface) -> Value {
+        .map(Map(entries, elem: elem))
+    }
+
+    /// The dynamic Go type of the value.
+    public var goType: GoType {
+        switch self {
+        case .null: return .interface
+        case .bool: return .bool
+        case .int(_, let t), .uint(_, let t), .float(_, let t): return t
+        case .complex: return .complex128
+        case .string: return .string
+        case .list(let l): return l.type
+        case .map(let m): return m.type
+        case .object(let o): return o.goType
+        case .function: return .function
+        }
+    }
+
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+}
+
+/// A Go slice: its items and the static type of its elements (`[]interface {}`, `[]string`).
+public struct List: Sendable {
+    public var items: [Value]
+    public var elem: GoType
+    /// A named slice type (e.g. `chartutil.Values` style names); nil for plain `[]T`.
+    public var name: String?
+    public init(_ items: [Value], elem: GoType = .interface, name: String? = nil) {
+        self.items = items; self.elem = elem; self.name = name
+    }
+    public var type: GoType { name.map { .named($0, .slice) } ?? .slice(elem) }
+}
+
+/// A Go map with string keys: its entries and the static type of its values.
+public struct Map: Sendable {
+    public var entries: [String: Value]
+    public var elem: GoType
+    /// A named map type such as Helm's `chartutil.Values`; nil for plain `map[string]T`.
+    public var name: String?
+    public init(_ entries: [String: Value], elem: GoType = .interface, name: String? = nil) {
+        self.entries = entries; self.elem = elem; self.name = name
+    }
+    public var type: GoType { name.map { .named($0, .map) } ?? .map(.string, elem) }
+
+    /// Keys in Go's sorted order (byte-wise), as fmt and range visit them.
+    public var sortedKeys: [String] { entries.keys.sorted(by: goLess) }
+}
+
+/// Go compares strings byte by byte.
+@inline(__always)
+public func goLess(_ a: String, _ b: String) -> Bool {
+    a.utf8.lexicographicallyPrecedes(b.utf8)
+}
+
+/// A host value with fields and methods: Helm's `.Release`, `.Chart`, `.Files`, time values.
+public protocol GoObject: AnyObject, Sendable {
+    var goType: GoType { get }
+    /// A field of the struct, or nil when there is none.
+    func field(_ name: String) -> Value?
+    /// A method bound to this receiver, or nil when there is none.
+    func method(_ name: String) -> GoFunction?
+    /// The text fmt prints for `%v` (a Stringer's String(), or Go's struct form).
+    var formatted: String { get }
+}
+
+extension GoObject {
+    public func field(_ name: String) -> Value? { nil }
+    public func method(_ name: String) -> GoFunction? { nil }
+}
+
+/// A Go function as templates call it: its parameter types decide how literal
+/// arguments convert and which values are accepted, as reflection does in Go.
+public struct GoFunction: Sendable {
+    public enum Param: Sendable, Hashable {
+        /// `interface{}`: any value, nil for an absent one.
+        case any
+        /// Go's builtins take `reflect.Value`: an absent value stays absent.
+        case reflectValue
+        /// A concrete type: the value must be of exactly this type.
+        case typed(GoType)
+    }
+    public let name: String
+    public let params: [Param]
+    /// The element type of a trailing `...` parameter.
+    public let variadic: Param?
+    public let call: @Sendable ([Value?]) throws -> Value?
+
+    public init(_ name: String, _ params: [Param], variadic: Param? = nil,
+                _ call: @escaping @Sendable ([Value?]) throws -> Value?) {
+        self.name = name; self.params = params; self.variadic = variadic; self.call = call
+    }
+}
+
+/// An error a template function returns; the executor wraps it as Go does
+/// (`error calling NAME: MESSAGE`).
+public struct FunctionError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
