@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values"]),
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
-        .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values", "GoFmt"]),
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
