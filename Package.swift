@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System C libraries (Debian: libyaml-dev, zlib1g-dev).
@@ -23,14 +24,26 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYaml", "Values"]),
         // Go's fmt verbs over Values (printf, print, %v of maps and lists).
         .target(name: "GoFmt", dependencies: ["Values"]),
+        // Semantic versions and constraints as Masterminds/semver reads them.
+        .target(name: "Semver"),
+        // Sprig's template functions, with Go's types and messages.
+        .target(name: "Sprig", dependencies: [
+            "Values", "GoFmt", "YAML", "Semver", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Go's text/template: lexer, parser, executor, builtins. Knows nothing of Helm.
         .target(name: "GoTemplate", dependencies: ["Values", "GoFmt", "CStack"]),
         // Where the thread's stack ends, so deep recursion stops with an error.
         .target(name: "CStack"),
 
+        // Charts: loading, metadata, values coalescing, dependencies. Knows nothing of clusters.
+        .target(name: "Chart", dependencies: ["Values", "YAML", "Semver"]),
+
+        // Helm's rendering engine: charts through templates with Sprig and Helm's functions.
+        .target(name: "Engine", dependencies: ["Values", "Chart", "GoTemplate", "GoFmt", "Sprig", "YAML"]),
+
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
-            "GoTemplate", "YAML", "Values",
+            "GoTemplate", "YAML", "Values", "Chart", "Engine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),

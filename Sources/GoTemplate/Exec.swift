@@ -333,6 +333,9 @@ final class ExecState {
                 return Operand(f)
             }
         case .map(let m):
+            if let method = m.methods?(name) {
+                return try evalCall(dot, method, n, name, args, final)
+            }
             if hasArgs { throw fail("\(name) is not a method but has arguments") }
             if let v = m.entries[name] { return Operand(v, boxed: m.elem == .interface) }
             switch set.missingKey {

@@ -29,6 +29,8 @@ public final class TemplateSet: @unchecked Sendable {
     /// Templates calling templates deeper than this fail with an error instead of exhausting the stack.
     public var maxDepth = 10_000
     var trees: [String: Tree] = [:]
+    /// The name of the set's root template (Go's t.Name()), used in "no template" messages.
+    public var name: String = ""
 
     public init(funcs: [String: GoFunction] = [:]) {
         self.funcs = Builtins.functions
@@ -63,13 +65,25 @@ public final class TemplateSet: @unchecked Sendable {
     /// output written so far stays in `output`.
     public func execute(_ name: String, data: Value?, output: inout [UInt8]) throws {
         guard let tree = trees[name] else {
-            throw ExecError(name: name, message: "template: no template \(goQuote(name)) associated with template \(goQuote(name))", underlying: nil)
+            throw ExecError(name: name, message: "template: no template \(goQuote(name)) associated with template \(goQuote(self.name.isEmpty ? name : self.name))", underlying: nil)
         }
         let data: Value? = { if case .null = data { return nil } else { return data } }()
         let state = ExecState(set: self, tree: tree, data: data)
         swap(&state.out, &output)
         defer { swap(&state.out, &output) }
         _ = try state.walk(Operand(data), tree.root)
+    }
+
+    /// A copy sharing the parsed templates, to which more templates and functions can be
+    /// added without changing this set (Go's Clone).
+    public func clone() -> TemplateSet {
+        let c = TemplateSet(funcs: [:])
+        c.funcs = funcs
+        c.trees = trees
+        c.missingKey = missingKey
+        c.maxDepth = maxDepth
+        c.name = name
+        return c
     }
 
     /// Executes the named template and returns its output.

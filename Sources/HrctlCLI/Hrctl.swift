@@ -9,7 +9,7 @@ public struct Hrctl: ParsableCommand {
         commandName: "hrctl",
         abstract: "Helm releases managed declaratively, with output identical to Helm's.",
         version: version,
-        subcommands: [Render.self]
+        subcommands: [Template.self, Render.self]
     )
 
     public init() {}

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Chart
+import Engine
 import GoTemplate
 import Values
 import YAML
@@ -25,11 +27,27 @@ struct Render: ParsableCommand {
     @Option(name: .customLong("missingkey"), help: "What a missing map key gives: default, zero or error.")
     var missingKey: String = "default"
 
+    @Option(name: .long, help: "Render FILE as a template of this chart, with its helpers, values and objects.")
+    var chart: String?
+
+    @Option(name: .long, help: "Release name (with --chart).")
+    var release: String = "release-name"
+
+    @OptionGroup var values: ValueOptions
+    @OptionGroup var releaseOptions: ReleaseOptions
+
     func run() throws {
         guard let mode = MissingKey(rawValue: missingKey == "invalid" ? "default" : missingKey) else {
             throw CLIError.invalidOption("--missingkey", missingKey, expected: "default, zero or error")
         }
         let text = try Files.readText(file)
+        if let chart {
+            let (c, vals) = try ChartPreparation.prepare(path: chart, user: try values.userValues())
+            let name = "templates/" + Files.baseName(file)
+            let out = try Renderer.renderOne(c, values: vals, name: name, text: text, options: releaseOptions.renderOptions(release: release))
+            Output.write(Array(out.utf8))
+            return
+        }
         var value: Value? = nil
         if let data {
             value = try DataFile.load(data)

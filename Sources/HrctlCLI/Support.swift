@@ -10,12 +10,14 @@ enum CLIError: Error, CustomStringConvertible {
     case unreadableFile(String, String)
     case invalidOption(String, String, expected: String)
     case badData(String, String)
+    case badSet(String, String)
 
     var description: String {
         switch self {
         case .unreadableFile(let path, let why): return "cannot read \(path): \(why)"
         case .invalidOption(let opt, let val, let expected): return "invalid value \"\(val)\" for \(opt): expected \(expected)"
         case .badData(let path, let why): return "\(path): \(why)"
+        case .badSet(let arg, let why): return "failed parsing --set data \"\(arg)\": \(why)"
         }
     }
 }

@@ -55,14 +55,18 @@ public struct List: Sendable {
     public var type: GoType { name.map { .named($0, .slice) } ?? .slice(elem) }
 }
 
-/// A Go map with string keys: its entries and the static type of its values.
-public struct Map: Sendable {
+/// A Go map with string keys: its entries and the static type of its values. A reference type,
+/// as Go maps are: `set`, `unset` and `merge` change the map every holder sees.
+public final class Map: @unchecked Sendable {
     public var entries: [String: Value]
     public var elem: GoType
     /// A named map type such as Helm's `chartutil.Values`; nil for plain `map[string]T`.
     public var name: String?
-    public init(_ entries: [String: Value], elem: GoType = .interface, name: String? = nil) {
-        self.entries = entries; self.elem = elem; self.name = name
+    /// Methods of a named map type (Helm's `.Files.Glob` result has AsConfig and AsSecrets).
+    public var methods: (@Sendable (String) -> GoFunction?)?
+    public init(_ entries: [String: Value], elem: GoType = .interface, name: String? = nil,
+                methods: (@Sendable (String) -> GoFunction?)? = nil) {
+        self.entries = entries; self.elem = elem; self.name = name; self.methods = methods
     }
     public var type: GoType { name.map { .named($0, .map) } ?? .map(.string, elem) }
 

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small, dependency-free file access (no Foundation in the binary).
+public enum FileSystem {
+    public struct Error: Swift.Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    public static func read(_ path: String) throws -> [UInt8] {
+        guard let f = fopen(path, "rb") else { throw Error(path: path, reason: String(cString: strerror(errno))) }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
+            if n < buf.count {
+                if ferror(f) != 0 { throw Error(path: path, reason: String(cString: strerror(errno))) }
+                break
+            }
+        }
+        return bytes
+    }
+
+    public static func readText(_ path: String) throws -> String { String(decoding: try read(path), as: UTF8.self) }
+
+    public enum Kind { case file, directory, other, missing }
+
+    public static func kind(_ path: String) -> Kind {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .missing }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    /// Entry names of a directory, sorted, without "." and "..".
+    public static func list(_ path: String) throws -> [String] {
+        guard let d = opendir(path) else { throw Error(path: path, reason: String(cString: strerror(errno))) }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Every regular file below `root`, as paths relative to it ("a/b.yaml"), sorted.
+    public static func walk(_ root: String) throws -> [String] {
+        var out: [String] = []
+        func visit(_ rel: String) throws {
+            let full = rel.isEmpty ? root : root + "/" + rel
+            for name in try list(full) {
+                let r = rel.isEmpty ? name : rel + "/" + name
+                switch kind(root + "/" + r) {
+                case .directory: try visit(r)
+                case .file: out.append(r)
+                default: break
+                }
+            }
+        }
+        try visit("")
+        return out
+    }
+}

@@ -1,0 +1,257 @@
+import Values
+import YAML
+import Semver
+
+/// Loads a chart from a directory, as Helm's loader does: Chart.yaml (and requirements.yaml
+/// for apiVersion v1), values.yaml, values.schema.json, templates/, charts/ and every
+/// other file for .Files.
+public enum ChartLoader {
+    public static func load(directory: String) throws -> Chart {
+        let root = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        guard FileSystem.kind(root) == .directory else {
+            if FileSystem.kind(root) == .missing { throw ChartError("path \"\(directory)\" not found") }
+            throw ChartError("\(directory): not a chart directory")
+        }
+        let ignore = try IgnoreRules.load(root)
+        var files: [(String, [UInt8])] = []
+        for rel in try FileSystem.walk(root) where !ignore.ignores(rel, isDir: false) {
+            if rel.split(separator: "/").dropLast().enumerated().contains(where: { i, _ in
+                ignore.ignores(rel.split(separator: "/")[0...i].joined(separator: "/"), isDir: true)
+            }) { continue }
+            files.append((rel, try FileSystem.read(root + "/" + rel)))
+        }
+        return try load(files: files, source: root)
+    }
+
+    /// Builds a chart from its files (paths relative to the chart root).
+    public static func load(files: [(String, [UInt8])], source: String) throws -> Chart {
+        var metadata: Metadata? = nil
+        var values = Map([:])
+        var templates: [Chart.File] = []
+        var other: [Chart.File] = []
+        var schema: [UInt8]? = nil
+        var requirements: [Dependency]? = nil
+        var subcharts: [String: [(String, [UInt8])]] = [:]
+        var subchartOrder: [String] = []
+
+        for (name, data) in files {
+            switch name {
+            case "Chart.yaml":
+                do { metadata = try parseMetadata(String(decoding: data, as: UTF8.self)) }
+                catch let e as YAMLError { throw ChartError("cannot load Chart.yaml: error converting YAML to JSON: \(e.message)") }
+            case "Chart.lock", "requirements.lock":
+                continue
+            case "values.yaml":
+                do {
+                    if case .map(let m)? = try YAML.load(String(decoding: data, as: UTF8.self)) { values = m }
+                } catch let e as YAMLError {
+                    throw ChartError("cannot load values.yaml: error converting YAML to JSON: \(e.message)")
+                }
+            case "values.schema.json":
+                schema = data
+            case "requirements.yaml":
+                do {
+                    if case .map(let m)? = try YAML.load(String(decoding: data, as: UTF8.self)),
+                       case .list(let l)? = m.entries["dependencies"] {
+                        requirements = l.items.compactMap { if case .map(let d) = $0 { return parseDependency(d) }; return nil }
+                    }
+                } catch let e as YAMLError {
+                    throw ChartError("cannot load requirements.yaml: error converting YAML to JSON: \(e.message)")
+                }
+            default:
+                if name.hasPrefix("templates/") {
+                    templates.append(Chart.File(name: name, data: data))
+                } else if name.hasPrefix("charts/") {
+                    if name.hasSuffix(".prov") { other.append(Chart.File(name: name, data: data)); continue }
+                    let rest = name.dropFirst("charts/".count)
+                    let cname = String(rest.split(separator: "/", maxSplits: 1)[0])
+                    if subcharts[cname] == nil { subchartOrder.append(cname) }
+                    subcharts[cname, default: []].append((String(rest.dropFirst(cname.count).drop(while: { $0 == "/" })), data))
+                } else {
+                    other.append(Chart.File(name: name, data: data))
+                }
+            }
+        }
+        guard var md = metadata else { throw ChartError("Chart.yaml file is missing") }
+        if md.apiVersion == "v1", let requirements { md.dependencies = requirements }
+        try validate(md)
+        let chart = Chart(metadata: md, values: values, templates: templates, files: other, source: source)
+        chart.schema = schema
+        for cname in subchartOrder {
+            if cname.hasPrefix("_") || cname.hasPrefix(".") { continue }
+            let parts = subcharts[cname]!
+            do {
+                if cname.hasSuffix(".tgz") {
+                    throw ChartError("packaged subcharts (\(cname)) are not supported yet")
+                }
+                chart.addDependency(try load(files: parts.filter { !$0.0.isEmpty }, source: source + "/charts/" + cname))
+            } catch let e as ChartError {
+                throw ChartError("error unpacking subchart \(cname) in \(md.name): \(e.description)")
+            }
+        }
+        return chart
+    }
+
+    static func string(_ v: Value?) -> String {
+        switch v {
+        case .string(let s)?: return s
+        case .float(let f, _)?: return ShortestDecimal(f).gFormat()
+        case .bool(let b)?: return b ? "true" : "false"
+        default: return ""
+        }
+    }
+
+    static func strings(_ v: Value?) -> [String] {
+        guard case .list(let l)? = v else { return [] }
+        return l.items.map { string($0) }
+    }
+
+    public static func parseMetadata(_ text: String) throws -> Metadata {
+        var md = Metadata()
+        guard case .map(let m)? = try YAML.load(text) else { return md }
+        let e = m.entries
+        md.name = string(e["name"]); md.home = string(e["home"]); md.sources = strings(e["sources"])
+        md.version = string(e["version"]); md.description = string(e["description"]); md.keywords = strings(e["keywords"])
+        md.icon = string(e["icon"]); md.apiVersion = string(e["apiVersion"]); md.condition = string(e["condition"])
+        md.tags = string(e["tags"]); md.appVersion = string(e["appVersion"]); md.kubeVersion = string(e["kubeVersion"])
+        md.type = string(e["type"])
+        if case .bool(let b)? = e["deprecated"] { md.deprecated = b }
+        if case .map(let a)? = e["annotations"] { for (k, v) in a.entries { md.annotations[k] = string(v) } }
+        if case .list(let l)? = e["maintainers"] {
+            md.maintainers = l.items.compactMap { item in
+                guard case .map(let mm) = item else { return nil }
+                return Metadata.Maintainer(name: string(mm.entries["name"]), email: string(mm.entries["email"]), url: string(mm.entries["url"]))
+            }
+        }
+        if case .list(let l)? = e["dependencies"] {
+            md.dependencies = l.items.compactMap { if case .map(let d) = $0 { return parseDependency(d) }; return nil }
+        }
+        return md
+    }
+
+    static func parseDependency(_ d: Map) -> Dependency {
+        var dep = Dependency()
+        dep.name = string(d.entries["name"]); dep.version = string(d.entries["version"])
+        dep.repository = string(d.entries["repository"]); dep.condition = string(d.entries["condition"])
+        dep.tags = strings(d.entries["tags"]); dep.alias = string(d.entries["alias"])
+        if case .list(let l)? = d.entries["import-values"] { dep.importValues = l.items }
+        return dep
+    }
+
+    static func validate(_ md: Metadata) throws {
+        if md.apiVersion.isEmpty { throw ChartError.validation("chart.metadata.apiVersion is required") }
+        if md.name.isEmpty { throw ChartError.validation("chart.metadata.name is required") }
+        if md.name == "." || md.name == ".." { throw ChartError.validation("chart.metadata.name \"\(md.name)\" is not allowed") }
+        if md.name.contains("/") { throw ChartError.validation("chart.metadata.name \"\(md.name)\" is invalid") }
+        if md.version.isEmpty { throw ChartError.validation("chart.metadata.version is required") }
+        if (try? Version(md.version)) == nil { throw ChartError.validation("chart.metadata.version \"\(md.version)\" is invalid") }
+        if !["", "application", "library"].contains(md.type) {
+            throw ChartError.validation("chart.metadata.type must be application or library")
+        }
+        var seen: Set<String> = []
+        for d in md.dependencies {
+            let key = d.alias.isEmpty ? d.name : d.alias
+            if seen.contains(key) { throw ChartError.validation("more than one dependency with name or alias \"\(key)\"") }
+            seen.insert(key)
+        }
+    }
+}
+
+/// .helmignore rules (a subset of .gitignore: globs, trailing / for directories, ! negation),
+/// plus Helm's default of ignoring hidden files under templates/.
+struct IgnoreRules {
+    struct Rule { var pattern: String; var negate: Bool; var dirOnly: Bool }
+    var rules: [Rule] = []
+
+    static func load(_ root: String) throws -> IgnoreRules {
+        var r = IgnoreRules()
+        if FileSystem.kind(root + "/.helmignore") == .file {
+            for line in try FileSystem.readText(root + "/.helmignore").split(separator: "\n") {
+                var p = line.trimmingSpaces
+                if p.isEmpty || p.hasPrefix("#") { continue }
+                var negate = false
+                if p.hasPrefix("!") { negate = true; p.removeFirst() }
+                var dirOnly = false
+                if p.hasSuffix("/") { dirOnly = true; p.removeLast() }
+                r.rules.append(Rule(pattern: p, negate: negate, dirOnly: dirOnly))
+            }
+        }
+        r.rules.append(Rule(pattern: "templates/.?*", negate: false, dirOnly: false))
+        return r
+    }
+
+    func ignores(_ path: String, isDir: Bool) -> Bool {
+        if path == "." || path.isEmpty { return false }
+        var ignored = false
+        for rule in rules {
+            if rule.dirOnly && !isDir { continue }
+            let target = rule.pattern.contains("/") ? path : String(path.split(separator: "/").last ?? "")
+            if Glob.match(rule.pattern.hasPrefix("/") ? String(rule.pattern.dropFirst()) : rule.pattern, target) {
+                ignored = !rule.negate
+            }
+        }
+        return ignored
+    }
+}
+
+/// filepath.Match-style globbing: `*` (not across /), `?`, `[...]`; `**` matches across /.
+public enum Glob {
+    public static func match(_ pattern: String, _ name: String) -> Bool {
+        matchChars(Array(pattern), 0, Array(name), 0)
+    }
+
+    static func matchChars(_ p: [Character], _ pi: Int, _ s: [Character], _ si: Int) -> Bool {
+        var pi = pi, si = si
+        while pi < p.count {
+            let c = p[pi]
+            if c == "*" {
+                let double = pi + 1 < p.count && p[pi + 1] == "*"
+                let next = double ? pi + 2 : pi + 1
+                var k = si
+                while true {
+                    if matchChars(p, next, s, k) { return true }
+                    if k >= s.count || (!double && s[k] == "/") { return false }
+                    k += 1
+                }
+            }
+            guard si < s.count else { return false }
+            if c == "?" {
+                if s[si] == "/" { return false }
+            } else if c == "[" {
+                guard let close = p[(pi + 1)...].firstIndex(of: "]") else { return false }
+                var set = Array(p[(pi + 1)..<close])
+                var neg = false
+                if set.first == "^" || set.first == "!" { neg = true; set.removeFirst() }
+                var found = false
+                var k = 0
+                while k < set.count {
+                    if k + 2 < set.count && set[k + 1] == "-" {
+                        if set[k] <= s[si] && s[si] <= set[k + 2] { found = true }
+                        k += 3
+                    } else {
+                        if set[k] == s[si] { found = true }
+                        k += 1
+                    }
+                }
+                if found == neg { return false }
+                pi = close
+            } else if c == "\\" && pi + 1 < p.count {
+                pi += 1
+                if p[pi] != s[si] { return false }
+            } else if c != s[si] {
+                return false
+            }
+            pi += 1; si += 1
+        }
+        return si == s.count
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,208 @@
+import Values
+import YAML
+import Sprig
+import GoTemplate
+
+/// Marks messages of `required` and `fail` so that the renderer can report them as Helm does:
+/// `execution error at (FILE:LINE:COL): MESSAGE`.
+enum Warn {
+    static let start = "HELM_ERR_START"
+    static let end = "HELM_ERR_END"
+    static func wrap(_ s: String) -> String { start + s + end }
+    static func unwrap(_ s: String) -> String? {
+        guard let a = s.range(of: start), let b = s.range(of: end, range: a.upperBound..<s.endIndex) else { return nil }
+        return String(s[a.upperBound..<b.lowerBound])
+    }
+}
+
+extension String {
+    func range(of needle: String, range: Range<String.Index>? = nil) -> Range<String.Index>? {
+        let hay = range.map { self[$0] } ?? self[...]
+        guard let first = needle.first else { return nil }
+        var i = hay.startIndex
+        while i < hay.endIndex {
+            if hay[i] == first, hay[i...].hasPrefix(needle) { return i..<hay.index(i, offsetBy: needle.count) }
+            i = hay.index(after: i)
+        }
+        return nil
+    }
+}
+
+/// Helm's own template functions (pkg/engine/funcs.go) over Sprig's.
+enum HelmFunctions {
+    static func base() -> [String: GoFunction] {
+        var f = Sprig.functions
+        f["env"] = nil
+        f["expandenv"] = nil
+        func add(_ name: String, _ params: [GoFunction.Param], variadic: GoFunction.Param? = nil,
+                 _ body: @escaping @Sendable ([Value?]) throws -> Value?) {
+            f[name] = GoFunction(name, params, variadic: variadic, body)
+        }
+        let any = GoFunction.Param.any, str = GoFunction.Param.typed(.string)
+        add("toYaml", [any]) { .string(toYAML($0[0] ?? .null)) }
+        add("mustToYaml", [any]) { a in
+            do {
+                var s = try YAMLWriter.marshal(a[0] ?? .null)
+                if s.hasSuffix("\n") { s.removeLast() }
+                return .string(s)
+            } catch { throw FunctionError("\(error)") }
+        }
+        add("toYamlPretty", [any]) { a in
+            guard var s = try? YAMLWriter.marshal(a[0] ?? .null, indentSequences: true) else { return .string("") }
+            if s.hasSuffix("\n") { s.removeLast() }
+            return .string(s)
+        }
+        add("fromYaml", [str]) { a in
+            do {
+                switch try YAML.load(a[0]?.stringValue ?? "") {
+                case .map(let m)?: return .map(m)
+                case nil, .null?: return .map([:])
+                case let v?: return .map(["Error": .string("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal \(jsonKind(v)) into Go value of type map[string]interface {}")])
+                }
+            } catch {
+                return .map(["Error": .string("error converting YAML to JSON: \(error)")])
+            }
+        }
+        add("fromYamlArray", [str]) { a in
+            do {
+                switch try YAML.load(a[0]?.stringValue ?? "") {
+                case .list(let l)?: return .list(l)
+                case nil, .null?: return .list([])
+                case let v?: return .list([.string("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal \(jsonKind(v)) into Go value of type []interface {}")])
+                }
+            } catch {
+                return .list([.string("error converting YAML to JSON: \(error)")])
+            }
+        }
+        add("toJson", [any]) { .string((try? JSONEncoding.encode($0[0] ?? .null)) ?? "") }
+        add("mustToJson", [any]) { a in
+            do { return .string(try JSONEncoding.encode(a[0] ?? .null)) } catch { throw FunctionError("\(error)") }
+        }
+        add("toPrettyJson", [any]) { .string((try? JSONEncoding.encodeIndented($0[0] ?? .null)) ?? "") }
+        add("mustToPrettyJson", [any]) { a in
+            do { return .string(try JSONEncoding.encodeIndented(a[0] ?? .null)) } catch { throw FunctionError("\(error)") }
+        }
+        add("toRawJson", [any]) { .string((try? JSONEncoding.encode($0[0] ?? .null, escapeHTML: false)) ?? "") }
+        add("mustToRawJson", [any]) { a in
+            do { return .string(try JSONEncoding.encode(a[0] ?? .null, escapeHTML: false)) } catch { throw FunctionError("\(error)") }
+        }
+        add("fromJson", [str]) { a in
+            do {
+                let v = try JSON.decode(a[0]?.stringValue ?? "")
+                if case .map(let m) = v { return .map(m) }
+                return .map(["Error": .string("json: cannot unmarshal \(jsonKind(v)) into Go value of type map[string]interface {}")])
+            } catch let e as JSON.SyntaxError {
+                return .map(["Error": .string(e.message)])
+            }
+        }
+        add("mustFromJson", [str]) { a in
+            do { return try JSON.decode(a[0]?.stringValue ?? "") } catch let e as JSON.SyntaxError { throw FunctionError(e.message) }
+        }
+        add("fromJsonArray", [str]) { a in
+            do {
+                let v = try JSON.decode(a[0]?.stringValue ?? "")
+                if case .list(let l) = v { return .list(l) }
+                return .list([.string("json: cannot unmarshal \(jsonKind(v)) into Go value of type []interface {}")])
+            } catch let e as JSON.SyntaxError {
+                return .list([.string(e.message)])
+            }
+        }
+        add("fail", [str]) { a in throw FunctionError(Warn.wrap(a[0]?.stringValue ?? "")) }
+        add("required", [str, any]) { a in
+            let v = a[1] ?? .null
+            if case .null = v { throw FunctionError(Warn.wrap(a[0]?.stringValue ?? "")) }
+            if case .string(let s) = v, s.isEmpty { throw FunctionError(Warn.wrap(a[0]?.stringValue ?? "")) }
+            return v
+        }
+        add("lookup", [str, str, str, str]) { _ in .map([:]) }
+        // Durations (Helm v4): numbers are seconds, strings Go durations.
+        @Sendable func dur(_ v: Value?) throws -> Double {
+            switch v {
+            case .string(let s)?:
+                guard let d = Duration.parse(s) else { throw FunctionError("time: invalid duration \(GoQuoteLite.quote(s))") }
+                return Double(d)
+            case .int(let i, _)?: return Double(i) * 1e9
+            case .uint(let u, _)?: return Double(u) * 1e9
+            case .float(let f, _)?: return f * 1e9
+            default: return 0
+            }
+        }
+        add("mustToDuration", [any]) { a in .string(Duration.string(Int64(try dur(a[0])))) }
+        for (name, unit) in [("durationSeconds", 1e9), ("durationMilliseconds", 1e6), ("durationMicroseconds", 1e3),
+                             ("durationNanoseconds", 1.0), ("durationMinutes", 60e9), ("durationHours", 3600e9),
+                             ("durationDays", 86400e9), ("durationWeeks", 604800e9)] {
+            add(name, [any]) { a in
+                let ns = (try? dur(a[0])) ?? 0
+                if unit == 1.0 || unit == 1e3 || unit == 1e6 { return .int(Int64(ns / unit), .int64) }
+                return .float(ns / unit)
+            }
+        }
+        return f
+    }
+
+    static func jsonKind(_ v: Value) -> String {
+        switch v {
+        case .list: return "array"
+        case .map: return "object"
+        case .string: return "string"
+        case .bool: return "bool"
+        case .float, .int, .uint: return "number"
+        default: return "null"
+        }
+    }
+}
+
+enum GoQuoteLite {
+    static func quote(_ s: String) -> String { "\"" + s + "\"" }
+}
+
+/// Go's time.Duration parsing and printing for the duration helpers.
+enum Duration {
+    static func parse(_ text: String) -> Int64? {
+        var s = Substring(text)
+        var neg = false
+        if s.hasPrefix("-") { neg = true; s = s.dropFirst() } else if s.hasPrefix("+") { s = s.dropFirst() }
+        if s == "0" { return 0 }
+        if s.isEmpty { return nil }
+        var total = 0.0
+        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        while !s.isEmpty {
+            let num = s.prefix(while: { $0.isNumber || $0 == "." })
+            guard !num.isEmpty, let n = Double(num) else { return nil }
+            s = s.dropFirst(num.count)
+            guard let (u, mult) = units.first(where: { s.hasPrefix($0.0) && !($0.0 == "m" && s.hasPrefix("ms")) }) else { return nil }
+            s = s.dropFirst(u.count)
+            total += n * mult
+        }
+        return Int64(neg ? -total : total)
+    }
+
+    static func string(_ d: Int64) -> String {
+        if d == 0 { return "0s" }
+        let u = d.magnitude
+        var s: String
+        if u < 1_000_000_000 {
+            let (unit, div): (String, UInt64) = u < 1000 ? ("ns", 1) : (u < 1_000_000 ? ("µs", 1000) : ("ms", 1_000_000))
+            var frac = div == 1 ? "" : String(u % div)
+            if div > 1 { frac = String(repeating: "0", count: String(div).count - 1 - frac.count) + frac }
+            while frac.hasSuffix("0") { frac.removeLast() }
+            s = String(u / div) + (frac.isEmpty ? "" : "." + frac) + unit
+        } else {
+            let secs = u / 1_000_000_000, frac = u % 1_000_000_000
+            var sec = String(secs % 60)
+            if frac != 0 {
+                var f = String(frac)
+                f = String(repeating: "0", count: 9 - f.count) + f
+                while f.hasSuffix("0") { f.removeLast() }
+                sec += "." + f
+            }
+            s = sec + "s"
+            let mins = secs / 60
+            if mins > 0 {
+                s = String(mins % 60) + "m" + s
+                if mins / 60 > 0 { s = String(mins / 60) + "h" + s }
+            }
+        }
+        return (d < 0 ? "-" : "") + s
+    }
+}

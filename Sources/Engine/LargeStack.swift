@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs work on a thread with a large stack: charts nest `include` deeply (Helm allows 1000
+/// levels) and each level costs stack.
+enum LargeStack {
+    static let size = 1 << 30
+
+    final class Box<T>: @unchecked Sendable {
+        let body: () throws -> T
+        var result: Result<T, Error>?
+        init(_ body: @escaping () throws -> T) { self.body = body }
+    }
+
+    static func run<T>(_ body: @escaping () throws -> T) throws -> T {
+        let box = Box(body)
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        pthread_attr_setstacksize(&attr, size)
+        var thread = pthread_t()
+        let unmanaged = Unmanaged.passRetained(box as AnyObject)
+        let rc = pthread_create(&thread, &attr, { arg in
+            let obj = Unmanaged<AnyObject>.fromOpaque(arg!).takeRetainedValue()
+            (obj as! Runnable).runBody()
+            return nil
+        }, unmanaged.toOpaque())
+        if rc != 0 {
+            unmanaged.release()
+            return try body()
+        }
+        pthread_join(thread, nil)
+        return try box.result!.get()
+    }
+}
+
+protocol Runnable { func runBody() }
+extension LargeStack.Box: Runnable {
+    func runBody() { result = Result { try body() } }
+}

@@ -1,0 +1,119 @@
+import Values
+import YAML
+
+/// One rendered Kubernetes document and where it came from.
+public struct Manifest: Sendable {
+    public let name: String      // the template path, "chart/templates/x.yaml"
+    public let content: String
+    public let kind: String
+    public let hookEvents: [String]
+    public var isHook: Bool { !hookEvents.isEmpty }
+}
+
+/// Helm's releaseutil: splits rendered templates into documents, separates hooks and sorts
+/// by install order of kinds (stable within a kind).
+public enum Manifests {
+    public static let installOrder = [
+        "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
+        "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
+        "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
+        "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding",
+        "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
+        "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+        "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    ]
+
+    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0B || c == 0x0C }
+
+    /// SplitManifests: documents separated by `---` at the start of a line (with the white
+    /// space after it); each document loses its leading white space and keeps its trailing.
+    public static func split(_ text: String) -> [String] {
+        let b = Array(text.utf8)
+        var docs: [String] = []
+        var docStart = 0
+        var i = 0
+        while i + 2 < b.count {
+            if b[i] == 0x2D && b[i + 1] == 0x2D && b[i + 2] == 0x2D && (i == 0 || b[i - 1] == 0x0A) {
+                docs.append(String(decoding: b[docStart..<i], as: UTF8.self))
+                var j = i + 3
+                while j < b.count && isSpace(b[j]) { j += 1 }
+                docStart = j
+                i = j
+                continue
+            }
+            i += 1
+        }
+        docs.append(String(decoding: b[min(docStart, b.count)...], as: UTF8.self))
+        return docs.compactMap { d in
+            let u = Array(d.utf8)
+            var k = 0
+            while k < u.count && isSpace(u[k]) { k += 1 }
+            return k == u.count ? nil : String(decoding: u[k...], as: UTF8.self)
+        }
+    }
+
+    public struct ParseError: Error, CustomStringConvertible, Sendable { public let description: String }
+
+    /// SortManifests: files in name order, partials and NOTES.txt skipped, documents read for
+    /// their kind and hook annotations, then ordered by kind.
+    public static func sort(_ files: [String: String]) throws -> (hooks: [Manifest], manifests: [Manifest]) {
+        var hooks: [Manifest] = [], generic: [Manifest] = []
+        for path in files.keys.sorted() {
+            let base = path.split(separator: "/").last.map(String.init) ?? path
+            if base.hasPrefix("_") || path.hasSuffix("NOTES.txt") { continue }
+            let content = files[path]!
+            if content.allSatisfy({ $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }) { continue }
+            for doc in split(content) {
+                let head: Value?
+                do {
+                    head = try YAML.load(doc)
+                } catch let e as YAMLError {
+                    throw ParseError(description: "YAML parse error on \(path): error converting YAML to JSON: \(e.message)")
+                }
+                var kind = "", events: [String] = []
+                switch head {
+                case .map(let m)?:
+                    if case .string(let k)? = m.entries["kind"] { kind = k }
+                    if case .map(let md)? = m.entries["metadata"], case .map(let ann)? = md.entries["annotations"],
+                       case .string(let h)? = ann.entries["helm.sh/hook"] {
+                        events = h.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
+                    }
+                case nil, .null?:
+                    break
+                case let v?:
+                    throw ParseError(description: "YAML parse error on \(path): error unmarshaling JSON: while decoding JSON: json: cannot unmarshal \(HelmFunctions.jsonKind(v)) into Go value of type util.SimpleHead")
+                }
+                let m = Manifest(name: path, content: doc, kind: kind, hookEvents: events)
+                if m.isHook { hooks.append(m) } else { generic.append(m) }
+            }
+        }
+        return (sortByKind(hooks), sortByKind(generic))
+    }
+
+    static func sortByKind(_ ms: [Manifest]) -> [Manifest] {
+        var order: [String: Int] = [:]
+        for (i, k) in installOrder.enumerated() { order[k] = i }
+        let indexed = ms.enumerated().map { ($0.offset, $0.element) }
+        return indexed.sorted { a, b in
+            let ka = a.1.kind, kb = b.1.kind
+            let oa = order[ka], ob = order[kb]
+            switch (oa, ob) {
+            case let (x?, y?): return x != y ? x < y : a.0 < b.0
+            case (nil, nil): return ka != kb ? goLess(ka, kb) : a.0 < b.0
+            case (nil, _?): return false
+            case (_?, nil): return true
+            }
+        }.map(\.1)
+    }
+
+    /// What `helm template` prints: manifests, then hooks, each headed `---` and `# Source:`.
+    public static func templateOutput(hooks: [Manifest], manifests: [Manifest], includeHooks: Bool = true) -> String {
+        var body = ""
+        for m in manifests { body += "---\n# Source: \(m.name)\n\(m.content)\n" }
+        var out = body.trimmingCharacters(in: " \n\t\r") + "\n"
+        if includeHooks {
+            for h in hooks { out += "---\n# Source: \(h.name)\n\(h.content)\n" }
+        }
+        return out
+    }
+}

@@ -1,0 +1,167 @@
+import Values
+import Chart
+import YAML
+import Sprig
+
+/// `.Chart`: the chart's metadata with Helm's capitalised field names.
+final class ChartObject: GoObject, @unchecked Sendable {
+    let md: Metadata
+    let isRoot: Bool
+    init(_ md: Metadata, isRoot: Bool) { self.md = md; self.isRoot = isRoot }
+    var goType: GoType { .pointer(.named("chart.Metadata", .struct)) }
+    var formatted: String { "&{\(md.name) \(md.version)}" }
+
+    func field(_ name: String) -> Value? {
+        switch name {
+        case "Name": return .string(md.name)
+        case "Home": return .string(md.home)
+        case "Sources": return .list(md.sources.map { .string($0) }, of: .string)
+        case "Version": return .string(md.version)
+        case "Description": return .string(md.description)
+        case "Keywords": return .list(md.keywords.map { .string($0) }, of: .string)
+        case "Maintainers":
+            return .list(md.maintainers.map { m in
+                .map(["Name": .string(m.name), "Email": .string(m.email), "URL": .string(m.url)])
+            })
+        case "Icon": return .string(md.icon)
+        case "APIVersion": return .string(md.apiVersion)
+        case "Condition": return .string(md.condition)
+        case "Tags": return .string(md.tags)
+        case "AppVersion": return .string(md.appVersion)
+        case "Deprecated": return .bool(md.deprecated)
+        case "Annotations": return .map(Map(md.annotations.mapValues { .string($0) }, elem: .string))
+        case "KubeVersion": return .string(md.kubeVersion)
+        case "Type": return .string(md.type)
+        case "IsRoot": return .bool(isRoot)
+        case "Dependencies":
+            return .list(md.dependencies.map { d in
+                .map(["Name": .string(d.name), "Version": .string(d.version), "Repository": .string(d.repository),
+                      "Condition": .string(d.condition), "Alias": .string(d.alias), "Enabled": .bool(d.enabled)])
+            })
+        default: return nil
+        }
+    }
+}
+
+/// `.Capabilities.KubeVersion`.
+final class KubeVersionObject: GoObject, @unchecked Sendable {
+    let version: String
+    init(_ version: String) { self.version = version }
+    var goType: GoType { .pointer(.named("common.KubeVersion", .struct)) }
+    var formatted: String { version }
+    var parts: [String] {
+        var v = Substring(version)
+        if v.hasPrefix("v") { v = v.dropFirst() }
+        return v.split(separator: "-")[0].split(separator: ".").map(String.init)
+    }
+    func field(_ name: String) -> Value? {
+        switch name {
+        case "Version", "GitVersion": return .string(version)
+        case "Major": return .string(parts.first ?? "")
+        case "Minor": return .string(parts.count > 1 ? parts[1] : "")
+        default: return nil
+        }
+    }
+    func method(_ name: String) -> GoFunction? {
+        name == "String" ? GoFunction(name, []) { [version] _ in .string(version) } : nil
+    }
+}
+
+/// `.Capabilities.APIVersions`: a set with `Has`.
+final class APIVersionsObject: GoObject, @unchecked Sendable {
+    let versions: [String]
+    init(_ versions: [String]) { self.versions = versions }
+    var goType: GoType { .named("common.VersionSet", .slice) }
+    var formatted: String { "[" + versions.joined(separator: " ") + "]" }
+    func method(_ name: String) -> GoFunction? {
+        guard name == "Has" else { return nil }
+        let set = Set(versions)
+        return GoFunction(name, [.typed(.string)]) { a in .bool(set.contains(a[0]?.stringValue ?? "")) }
+    }
+}
+
+/// `.Capabilities`.
+final class CapabilitiesObject: GoObject, @unchecked Sendable {
+    let kube: KubeVersionObject
+    let api: APIVersionsObject
+    let helmVersion: String
+    init(kubeVersion: String, apiVersions: [String], helmVersion: String) {
+        kube = KubeVersionObject(kubeVersion); api = APIVersionsObject(apiVersions); self.helmVersion = helmVersion
+    }
+    var goType: GoType { .pointer(.named("common.Capabilities", .struct)) }
+    var formatted: String { "&{\(kube.version) \(api.formatted)}" }
+    func field(_ name: String) -> Value? {
+        switch name {
+        case "KubeVersion": return .object(kube)
+        case "APIVersions": return .object(api)
+        case "HelmVersion":
+            return .map(["Version": .string(helmVersion), "GitCommit": .string(""), "GitTreeState": .string(""), "GoVersion": .string("")])
+        default: return nil
+        }
+    }
+}
+
+/// `.Files`: the chart's non-template files, with Helm's accessors.
+enum FilesObject {
+    static func make(_ files: [(String, [UInt8])]) -> Value {
+        var collected: [String: Value] = [:]
+        for (name, data) in files { collected[name] = bytes(data) }
+        let entries = collected
+        return .map(Map(entries, elem: .slice(.uint8), name: "engine.files", methods: { methods(name: $0, entries: entries) }))
+    }
+
+    static func bytes(_ d: [UInt8]) -> Value { .list(List(d.map { .uint(UInt64($0), .uint8) }, elem: .uint8)) }
+
+    static func data(_ v: Value?) -> [UInt8]? {
+        guard case .list(let l)? = v else { return nil }
+        return l.items.map { if case .uint(let u, _) = $0 { return UInt8(truncatingIfNeeded: u) }; return 0 }
+    }
+
+    static func methods(name: String, entries: [String: Value]) -> GoFunction? {
+        switch name {
+        case "Get":
+            return GoFunction(name, [.typed(.string)]) { a in
+                .string(data(entries[a[0]?.stringValue ?? ""]).map { String(decoding: $0, as: UTF8.self) } ?? "")
+            }
+        case "GetBytes":
+            return GoFunction(name, [.typed(.string)]) { a in entries[a[0]?.stringValue ?? ""] ?? bytes([]) }
+        case "Lines":
+            return GoFunction(name, [.typed(.string)]) { a in
+                guard let d = data(entries[a[0]?.stringValue ?? ""]), !d.isEmpty else { return .list([], of: .string) }
+                var s = String(decoding: d, as: UTF8.self)
+                if s.hasSuffix("\n") { s.removeLast() }
+                return .list(s.split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }, of: .string)
+            }
+        case "Glob":
+            return GoFunction(name, [.typed(.string)]) { a in
+                let pattern = a[0]?.stringValue ?? ""
+                var picked: [(String, [UInt8])] = []
+                for (k, v) in entries where Glob.match(pattern, k) { picked.append((k, data(v) ?? [])) }
+                return make(picked)
+            }
+        case "AsConfig":
+            return GoFunction(name, []) { _ in
+                var m: [String: Value] = [:]
+                for (k, v) in entries { m[baseName(k)] = .string(String(decoding: data(v) ?? [], as: UTF8.self)) }
+                return .string(toYAML(.map(Map(m, elem: .string))))
+            }
+        case "AsSecrets":
+            return GoFunction(name, []) { _ in
+                var m: [String: Value] = [:]
+                for (k, v) in entries { m[baseName(k)] = .string(Base64.encode(data(v) ?? [])) }
+                return .string(toYAML(.map(Map(m, elem: .string))))
+            }
+        default:
+            return nil
+        }
+    }
+
+    static func baseName(_ p: String) -> String { String(p.split(separator: "/").last ?? "") }
+}
+
+/// Helm's toYAML: go-yaml through JSON, trailing newline removed; "" on failure.
+func toYAML(_ v: Value) -> String {
+    guard var s = try? YAMLWriter.marshal(v) else { return "" }
+    if s.hasSuffix("\n") { s.removeLast() }
+    return s
+}

@@ -1,0 +1,279 @@
+import Values
+import Chart
+import GoTemplate
+import GoFmt
+
+/// What a render knows of the release and the cluster.
+public struct RenderOptions: Sendable {
+    public var releaseName = "release-name"
+    public var namespace = "default"
+    public var revision = 1
+    public var isInstall = true
+    public var isUpgrade = false
+    public var kubeVersion = DefaultCapabilities.kubeVersion
+    public var apiVersions = DefaultCapabilities.apiVersions
+    public var helmVersion = DefaultCapabilities.helmVersion
+    /// missingkey=error instead of zero.
+    public var strict = false
+    public init() {}
+}
+
+/// A template failed to parse or execute, worded as Helm v4 words it.
+public struct RenderError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// Helm's pkg/engine: renders every template of a chart and its subcharts with values scoped
+/// per chart, `.Release`, `.Chart`, `.Capabilities`, `.Files` and `.Template`.
+public enum Renderer {
+    struct Renderable {
+        let text: String
+        let vals: Map
+        let basePath: String
+    }
+
+    /// Renders all templates; returns each non-partial template's output by its full name
+    /// ("chart/templates/x.yaml").
+    public static func render(_ chart: Chart, values: Map, options: RenderOptions = RenderOptions()) throws -> [String: String] {
+        try LargeStack.run { try renderOnThisThread(chart, values: values, options: options) }
+    }
+
+    /// Renders one extra template text as if it were `name` in the chart (hrctl render --chart).
+    public static func renderOne(_ chart: Chart, values: Map, name: String, text: String, options: RenderOptions = RenderOptions()) throws -> String {
+        try LargeStack.run {
+            let out = try renderOnThisThread(chart, values: values, options: options, extra: (name, text))
+            return out[chart.fullPath + "/" + name] ?? ""
+        }
+    }
+
+    static func topValues(_ options: RenderOptions) -> (release: Value, caps: Value) {
+        let release = Value.map([
+            "Name": .string(options.releaseName), "Namespace": .string(options.namespace),
+            "Revision": .int(Int64(options.revision)), "IsUpgrade": .bool(options.isUpgrade),
+            "IsInstall": .bool(options.isInstall), "Service": .string("Helm"),
+        ])
+        let caps = Value.object(CapabilitiesObject(kubeVersion: options.kubeVersion, apiVersions: options.apiVersions, helmVersion: options.helmVersion))
+        return (release, caps)
+    }
+
+    static func collect(_ chart: Chart, parentValues: Map?, release: Value, caps: Value, into tpls: inout [String: Renderable],
+                        extra: (String, String)?) {
+        var values = Map([:])
+        if let parentValues {
+            if case .map(let m)? = parentValues.entries[chart.name] { values = m }
+        }
+        let next = Map([
+            "Chart": .object(ChartObject(chart.metadata, isRoot: chart.isRoot)),
+            "Files": FilesObject.make(chart.files.map { ($0.name, $0.data) }),
+            "Release": release, "Capabilities": caps, "Values": .map(values),
+        ])
+        for child in chart.dependencies {
+            collect(child, parentValues: values, release: release, caps: caps, into: &tpls, extra: nil)
+        }
+        var templates = chart.templates.map { ($0.name, $0.text) }
+        if let extra { templates.removeAll { $0.0 == extra.0 }; templates.append(extra) }
+        for (name, text) in templates {
+            if chart.isLibrary && !baseName(name).hasPrefix("_") { continue }
+            tpls[chart.fullPath + "/" + name] = Renderable(text: text, vals: next, basePath: chart.fullPath + "/templates")
+        }
+    }
+
+    static func renderOnThisThread(_ chart: Chart, values: Map, options: RenderOptions, extra: (String, String)? = nil) throws -> [String: String] {
+        let (release, caps) = topValues(options)
+        var tpls: [String: Renderable] = [:]
+        // The root chart's .Values are the whole coalesced values.
+        let rootHolder = Map([chart.name: .map(values)])
+        collect(chart, parentValues: rootHolder, release: release, caps: caps, into: &tpls, extra: extra)
+
+        let set = TemplateSet(funcs: HelmFunctions.base())
+        set.name = "gotpl"
+        set.missingKey = options.strict ? .error : .zero
+        installContextFunctions(set, strict: options.strict)
+
+        for name in sortTemplates(Array(tpls.keys)) {
+            do {
+                try set.parse(name: name, text: tpls[name]!.text)
+            } catch let e as ParseError {
+                throw RenderError(description: cleanupParseError(name, e.message))
+            }
+        }
+        var rendered: [String: String] = [:]
+        for name in tpls.keys.sorted() where !baseName(name).hasPrefix("_") {
+            let r = tpls[name]!
+            r.vals.entries["Template"] = .map(["Name": .string(name), "BasePath": .string(r.basePath)])
+            var out: [UInt8] = []
+            do {
+                try set.execute(name, data: .map(r.vals), output: &out)
+            } catch let e as ExecError {
+                throw RenderError(description: cleanupExecError(name, e))
+            }
+            rendered[name] = String(decoding: out, as: UTF8.self).replacingAll("<no value>", with: "")
+        }
+        return rendered
+    }
+
+    /// include and tpl close over the template set; each clone made by tpl gets its own.
+    static func installContextFunctions(_ set: TemplateSet, strict: Bool) {
+        final class Counts: @unchecked Sendable { var byName: [String: Int] = [:] }
+        let counts = Counts()
+        unowned(unsafe) let weakSet = set
+        set.addFuncs([
+            "include": GoFunction("include", [.typed(.string), .any]) { a in
+                let name = a[0]?.stringValue ?? ""
+                let n = counts.byName[name, default: 0]
+                if n > 1000 {
+                    throw FunctionError("rendering template has a nested reference name: \(name): unable to execute template")
+                }
+                counts.byName[name] = n + 1
+                defer { counts.byName[name] = n }
+                var out: [UInt8] = []
+                try weakSet.execute(name, data: a[1], output: &out)
+                return .string(String(decoding: out, as: UTF8.self))
+            },
+            "tpl": GoFunction("tpl", [.typed(.string), .typed(.map(.string, .interface))]) { a in
+                let text = a[0]?.stringValue ?? ""
+                let clone = weakSet.clone()
+                installContextFunctions(clone, strict: strict)
+                do {
+                    try clone.parse(name: "gotpl", text: text)
+                } catch let e as ParseError {
+                    throw FunctionError("cannot parse template \(GoQuote.quote(text)): \(e.message)")
+                }
+                var out: [UInt8] = []
+                do {
+                    try clone.execute("gotpl", data: a[1], output: &out)
+                } catch let e as ExecError {
+                    throw TplError(message: "error during tpl function execution for \(GoQuote.quote(text)): \(e.message)", inner: e)
+                }
+                return .string(String(decoding: out, as: UTF8.self).replacingAll("<no value>", with: ""))
+            },
+        ])
+    }
+
+    struct TplError: Error, CustomStringConvertible, Sendable {
+        let message: String
+        let inner: ExecError
+        var description: String { message }
+    }
+
+    /// Deepest paths first, then reverse-alphabetical: the root chart's definitions are
+    /// parsed last and win, as in Helm.
+    static func sortTemplates(_ names: [String]) -> [String] {
+        names.sorted { a, b in
+            let ca = a.filter { $0 == "/" }.count, cb = b.filter { $0 == "/" }.count
+            if ca == cb { return goLess(b, a) }
+            return ca > cb
+        }
+    }
+
+    static func baseName(_ p: String) -> String { String(p.split(separator: "/").last ?? "") }
+
+    static func cleanupParseError(_ filename: String, _ message: String) -> String {
+        let tokens = message.components(separatedBy: ": ")
+        if tokens.count == 1 { return "parse error in (\(filename)): \(message)" }
+        return "parse error at (\(tokens[1])): \(tokens[tokens.count - 1])"
+    }
+
+    static func cleanupExecError(_ filename: String, _ e: ExecError) -> String {
+        let tokens = e.message.components(separatedBy: ": ", maxSplits: 2)
+        if tokens.count != 3 { return "execution error in (\(filename)): \(e.message)" }
+        if let warn = Warn.unwrap(tokens[2]) { return "execution error at (\(tokens[1])): \(warn)" }
+        return ErrorTrace.format(e) ?? e.message
+    }
+}
+
+/// Helm v4's multi-line rendering errors: one block per template in the chain of errors,
+/// `FILE:LINE:COL`, `executing "NAME" at <NODE>:`, then the message.
+enum ErrorTrace {
+    struct Entry: Equatable { var location = "", function = "", message = "" }
+
+    static func chain(_ e: ExecError) -> [String] {
+        var out = [e.message]
+        var cur: (any Error)? = e.underlying
+        while let c = cur {
+            switch c {
+            case let x as ExecError: out.append(x.message); cur = x.underlying
+            case let x as Renderer.TplError: out.append(x.message); cur = x.inner
+            case let x as FunctionError: out.append(x.message); cur = nil
+            default: out.append("\(c)"); cur = nil
+            }
+        }
+        return out
+    }
+
+    static func parse(_ m: String) -> Entry? {
+        guard m.hasPrefix("template: ") else { return nil }
+        let rest = m.dropFirst("template: ".count)
+        guard let sep = rest.range(of: ": ") else { return Entry(message: m) }
+        let name = String(rest[..<sep.lowerBound])
+        let after = rest[sep.upperBound...]
+        if after.hasPrefix("executing "), let at = after.range(of: " at "), let colon = after[at.upperBound...].range(of: ": ") {
+            let fn = String(after[after.index(after.startIndex, offsetBy: "executing ".count)..<at.lowerBound])
+            let loc = String(after[at.upperBound..<colon.lowerBound])
+            let tail = after[colon.upperBound...]
+            let msg = tail.range(of: " template:").map { String(tail[..<$0.lowerBound]) } ?? String(tail)
+            return Entry(location: name, function: "executing \(fn) at \(loc):", message: msg)
+        }
+        return Entry(location: name, message: String(after))
+    }
+
+    static func format(_ e: ExecError) -> String? {
+        var entries: [Entry] = []
+        for m in chain(e) {
+            guard let entry = parse(m) else { return nil }
+            if entries.last != entry { entries.append(entry) }
+        }
+        var prev = ""
+        for i in stride(from: entries.count - 1, through: 0, by: -1) {
+            let cur = entries[i].message
+            if i == entries.count - 1 { prev = cur; continue }
+            if !prev.isEmpty && cur.hasSuffix(prev) { entries[i].message = String(cur.dropLast(prev.count)) }
+            prev = cur
+        }
+        var s = ""
+        for e in entries {
+            if !e.location.isEmpty { s += e.location + "\n  " }
+            if !e.function.isEmpty { s += e.function + "\n    " }
+            if !e.message.isEmpty { s += e.message + "\n" }
+        }
+        return s.trimmingCharacters(in: " \n\t")
+    }
+}
+
+extension String {
+    func components(separatedBy sep: String, maxSplits: Int = Int.max) -> [String] {
+        var out: [String] = []
+        var rest = self[...]
+        while out.count < maxSplits, let r = String(rest).range(of: sep) {
+            let s = String(rest)
+            out.append(String(s[..<r.lowerBound]))
+            rest = s[r.upperBound...]
+        }
+        out.append(String(rest))
+        return out
+    }
+
+    func trimmingCharacters(in set: String) -> String {
+        var s = self[...]
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+
+    func replacingAll(_ old: String, with new: String) -> String {
+        guard contains(old) else { return self }
+        return components(separatedBy: old).joined(separator: new)
+    }
+}
+
+extension Substring {
+    func range(of needle: String) -> Range<Substring.Index>? {
+        guard let first = needle.first else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if self[i] == first, self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+            i = index(after: i)
+        }
+        return nil
+    }
+}

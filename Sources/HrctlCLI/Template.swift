@@ -1,0 +1,29 @@
+import ArgumentParser
+import Chart
+import Engine
+import Values
+
+/// `hrctl template RELEASE CHART`: renders a chart as `helm template` does.
+struct Template: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render a chart's templates locally, as 'helm template' does.")
+
+    @Argument(help: "Release name.")
+    var release: String
+
+    @Argument(help: "Chart directory.")
+    var chart: String
+
+    @OptionGroup var values: ValueOptions
+    @OptionGroup var releaseOptions: ReleaseOptions
+
+    @Flag(name: .customLong("no-hooks"), help: "Leave hooks out of the output.")
+    var noHooks = false
+
+    func run() throws {
+        let (c, vals) = try ChartPreparation.prepare(path: chart, user: try values.userValues())
+        let rendered = try Renderer.render(c, values: vals, options: releaseOptions.renderOptions(release: release))
+        let (hooks, manifests) = try Manifests.sort(rendered)
+        Output.write(Array(Manifests.templateOutput(hooks: hooks, manifests: manifests, includeHooks: !noHooks).utf8))
+    }
+}
