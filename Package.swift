@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // System C libraries (Debian: libyaml-dev, zlib1g-dev).
@@ -29,6 +31,9 @@ let package = Package(
         // Sprig's template functions, with Go's types and messages.
         .target(name: "Sprig", dependencies: [
             "Values", "GoFmt", "YAML", "Semver", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // Go's text/template: lexer, parser, executor, builtins. Knows nothing of Helm.
         .target(name: "GoTemplate", dependencies: ["Values", "GoFmt", "CStack"]),
@@ -55,5 +60,6 @@ let package = Package(
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Chart", "Values", "Sprig", "Semver"]),
     ]
 )

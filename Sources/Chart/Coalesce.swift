@@ -26,7 +26,20 @@ public enum Coalesce {
     /// every subchart.
     public static func values(_ chart: Chart, _ user: Map) -> Map {
         let dest = copyMap(user)
-        return coalesce(chart, dest, merge: false)
+        let out = coalesce(chart, dest, merge: false)
+        dropNulls(out)
+        return out
+    }
+
+    /// Keys whose value ends up null are absent from the values templates see.
+    static func dropNulls(_ m: Map) {
+        for (k, v) in m.entries {
+            switch v {
+            case .null: m.entries[k] = nil
+            case .map(let sub): dropNulls(sub)
+            default: break
+            }
+        }
     }
 
     static func coalesce(_ chart: Chart, _ dest: Map, merge: Bool) -> Map {

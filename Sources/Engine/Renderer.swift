@@ -32,6 +32,15 @@ public enum Renderer {
         let basePath: String
     }
 
+    /// Loads a chart folder and prepares its values as `helm template` and `helm install` do:
+    /// dependencies checked, disabled subcharts dropped, user values coalesced over defaults.
+    public static func prepare(chartPath: String, user: Map) throws -> (Chart, Map) {
+        let chart = try ChartLoader.load(directory: chartPath)
+        try Dependencies.check(chart)
+        Dependencies.process(chart, user)
+        return (chart, Coalesce.values(chart, user))
+    }
+
     /// Renders all templates; returns each non-partial template's output by its full name
     /// ("chart/templates/x.yaml").
     public static func render(_ chart: Chart, values: Map, options: RenderOptions = RenderOptions()) throws -> [String: String] {

@@ -149,12 +149,3 @@ struct ReleaseOptions: ParsableArguments {
     }
 }
 
-/// Loads a chart and prepares its values as `helm template` and `helm install` do.
-enum ChartPreparation {
-    static func prepare(path: String, user: Map) throws -> (Chart, Map) {
-        let chart = try ChartLoader.load(directory: path)
-        try Dependencies.check(chart)
-        Dependencies.process(chart, user)
-        return (chart, Coalesce.values(chart, user))
-    }
-}

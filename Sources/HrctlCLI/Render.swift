@@ -42,7 +42,7 @@ struct Render: ParsableCommand {
         }
         let text = try Files.readText(file)
         if let chart {
-            let (c, vals) = try ChartPreparation.prepare(path: chart, user: try values.userValues())
+            let (c, vals) = try Renderer.prepare(chartPath: chart, user: try values.userValues())
             let name = "templates/" + Files.baseName(file)
             let out = try Renderer.renderOne(c, values: vals, name: name, text: text, options: releaseOptions.renderOptions(release: release))
             Output.write(Array(out.utf8))

@@ -21,7 +21,7 @@ struct Template: ParsableCommand {
     var noHooks = false
 
     func run() throws {
-        let (c, vals) = try ChartPreparation.prepare(path: chart, user: try values.userValues())
+        let (c, vals) = try Renderer.prepare(chartPath: chart, user: try values.userValues())
         let rendered = try Renderer.render(c, values: vals, options: releaseOptions.renderOptions(release: release))
         let (hooks, manifests) = try Manifests.sort(rendered)
         Output.write(Array(Manifests.templateOutput(hooks: hooks, manifests: manifests, includeHooks: !noHooks).utf8))

@@ -16,6 +16,7 @@ public enum Sprig {
         SemverFunctions.register(&t)
         URLFunctions.register(&t)
         DateFunctions.register(&t)
+        CertificateFunctions.register(&t)
         t.add("getHostByName", [.s]) { _ in .string("") }
         return t.functions
     }()
