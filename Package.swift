@@ -40,8 +40,10 @@ let package = Package(
         // Where the thread's stack ends, so deep recursion stops with an error.
         .target(name: "CStack"),
 
+        // Archives: gzip through zlib (capped) and a tar reader that refuses unsafe entries.
+        .target(name: "Archive", dependencies: ["CZlib"]),
         // Charts: loading, metadata, values coalescing, dependencies. Knows nothing of clusters.
-        .target(name: "Chart", dependencies: ["Values", "YAML", "Semver"]),
+        .target(name: "Chart", dependencies: ["Values", "YAML", "Semver", "Archive"]),
 
         // Helm's rendering engine: charts through templates with Sprig and Helm's functions.
         .target(name: "Engine", dependencies: ["Values", "Chart", "GoTemplate", "GoFmt", "Sprig", "YAML"]),

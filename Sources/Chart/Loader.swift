@@ -1,11 +1,39 @@
 import Values
 import YAML
 import Semver
+import Archive
 
 /// Loads a chart from a directory, as Helm's loader does: Chart.yaml (and requirements.yaml
 /// for apiVersion v1), values.yaml, values.schema.json, templates/, charts/ and every
 /// other file for .Files.
 public enum ChartLoader {
+    /// A chart folder or a packaged `.tgz`.
+    public static func load(path: String) throws -> Chart {
+        if FileSystem.kind(path) == .file { return try load(archive: try FileSystem.read(path), name: path) }
+        return try load(directory: path)
+    }
+
+    /// A packaged chart: one top-level folder inside a gzipped tar.
+    public static func load(archive bytes: [UInt8], name: String, limits: Tar.Limits = Tar.Limits()) throws -> Chart {
+        let entries: [Tar.Entry]
+        do {
+            let tar = try Gzip.decompress(bytes, limit: limits.maxTotalSize)
+            entries = try Tar.read(tar, limits: limits)
+        } catch let e as ArchiveError {
+            throw ChartError("\(name): \(e.description)")
+        }
+        var files: [(String, [UInt8])] = []
+        var top: String? = nil
+        for e in entries {
+            let parts = e.path.split(separator: "/", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            if top == nil { top = String(parts[0]) }
+            files.append((String(parts[1]), e.data))
+        }
+        if files.isEmpty { throw ChartError("\(name): no files in chart archive") }
+        return try load(files: files, source: name)
+    }
+
     public static func load(directory: String) throws -> Chart {
         let root = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         guard FileSystem.kind(root) == .directory else {
@@ -82,7 +110,9 @@ public enum ChartLoader {
             let parts = subcharts[cname]!
             do {
                 if cname.hasSuffix(".tgz") {
-                    throw ChartError("packaged subcharts (\(cname)) are not supported yet")
+                    guard let archive = parts.first(where: { $0.0.isEmpty })?.1 else { continue }
+                    chart.addDependency(try load(archive: archive, name: cname))
+                    continue
                 }
                 chart.addDependency(try load(files: parts.filter { !$0.0.isEmpty }, source: source + "/charts/" + cname))
             } catch let e as ChartError {

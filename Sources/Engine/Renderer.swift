@@ -35,7 +35,7 @@ public enum Renderer {
     /// Loads a chart folder and prepares its values as `helm template` and `helm install` do:
     /// dependencies checked, disabled subcharts dropped, user values coalesced over defaults.
     public static func prepare(chartPath: String, user: Map) throws -> (Chart, Map) {
-        let chart = try ChartLoader.load(directory: chartPath)
+        let chart = try ChartLoader.load(path: chartPath)
         try Dependencies.check(chart)
         Dependencies.process(chart, user)
         return (chart, Coalesce.values(chart, user))
