@@ -17,6 +17,7 @@ public enum Sprig {
         URLFunctions.register(&t)
         DateFunctions.register(&t)
         CertificateFunctions.register(&t)
+        Bcrypt.register(&t)
         t.add("getHostByName", [.s]) { _ in .string("") }
         return t.functions
     }()

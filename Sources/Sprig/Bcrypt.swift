@@ -1,0 +1,211 @@
+import Values
+
+/// The hexadecimal digits of π's fraction, which Blowfish uses as its initial P-array and
+/// S-boxes; computed once (Machin's formula in fixed point) instead of carried as a table.
+enum PiDigits {
+    static let words: [UInt32] = compute(count: 18 + 1024)
+
+    static func compute(count: Int) -> [UInt32] {
+        let n = count + 4 // guard words
+        // Fixed point: index 0 is the integer part, the rest the fraction, base 2^32, big-endian.
+        func arctanInverse(_ x: UInt32) -> [UInt32] {
+            var sum = [UInt32](repeating: 0, count: n + 1)
+            var power = [UInt32](repeating: 0, count: n + 1)
+            power[0] = 1
+            divide(&power, by: x)                  // 1/x
+            let x2 = UInt64(x) * UInt64(x)
+            var k: UInt32 = 0
+            while !isZero(power) {
+                var term = power
+                divide(&term, by: 2 * k + 1)
+                if k % 2 == 0 { add(&sum, term) } else { subtract(&sum, term) }
+                divide64(&power, by: x2)
+                k += 1
+            }
+            return sum
+        }
+        var a = arctanInverse(5)
+        multiply(&a, by: 16)
+        var b = arctanInverse(239)
+        multiply(&b, by: 4)
+        subtract(&a, b)
+        return Array(a[1...count])
+    }
+
+    static func isZero(_ v: [UInt32]) -> Bool { !v.contains { $0 != 0 } }
+
+    static func divide(_ v: inout [UInt32], by d: UInt32) { divide64(&v, by: UInt64(d)) }
+
+    static func divide64(_ v: inout [UInt32], by d: UInt64) {
+        var rem: UInt64 = 0
+        for i in 0..<v.count {
+            // rem < d <= 2^32 * 2^16 keeps (rem << 32) within 128 bits via two steps.
+            let cur = (rem << 32) | UInt64(v[i])
+            if d <= UInt64(UInt32.max) || rem < (1 << 31) {
+                v[i] = UInt32(cur / d)
+                rem = cur % d
+            } else {
+                let (q, r) = d.dividingFullWidth((rem >> 32, (rem << 32) | UInt64(v[i])))
+                v[i] = UInt32(truncatingIfNeeded: q); rem = r
+            }
+        }
+    }
+
+    static func multiply(_ v: inout [UInt32], by m: UInt32) {
+        var carry: UInt64 = 0
+        for i in stride(from: v.count - 1, through: 0, by: -1) {
+            let p = UInt64(v[i]) * UInt64(m) + carry
+            v[i] = UInt32(truncatingIfNeeded: p)
+            carry = p >> 32
+        }
+    }
+
+    static func add(_ a: inout [UInt32], _ b: [UInt32]) {
+        var carry: UInt64 = 0
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            let s = UInt64(a[i]) + UInt64(b[i]) + carry
+            a[i] = UInt32(truncatingIfNeeded: s)
+            carry = s >> 32
+        }
+    }
+
+    static func subtract(_ a: inout [UInt32], _ b: [UInt32]) {
+        var borrow: Int64 = 0
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            var d = Int64(a[i]) - Int64(b[i]) - borrow
+            borrow = 0
+            if d < 0 { d += 1 << 32; borrow = 1 }
+            a[i] = UInt32(d)
+        }
+    }
+}
+
+/// Blowfish with the Eksblowfish key schedule, and bcrypt ($2a$) on top, as
+/// golang.org/x/crypto/bcrypt computes it (the key includes its trailing NUL).
+struct Blowfish {
+    var p: [UInt32]
+    var s: [UInt32] // four boxes of 256
+
+    init() {
+        let w = PiDigits.words
+        p = Array(w[0..<18])
+        s = Array(w[18..<(18 + 1024)])
+    }
+
+    @inline(__always) func f(_ x: UInt32) -> UInt32 {
+        ((s[Int(x >> 24)] &+ s[256 + Int((x >> 16) & 0xFF)]) ^ s[512 + Int((x >> 8) & 0xFF)]) &+ s[768 + Int(x & 0xFF)]
+    }
+
+    func encrypt(_ l: UInt32, _ r: UInt32) -> (UInt32, UInt32) {
+        var xl = l ^ p[0], xr = r
+        var i = 1
+        while i < 17 {
+            xr ^= f(xl) ^ p[i]
+            xl ^= f(xr) ^ p[i + 1]
+            i += 2
+        }
+        return (xr ^ p[17], xl)
+    }
+
+    static func word(_ data: [UInt8], _ j: inout Int) -> UInt32 {
+        var w: UInt32 = 0
+        for _ in 0..<4 {
+            w = w << 8 | UInt32(data[j])
+            j = (j + 1) % data.count
+        }
+        return w
+    }
+
+    mutating func expand(key: [UInt8], salt: [UInt8]?) {
+        var j = 0
+        for i in 0..<18 { p[i] ^= Blowfish.word(key, &j) }
+        var l: UInt32 = 0, r: UInt32 = 0
+        var js = 0
+        func next() {
+            if let salt {
+                l ^= Blowfish.word(salt, &js)
+                r ^= Blowfish.word(salt, &js)
+            }
+            (l, r) = encrypt(l, r)
+        }
+        var i = 0
+        while i < 18 { next(); p[i] = l; p[i + 1] = r; i += 2 }
+        i = 0
+        while i < 1024 { next(); s[i] = l; s[i + 1] = r; i += 2 }
+    }
+}
+
+enum Bcrypt {
+    static let alphabet = Array("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(alphabet[Int(b0 >> 2)])
+            out.append(alphabet[Int((b0 & 3) << 4 | b1 >> 4)])
+            if i + 1 < bytes.count { out.append(alphabet[Int((b1 & 0xF) << 2 | b2 >> 6)]) }
+            if i + 2 < bytes.count { out.append(alphabet[Int(b2 & 0x3F)]) }
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8] {
+        var idx = [Int](repeating: 0, count: 256)
+        for (i, c) in alphabet.enumerated() { idx[Int(c)] = i }
+        let v = Array(text.utf8).map { idx[Int($0)] }
+        var out: [UInt8] = []
+        var i = 0
+        while i + 1 < v.count {
+            out.append(UInt8((v[i] << 2 | v[i + 1] >> 4) & 0xFF))
+            if i + 2 < v.count { out.append(UInt8(((v[i + 1] & 0xF) << 4 | v[i + 2] >> 2) & 0xFF)) }
+            if i + 3 < v.count { out.append(UInt8(((v[i + 2] & 3) << 6 | v[i + 3]) & 0xFF)) }
+            i += 4
+        }
+        return out
+    }
+
+    static func hash(_ password: [UInt8], cost: Int = 10, salt: [UInt8]? = nil) throws -> String {
+        if password.count > 72 { throw FunctionError("bcrypt: password length exceeds 72 bytes") }
+        var g = SystemRandomNumberGenerator()
+        let salt = salt ?? (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+        let key = password + [0]
+        // The salt as bcrypt's base64 text and back: 22 characters carry 16 bytes.
+        var bf = Blowfish()
+        bf.expand(key: key, salt: salt)
+        for _ in 0..<(1 << cost) {
+            bf.expand(key: key, salt: nil)
+            bf.expand(key: salt, salt: nil)
+        }
+        var c = Array("OrpheanBeholderScryDoubt".utf8)
+        var words: [UInt32] = []
+        for i in 0..<6 {
+            var w: UInt32 = 0
+            for k in 0..<4 { w = w << 8 | UInt32(c[4 * i + k]) }
+            words.append(w)
+        }
+        for _ in 0..<64 {
+            var i = 0
+            while i < 6 { (words[i], words[i + 1]) = bf.encrypt(words[i], words[i + 1]); i += 2 }
+        }
+        c = []
+        for w in words {
+            for shift in [24, 16, 8, 0] { c.append(UInt8(truncatingIfNeeded: w >> UInt32(shift))) }
+        }
+        let costText = cost < 10 ? "0\(cost)" : "\(cost)"
+        return "$2a$\(costText)$" + encode(salt) + encode(Array(c[0..<23]))
+    }
+
+    static func register(_ t: inout FunctionTable) {
+        t.add("bcrypt", [.s]) { a in
+            do { return .string(try hash(Array(a.str(0).utf8))) } catch { return .string("failed to encrypt string with bcrypt: \(error)") }
+        }
+        t.add("htpasswd", [.s, .s]) { a in
+            if a.str(0).contains(":") { return .string("invalid username: \(a.str(0))") }
+            let h = (try? hash(Array(a.str(1).utf8))) ?? ""
+            return .string(a.str(0) + ":" + h)
+        }
+    }
+}
