@@ -38,7 +38,9 @@ public enum Renderer {
         let chart = try ChartLoader.load(path: chartPath)
         try Dependencies.check(chart)
         Dependencies.process(chart, user)
-        return (chart, Coalesce.values(chart, user))
+        let values = Coalesce.values(chart, user)
+        if let problem = try SchemaValidator.validate(chart, values) { throw ChartError(problem) }
+        return (chart, values)
     }
 
     /// Renders all templates; returns each non-partial template's output by its full name
@@ -65,19 +67,23 @@ public enum Renderer {
         return (release, caps)
     }
 
+    @discardableResult
     static func collect(_ chart: Chart, parentValues: Map?, release: Value, caps: Value, into tpls: inout [String: Renderable],
-                        extra: (String, String)?) {
+                        extra: (String, String)?) -> Map {
         var values = Map([:])
         if let parentValues {
             if case .map(let m)? = parentValues.entries[chart.name] { values = m }
         }
+        let subcharts = Map([:])
         let next = Map([
             "Chart": .object(ChartObject(chart.metadata, isRoot: chart.isRoot)),
             "Files": FilesObject.make(chart.files.map { ($0.name, $0.data) }),
             "Release": release, "Capabilities": caps, "Values": .map(values),
+            "Subcharts": .map(subcharts),
         ])
         for child in chart.dependencies {
-            collect(child, parentValues: values, release: release, caps: caps, into: &tpls, extra: nil)
+            let childTop = collect(child, parentValues: values, release: release, caps: caps, into: &tpls, extra: nil)
+            subcharts.entries[child.name] = .map(childTop)
         }
         var templates = chart.templates.map { ($0.name, $0.text) }
         if let extra { templates.removeAll { $0.0 == extra.0 }; templates.append(extra) }
@@ -85,6 +91,7 @@ public enum Renderer {
             if chart.isLibrary && !baseName(name).hasPrefix("_") { continue }
             tpls[chart.fullPath + "/" + name] = Renderable(text: text, vals: next, basePath: chart.fullPath + "/templates")
         }
+        return next
     }
 
     static func renderOnThisThread(_ chart: Chart, values: Map, options: RenderOptions, extra: (String, String)? = nil) throws -> [String: String] {
