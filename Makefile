@@ -18,7 +18,7 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench:
+bench: release
 	$(SWIFT) build -c release --product hrctl-bench
 	.build/release/hrctl-bench 1000
 

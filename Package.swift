@@ -55,14 +55,14 @@ let package = Package(
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
         // `make bench`: engine throughput and memory on generated input.
-        .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values"]),
+        .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart"]),
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values", "GoFmt"]),
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
-        .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver"]),
+        .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Chart", "Values", "Sprig", "Semver"]),
     ]
 )

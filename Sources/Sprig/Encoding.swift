@@ -64,7 +64,7 @@ enum Base32 {
             var buf = chunk + [UInt8](repeating: 0, count: 5 - chunk.count)
             var n: UInt64 = 0
             for x in buf { n = n << 8 | UInt64(x) }
-            let chars = [0, 2, 4, 5, 7][chunk.count - 1] + 1
+            let chars = [2, 4, 5, 7, 8][chunk.count - 1]
             for k in 0..<8 {
                 if k < chars { out.append(alphabet[Int((n >> UInt64(35 - 5 * k)) & 31)]) } else { out.append(UInt8(ascii: "=")) }
             }

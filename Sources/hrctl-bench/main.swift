@@ -2,6 +2,9 @@
 // operations per second and peak memory. A benchmark, not a test: it asserts nothing.
 import GoTemplate
 import Values
+import YAML
+import Engine
+import Chart
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -105,4 +108,85 @@ _ = try measure("execute") {
     outBytes = out.count
 }
 print("output: \(outBytes) bytes per execution")
-print("peak RSS: \(format3(peakRSSMiB())) MiB")
+print("peak RSS so far: \(format3(peakRSSMiB())) MiB")
+
+// toYaml of a large values tree (what charts do with `toYaml .Values.x | nindent`).
+func bigTree(_ depth: Int, _ width: Int) -> Value {
+    if depth == 0 { return .string("value with some text") }
+    var m: [String: Value] = [:]
+    for i in 0..<width {
+        m["key\(i)"] = i % 3 == 0 ? .list([.float(Double(i)), .bool(true), .string("x\(i)")]) : bigTree(depth - 1, width)
+    }
+    return .map(m)
+}
+let tree = bigTree(4, 12)
+var yamlBytes = 0
+_ = try measure("toYaml (values tree of \(12 * 12 * 12 * 12) leaves)") {
+    yamlBytes = try YAMLWriter.marshal(tree).utf8.count
+}
+print("toYaml output: \(yamlBytes) bytes")
+
+// include-heavy rendering: a helper included thousands of times, as chart labels are.
+let helpers = """
+{{- define "c.name" -}}{{ default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- define "c.labels" -}}
+app.kubernetes.io/name: {{ include "c.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+"""
+var body = ""
+for i in 0..<500 {
+    body += "---\nkind: ConfigMap\nmetadata:\n  name: cm-\(i)\n  labels:\n    {{- include \"c.labels\" . | nindent 4 }}\ndata:\n  v: {{ .Values.v | quote }}\n"
+}
+let chart = Chart(metadata: { var m = Metadata(); m.name = "c"; m.version = "1.0.0"; m.apiVersion = "v2"; return m }(),
+                  values: Map(["v": .string("x")]),
+                  templates: [Chart.File(name: "templates/_helpers.tpl", data: Array(helpers.utf8)),
+                              Chart.File(name: "templates/cms.yaml", data: Array(body.utf8))],
+                  files: [], source: "bench")
+let chartValues = Coalesce.values(chart, Map([:]))
+_ = try measure("include-heavy render (500 documents, 2,000 includes)") {
+    _ = try Renderer.render(chart, values: chartValues, options: RenderOptions())
+}
+print("peak RSS of the benchmark process: \(format3(peakRSSMiB())) MiB")
+
+// Whole-process renders of real charts with the release binary, as users run them.
+func runChild(_ args: [String]) -> (ms: Double, rssMiB: Double, ok: Bool) {
+    var pid: pid_t = 0
+    let cargs = args.map { strdup($0) } + [nil]
+    defer { cargs.forEach { free($0) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    let start = now()
+    guard posix_spawn(&pid, args[0], &actions, nil, cargs, environ) == 0 else { return (0, 0, false) }
+    var status: Int32 = 0
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    return ((now() - start) * 1000, Double(usage.ru_maxrss) / 1024, status == 0)
+}
+
+let binary = ".build/release/hrctl"
+let shared = "../shared"
+let charts: [(String, String)] = [
+    ("kube-prometheus-stack 88.5.3 (repo .tgz, with subcharts)", "\(shared)/repo/kube-prometheus-stack-88.5.3.tgz"),
+    ("bitnami airflow", "\(shared)/charts/bitnami-airflow/chart"),
+    ("bitnami kube-prometheus", "\(shared)/charts/bitnami-kube-prometheus/chart"),
+]
+if access(binary, X_OK) == 0 {
+    for (label, path) in charts where access(path, R_OK) == 0 {
+        var times: [Double] = [], rss: [Double] = []
+        var ok = true
+        for _ in 0..<7 {
+            let r = runChild([binary, "template", "demo", path, "--namespace", "apps"])
+            ok = ok && r.ok
+            times.append(r.ms); rss.append(r.rssMiB)
+        }
+        times.sort()
+        print("hrctl template \(label): median \(format3(times[times.count / 2])) ms, peak RSS \(format3(rss.max() ?? 0)) MiB\(ok ? "" : " (FAILED)")")
+    }
+} else {
+    print("(build \(binary) with 'make release' to time whole chart renders)")
+}

@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+import Sprig
+import GoTemplate
+import Values
+
+/// Function families rendered through the template engine, including bad arguments
+/// (clear errors, never a crash).
+final class SprigFunctionTests: XCTestCase {
+    func r(_ text: String, _ data: Value? = nil) throws -> String {
+        let set = TemplateSet(funcs: Sprig.functions)
+        try set.parse(name: "t", text: text)
+        return try set.execute("t", data: data)
+    }
+
+    func err(_ text: String, _ data: Value? = nil) -> String {
+        do { _ = try r(text, data); return "no error" } catch { return "\(error)" }
+    }
+
+    func testStrings() throws {
+        XCTAssertEqual(try r(#"{{ "Hello World" | upper }}|{{ title "a-b c_d" }}|{{ trunc 3 "abcdef" }}|{{ trunc -2 "abcdef" }}"#), "HELLO WORLD|A-B C_d|abc|ef")
+        XCTAssertEqual(try r(#"{{ indent 2 "a\nb" }}|{{ nindent 1 "x" }}|{{ replace "a" "b" "banana" }}"#), "  a\n  b|\n x|bbnbnb")
+        XCTAssertEqual(try r(#"{{ quote "a\"b" }} {{ squote 1 }} {{ cat "a" 1 nil "b" }}"#), #""a\"b" '1' a 1 b"#)
+        XCTAssertEqual(try r(#"{{ splitList "," "a,,b" }} {{ join "-" (list 1 "x" nil) }} {{ snakecase "FooBar" }} {{ kebabcase "FooBar" }}"#), "[a  b] 1-x foo_bar foo-bar")
+        XCTAssertEqual(err(#"{{ substr 3 1 "abcdef" }}"#), "template: t:1:3: executing \"t\" at <substr 3 1 \"abcdef\">: error calling substr: runtime error: slice bounds out of range [3:1]")
+        XCTAssertEqual(err(#"{{ upper 1 }}"#), "template: t:1:9: executing \"t\" at <1>: expected string; found 1")
+    }
+
+    func testListsAndTheirErrors() throws {
+        XCTAssertEqual(try r("{{ list 3 1 2 | sortAlpha }} {{ first (list) }} {{ last (list 1 2) }} {{ reverse (list 1 2 3) }}"), "[1 2 3] <no value> 2 [3 2 1]")
+        XCTAssertEqual(try r("{{ uniq (list 1 1 2) }} {{ without (list 1 2 3) 2 }} {{ has 2 (list 1 2) }} {{ chunk 2 (list 1 2 3) }}"), "[1 2] [1 3] true [[1 2] [3]]")
+        XCTAssertEqual(try r("{{ seq 3 }}|{{ until 3 }}|{{ untilStep 10 0 -4 }}"), "1 2 3|[0 1 2]|[10 6 2]")
+        XCTAssertEqual(err("{{ first 3 }}"), "template: t:1:3: executing \"t\" at <first 3>: error calling first: Cannot find first on type int")
+        XCTAssertEqual(err("{{ concat (list 1) 2 }}"), "template: t:1:3: executing \"t\" at <concat (list 1) 2>: error calling concat: Cannot concat type slice as list")
+    }
+
+    func testDictsAreSharedReferences() throws {
+        XCTAssertEqual(try r(#"{{ $d := dict "a" 1 }}{{ $_ := set $d "b" 2 }}{{ $d }} {{ hasKey $d "b" }} {{ get $d "zz" | quote }}"#), #"map[a:1 b:2] true """#)
+        XCTAssertEqual(try r(#"{{ $a := dict "x" (dict "y" 1) }}{{ $_ := merge $a (dict "x" (dict "z" 2) "w" 3) }}{{ $a }}"#), "map[w:3 x:map[y:1 z:2]]")
+        XCTAssertEqual(try r(#"{{ dig "a" "b" "def" (dict "a" (dict "b" "found")) }} {{ pick (dict "a" 1 "b" 2) "b" }} {{ omit (dict "a" 1 "b" 2) "b" }}"#), "found map[b:2] map[a:1]")
+        XCTAssertEqual(err(#"{{ get "notamap" "k" }}"#), #"template: t:1:7: executing "t" at <"notamap">: can't handle "notamap" for arg of type map[string]interface {}"#)
+    }
+
+    func testMathKeepsGoTypes() throws {
+        XCTAssertEqual(try r("{{ add 1 2 | typeOf }} {{ add1 .n }} {{ div 7 2 }} {{ mod 7 2 }} {{ max 1 9 3 }} {{ addf 0.1 0.2 }} {{ round 2.345 2 }}", .map(["n": .float(2.9)])),
+                       "int64 3 3 1 9 0.3 2.35")
+        XCTAssertEqual(try r(#"{{ int "0x1F" }} {{ int64 "12" }} {{ float64 "1.5" }} {{ atoi "x" }} {{ toDecimal "777" }}"#), "31 12 1.5 0 511")
+        XCTAssertEqual(err("{{ div 1 0 }}"), "template: t:1:3: executing \"t\" at <div 1 0>: error calling div: runtime error: integer divide by zero")
+    }
+
+    func testDefaultsAndReflection() throws {
+        XCTAssertEqual(try r(#"{{ default "d" "" }} {{ default "d" "x" }} {{ empty (list) }} {{ coalesce "" 0 "z" }} {{ ternary "y" "n" true }}"#), "d x true z y")
+        XCTAssertEqual(try r(#"{{ kindOf (list) }} {{ typeOf (dict) }} {{ kindIs "string" "x" }} {{ deepEqual (list 1) (list 1) }}"#), "slice map[string]interface {} true true")
+    }
+
+    func testEncodingHashesAndPaths() throws {
+        XCTAssertEqual(try r(#"{{ b64enc "hi" }} {{ b64dec "aGk=" }} {{ b32enc "hi" }} {{ b32dec "NBUQ====" }} {{ b64dec "%%" }}"#), "aGk= hi NBUQ==== hi illegal base64 data at input byte 0")
+        XCTAssertEqual(try r(#"{{ sha256sum "" }}"#), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(try r(#"{{ base "/a/b.txt" }} {{ dir "/a/b.txt" }} {{ ext "x.tar.gz" }} {{ clean "a//b/../c" }} {{ isAbs "a" }}"#), "b.txt /a .gz a/c false")
+    }
+
+    func testRegexWithGoReplacementSyntax() throws {
+        XCTAssertEqual(try r(#"{{ regexReplaceAll "(a+)(b)" "xaab" "${2}$1" }} {{ regexSplit "," "a,b,c" 2 }} {{ regexFindAll "[0-9]" "a1b2" -1 }}"#), "xbaa [a b,c] [1 2]")
+        XCTAssertTrue(err(#"{{ mustRegexMatch "(" "x" }}"#).contains("error parsing regexp: missing closing ): `(`"))
+    }
+
+    func testSemverConstraints() throws {
+        XCTAssertEqual(try r(#"{{ semverCompare "^1.2.0" "1.9.0" }} {{ semverCompare "~1.2.3" "1.3.0" }} {{ semverCompare ">=1.0, <2.0 || 3.x" "3.1.0" }} {{ semverCompare "1.2 - 1.4" "1.4.0" }} {{ semverCompare ">=1.0" "1.1.0-beta" }}"#),
+                       "true false true true false")
+        XCTAssertEqual(try r(#"{{ (semver "v1.2.3-rc.1+build").Minor }} {{ (semver "1.2").Patch }}"#), "2 0")
+        XCTAssertEqual(err(#"{{ semverCompare "!!" "1.0.0" }}"#), "template: t:1:3: executing \"t\" at <semverCompare \"!!\" \"1.0.0\">: error calling semverCompare: improper constraint: !!")
+    }
+
+    func testDatesWithGoLayouts() throws {
+        XCTAssertEqual(try r(#"{{ toDate "2006-01-02 15:04" "2021-03-04 05:06" | date "Mon Jan _2 03:04:05 PM 2006" }}"#), "Thu Mar  4 05:06:00 AM 2021")
+        XCTAssertEqual(try r(#"{{ dateModify "-1h30m" (toDate "2006-01-02" "2021-03-04") | date "2006-01-02 15:04" }} {{ duration "90" }}"#), "2021-03-03 22:30 1m30s")
+        XCTAssertEqual(err(#"{{ mustToDate "2006" "x" }}"#), "template: t:1:3: executing \"t\" at <mustToDate \"2006\" \"x\">: error calling mustToDate: parsing time \"x\" as \"2006\": cannot parse \"x\" as \"2006\"")
+    }
+
+    func testCertificatesAreRealPEM() throws {
+        let out = try r(#"{{ $ca := genCA "ca" 3 }}{{ $c := genSignedCert "svc" (list "10.0.0.1") (list "svc.ns") 3 $ca }}{{ $c.Cert }}{{ $c.Key }}"#)
+        XCTAssertTrue(out.hasPrefix("-----BEGIN CERTIFICATE-----\n"))
+        XCTAssertTrue(out.contains("-----BEGIN RSA PRIVATE KEY-----"))
+        XCTAssertEqual(try r(#"{{ genPrivateKey "bogus" }}"#), "Unknown type bogus")
+    }
+}
