@@ -110,11 +110,11 @@ enum FilesObject {
         return .map(Map(entries, elem: .slice(.uint8), name: "engine.files", methods: { methods(name: $0, entries: entries) }))
     }
 
-    static func bytes(_ d: [UInt8]) -> Value { .list(List(d.map { .uint(UInt64($0), .uint8) }, elem: .uint8)) }
+    static func bytes(_ d: [UInt8]) -> Value { .list(List(bytes: d)) }
 
     static func data(_ v: Value?) -> [UInt8]? {
         guard case .list(let l)? = v else { return nil }
-        return l.items.map { if case .uint(let u, _) = $0 { return UInt8(truncatingIfNeeded: u) }; return 0 }
+        return l.bytes
     }
 
     static func methods(name: String, entries: [String: Value]) -> GoFunction? {

@@ -132,12 +132,7 @@ struct Printer {
         case .string(let s):
             fmtString(s, verb: verb, value: v)
         case .list(let l):
-            if l.elem == .uint8 && l.name == nil, ["s", "q", "x", "X"].contains(verb) {
-                let bytes = l.items.map { item -> UInt8 in
-                    if case .uint(let u, _) = item { return UInt8(truncatingIfNeeded: u) }
-                    if case .int(let i, _) = item { return UInt8(truncatingIfNeeded: i) }
-                    return 0
-                }
+            if l.elem == .uint8 && l.name == nil, ["s", "q", "x", "X"].contains(verb), let bytes = l.bytes {
                 fmtString(String(decoding: bytes, as: UTF8.self), verb: verb, value: v)
                 return
             }

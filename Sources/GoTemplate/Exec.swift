@@ -573,7 +573,7 @@ func isTrue(_ v: Value?) -> Bool? {
     case .float(let f, _): return f != 0
     case .complex(let r, let i): return r != 0 || i != 0
     case .string(let s): return !s.isEmpty
-    case .list(let l): return !l.items.isEmpty
+    case .list(let l): return !l.isEmpty
     case .map(let m): return !m.entries.isEmpty
     case .object: return true
     case .function: return true

@@ -54,7 +54,7 @@ enum Builtins {
         switch item {
         case .null: throw FunctionError("len of nil pointer")
         case .string(let s): return .int(Int64(s.utf8.count))
-        case .list(let l): return .int(Int64(l.items.count))
+        case .list(let l): return .int(Int64(l.count))
         case .map(let m): return .int(Int64(m.entries.count))
         default: throw FunctionError("len of type \(item.goType)")
         }

@@ -16,10 +16,7 @@ enum Cast {
         switch v {
         case .string(let s): return s
         case .list(let l) where l.elem == .uint8 && l.name == nil:
-            return String(decoding: l.items.map { item -> UInt8 in
-                if case .uint(let u, _) = item { return UInt8(truncatingIfNeeded: u) }
-                return 0
-            }, as: UTF8.self)
+            return String(decoding: l.bytes ?? [], as: UTF8.self)
         default: return GoFmt.sprintf("%v", [v])
         }
     }
@@ -97,7 +94,7 @@ enum Cast {
         case .float(let f, _): return f == 0
         case .complex(let r, let i): return r == 0 && i == 0
         case .string(let s): return s.isEmpty
-        case .list(let l): return l.items.isEmpty
+        case .list(let l): return l.isEmpty
         case .map(let m): return m.entries.isEmpty
         case .object: return false
         case .function: return false

@@ -39,12 +39,8 @@ public enum JSONEncoding {
         case .string(let s):
             writeString(s, &out, escapeHTML: escapeHTML)
         case .list(let l):
-            if l.elem == .uint8 && l.name == nil {
+            if l.elem == .uint8 && l.name == nil, let bytes = l.bytes {
                 // []byte marshals as base64.
-                let bytes = l.items.map { item -> UInt8 in
-                    if case .uint(let u, _) = item { return UInt8(truncatingIfNeeded: u) }
-                    return 0
-                }
                 writeString(Base64.encode(bytes), &out, escapeHTML: escapeHTML)
                 return
             }

@@ -45,13 +45,43 @@ public enum Value: Sendable {
 
 /// A Go slice: its items and the static type of its elements (`[]interface {}`, `[]string`).
 public struct List: Sendable {
-    public var items: [Value]
+    enum Storage: Sendable { case values([Value]), bytes([UInt8]) }
+    var storage: Storage
     public var elem: GoType
     /// A named slice type (e.g. `chartutil.Values` style names); nil for plain `[]T`.
     public var name: String?
     public init(_ items: [Value], elem: GoType = .interface, name: String? = nil) {
-        self.items = items; self.elem = elem; self.name = name
+        self.storage = .values(items); self.elem = elem; self.name = name
     }
+    /// A Go []byte, kept as bytes: chart files can be megabytes.
+    public init(bytes: [UInt8]) {
+        self.storage = .bytes(bytes); self.elem = .uint8; self.name = nil
+    }
+    public var items: [Value] {
+        get {
+            switch storage {
+            case .values(let v): return v
+            case .bytes(let b): return b.map { .uint(UInt64($0), .uint8) }
+            }
+        }
+        set { storage = .values(newValue) }
+    }
+    /// The bytes of a []byte (or of a list of uint8 values).
+    public var bytes: [UInt8]? {
+        switch storage {
+        case .bytes(let b): return b
+        case .values(let v):
+            guard elem == .uint8 else { return nil }
+            return v.map { if case .uint(let u, _) = $0 { return UInt8(truncatingIfNeeded: u) }; return 0 }
+        }
+    }
+    public var count: Int {
+        switch storage {
+        case .values(let v): return v.count
+        case .bytes(let b): return b.count
+        }
+    }
+    public var isEmpty: Bool { count == 0 }
     public var type: GoType { name.map { .named($0, .slice) } ?? .slice(elem) }
 }
 

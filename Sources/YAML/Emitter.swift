@@ -79,9 +79,8 @@ public enum YAMLWriter {
         case .string(let s):
             try string(emitter, s)
         case .list(let l):
-            if l.elem == .uint8 && l.name == nil {
+            if l.elem == .uint8 && l.name == nil, let bytes = l.bytes {
                 // []byte goes through JSON as base64 text.
-                let bytes = l.items.map { item -> UInt8 in if case .uint(let u, _) = item { return UInt8(truncatingIfNeeded: u) }; return 0 }
                 try string(emitter, Base64.encode(bytes))
                 return
             }
