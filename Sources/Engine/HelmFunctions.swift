@@ -107,6 +107,15 @@ enum HelmFunctions {
                 return .list([.string(e.message)])
             }
         }
+        add("toToml", [any]) { a in
+            do { return .string(try TOML.encode(a[0] ?? .null)) } catch { return .string("\(error)") }
+        }
+        add("mustToToml", [any]) { a in
+            do { return .string(try TOML.encode(a[0] ?? .null)) } catch { throw FunctionError("\(error)") }
+        }
+        add("fromToml", [str]) { a in
+            do { return .map(try TOML.decode(a[0]?.stringValue ?? "")) } catch { return .map(["Error": .string("\(error)")]) }
+        }
         add("fail", [str]) { a in throw FunctionError(Warn.wrap(a[0]?.stringValue ?? "")) }
         add("required", [str, any]) { a in
             let v = a[1] ?? .null
