@@ -18,6 +18,7 @@ public enum Sprig {
         DateFunctions.register(&t)
         CertificateFunctions.register(&t)
         Bcrypt.register(&t)
+        SecretFunctions.register(&t)
         t.add("getHostByName", [.s]) { _ in .string("") }
         return t.functions
     }()

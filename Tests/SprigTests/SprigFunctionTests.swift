@@ -77,6 +77,11 @@ final class SprigFunctionTests: XCTestCase {
         XCTAssertEqual(err(#"{{ mustToDate "2006" "x" }}"#), "template: t:1:3: executing \"t\" at <mustToDate \"2006\" \"x\">: error calling mustToDate: parsing time \"x\" as \"2006\": cannot parse \"x\" as \"2006\"")
     }
 
+    func testAESRoundTripsAndRejectsGarbage() throws {
+        XCTAssertEqual(try r(#"{{ encryptAES "secret" "hello world" | decryptAES "secret" }}"#), "hello world")
+        XCTAssertTrue(err(#"{{ decryptAES "k" "not base64!" }}"#).contains("error calling decryptAES"))
+    }
+
     func testCertificatesAreRealPEM() throws {
         let out = try r(#"{{ $ca := genCA "ca" 3 }}{{ $c := genSignedCert "svc" (list "10.0.0.1") (list "svc.ns") 3 $ca }}{{ $c.Cert }}{{ $c.Key }}"#)
         XCTAssertTrue(out.hasPrefix("-----BEGIN CERTIFICATE-----\n"))
