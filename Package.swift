@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),
         .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Chart", "Values", "Sprig", "Semver"]),
     ]

@@ -53,3 +53,59 @@ public enum Gzip {
         }
     }
 }
+
+extension Gzip {
+    /// gzip compression (used to package charts and by tests).
+    public static func compress(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw ArchiveError("cannot initialise zlib")
+        }
+        defer { deflateEnd(&stream) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var input = input
+        let rc: Int32 = input.withUnsafeMutableBufferPointer { inBuf in
+            stream.next_in = inBuf.baseAddress
+            stream.avail_in = UInt32(inBuf.count)
+            while true {
+                let r: Int32 = chunk.withUnsafeMutableBufferPointer { c in
+                    stream.next_out = c.baseAddress
+                    stream.avail_out = UInt32(c.count)
+                    return deflate(&stream, Z_FINISH)
+                }
+                out.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+                if r == Z_STREAM_END { return r }
+                if r != Z_OK && r != Z_BUF_ERROR { return r }
+            }
+        }
+        guard rc == Z_STREAM_END else { throw ArchiveError("gzip compression failed") }
+        return out
+    }
+}
+
+extension Tar {
+    /// A ustar header and data block for one entry (type "0" file, "5" directory, "2" symlink…).
+    public static func entry(_ name: String, _ data: [UInt8] = [], type: UInt8 = UInt8(ascii: "0"), sizeField: String? = nil) -> [UInt8] {
+        var h = [UInt8](repeating: 0, count: 512)
+        func put(_ s: String, _ at: Int, _ len: Int) { for (i, b) in s.utf8.prefix(len).enumerated() { h[at + i] = b } }
+        put(name, 0, 100)
+        put("0000644", 100, 7)
+        put("0000000", 108, 7); put("0000000", 116, 7)
+        func octal(_ n: Int, _ w: Int) -> String { let o = String(n, radix: 8); return String(repeating: "0", count: max(0, w - o.count)) + o }
+        let size = sizeField ?? octal(data.count, 11)
+        put(size, 124, 11)
+        put("00000000000", 136, 11)
+        h[156] = type
+        put("ustar", 257, 5); put("00", 263, 2)
+        for i in 148..<156 { h[i] = 0x20 }
+        let sum = h.reduce(0) { $0 + Int($1) }
+        put(octal(sum, 6), 148, 6)
+        h[154] = 0; h[155] = 0x20
+        var out = h + data
+        let pad = (512 - data.count % 512) % 512
+        out += [UInt8](repeating: 0, count: pad)
+        return out
+    }
+}
+

@@ -82,6 +82,7 @@ public enum Tar {
             guard size >= 0, pos + size <= bytes.count else { throw ArchiveError("tar: unexpected EOF (truncated archive)") }
             let data = Array(bytes[pos..<(pos + size)])
             pos += (size + 511) / 512 * 512
+            guard pos <= bytes.count else { throw ArchiveError("tar: unexpected EOF (truncated archive)") }
             switch type {
             case UInt8(ascii: "x"):
                 let p = pax(data)
