@@ -36,6 +36,14 @@ public final class Chart: @unchecked Sendable {
         return name
     }
 
+    /// An independent copy, subcharts included (a dependency aliased twice is two charts).
+    public func deepCopy() -> Chart {
+        let c = Chart(metadata: metadata, values: Coalesce.copyMap(values), templates: templates, files: files, source: source)
+        c.schema = schema
+        for d in dependencies { c.addDependency(d.deepCopy()) }
+        return c
+    }
+
     public func addDependency(_ c: Chart) {
         c.parent = self
         dependencies.append(c)

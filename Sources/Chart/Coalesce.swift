@@ -170,9 +170,7 @@ public enum Dependencies {
         var reqs = chart.metadata.dependencies
         for i in reqs.indices {
             if let c = chart.dependencies.first(where: { $0.name == reqs[i].name && compatible(reqs[i].version, $0.metadata.version) }) {
-                let copy = Chart(metadata: c.metadata, values: c.values, templates: c.templates, files: c.files, source: c.source)
-                copy.schema = c.schema
-                for d in c.dependencies { copy.addDependency(d) }
+                let copy = c.deepCopy()
                 if !reqs[i].alias.isEmpty { copy.metadata.name = reqs[i].alias }
                 deps.append(copy)
             }
@@ -209,5 +207,37 @@ public enum Dependencies {
         chart.dependencies = []
         for d in kept { chart.addDependency(d) }
         for sub in kept { process(sub, cvals, path: path + sub.name + ".") }
+    }
+
+    /// processDependencyImportValues: children first, then each `import-values` entry copies a
+    /// child's table (or its `exports.NAME`) into the parent's defaults, below the parent's own.
+    public static func importValues(_ chart: Chart) {
+        for d in chart.dependencies { importValues(d) }
+        guard !chart.metadata.dependencies.isEmpty else { return }
+        let cvals = Coalesce.coalesce(chart, Coalesce.copyMap(Map([:])), merge: true)
+        let imported = Map([:])
+        for r in chart.metadata.dependencies {
+            for iv in r.importValues {
+                switch iv {
+                case .map(let m):
+                    guard case .string(let child)? = m.entries["child"], case .string(let parent)? = m.entries["parent"] else { continue }
+                    guard case .map(let table)? = Coalesce.pathValue(cvals, r.name + "." + child) else { continue }
+                    Coalesce.coalesceTables(imported, pathToMap(parent, Coalesce.copyMap(table)), merge: true)
+                case .string(let name):
+                    guard case .map(let table)? = Coalesce.pathValue(cvals, r.name + ".exports." + name) else { continue }
+                    Coalesce.coalesceTables(imported, Coalesce.copyMap(table), merge: true)
+                default:
+                    continue
+                }
+            }
+        }
+        chart.values = Coalesce.coalesceTables(Coalesce.copyMap(cvals), imported, merge: true)
+    }
+
+    static func pathToMap(_ path: String, _ data: Map) -> Map {
+        if path == "." { return data }
+        var cur = data
+        for part in path.split(separator: ".").reversed() { cur = Map([String(part): .map(cur)]) }
+        return cur
     }
 }

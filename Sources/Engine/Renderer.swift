@@ -38,6 +38,7 @@ public enum Renderer {
         let chart = try ChartLoader.load(path: chartPath)
         try Dependencies.check(chart)
         Dependencies.process(chart, user)
+        Dependencies.importValues(chart)
         let values = Coalesce.values(chart, user)
         if let problem = try SchemaValidator.validate(chart, values) { throw ChartError(problem) }
         return (chart, values)
