@@ -124,7 +124,7 @@ public enum Renderer {
             } catch let e as ExecError {
                 throw RenderError(description: cleanupExecError(name, e))
             }
-            rendered[name] = String(decoding: out, as: UTF8.self).replacingAll("<no value>", with: "")
+            rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
         }
         return rendered
     }
@@ -162,7 +162,7 @@ public enum Renderer {
                 } catch let e as ExecError {
                     throw TplError(message: "error during tpl function execution for \(GoQuote.quote(text)): \(e.message)", inner: e)
                 }
-                return .string(String(decoding: out, as: UTF8.self).replacingAll("<no value>", with: ""))
+                return .string(String(decoding: NoValue.strip(out), as: UTF8.self))
             },
         ])
     }
@@ -176,11 +176,11 @@ public enum Renderer {
     /// Deepest paths first, then reverse-alphabetical: the root chart's definitions are
     /// parsed last and win, as in Helm.
     static func sortTemplates(_ names: [String]) -> [String] {
-        names.sorted { a, b in
-            let ca = a.filter { $0 == "/" }.count, cb = b.filter { $0 == "/" }.count
-            if ca == cb { return goLess(b, a) }
-            return ca > cb
-        }
+        let keyed = names.map { ($0, $0.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }) }
+        return keyed.sorted { a, b in
+            if a.1 == b.1 { return goLess(b.0, a.0) }
+            return a.1 > b.1
+        }.map(\.0)
     }
 
     static func baseName(_ p: String) -> String { String(p.split(separator: "/").last ?? "") }
@@ -196,6 +196,32 @@ public enum Renderer {
         if tokens.count != 3 { return "execution error in (\(filename)): \(e.message)" }
         if let warn = Warn.unwrap(tokens[2]) { return "execution error at (\(tokens[1])): \(warn)" }
         return ErrorTrace.format(e) ?? e.message
+    }
+}
+
+/// Helm removes every "<no value>" the zero missingkey option still prints.
+enum NoValue {
+    static let marker = Array("<no value>".utf8)
+
+    static func strip(_ b: [UInt8]) -> [UInt8] {
+        guard let first = b.firstIndex(of: UInt8(ascii: "<")) else { return b }
+        var out: [UInt8] = []
+        var i = first
+        var copied = 0
+        var found = false
+        while i + marker.count <= b.count {
+            if b[i] == 0x3C && b[i + 1] == 0x6E && b[i..<(i + marker.count)].elementsEqual(marker) {
+                if !found { out.reserveCapacity(b.count); found = true }
+                out.append(contentsOf: b[copied..<i])
+                i += marker.count
+                copied = i
+                continue
+            }
+            i += 1
+        }
+        if !found { return b }
+        out.append(contentsOf: b[copied...])
+        return out
     }
 }
 
@@ -270,11 +296,14 @@ extension String {
         return out
     }
 
+    /// Trims ASCII characters of `set` from both ends, working on UTF-8 bytes.
     func trimmingCharacters(in set: String) -> String {
-        var s = self[...]
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
+        let bytes = Set(set.utf8)
+        let u = self.utf8
+        guard let first = u.firstIndex(where: { !bytes.contains($0) }) else { return "" }
+        let last = u.lastIndex(where: { !bytes.contains($0) })!
+        if first == u.startIndex && last == u.index(before: u.endIndex) { return self }
+        return String(self[first...last])
     }
 
     func replacingAll(_ old: String, with new: String) -> String {

@@ -73,7 +73,7 @@ public final class IdentifierNode: Node, @unchecked Sendable {
 public final class VariableNode: Node, @unchecked Sendable {
     public let ident: [String]
     init(pos: Int, ident: String) {
-        self.ident = ident.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        self.ident = splitDots(ident, keepEmpty: true)
         super.init(.variable, pos: pos)
     }
     public override var description: String { ident.joined(separator: ".") }
@@ -93,7 +93,7 @@ public final class FieldNode: Node, @unchecked Sendable {
     public let ident: [String]
     init(pos: Int, ident: String) {
         // ".a.b" -> ["a", "b"]
-        self.ident = ident.split(separator: ".", omittingEmptySubsequences: true).map(String.init)
+        self.ident = splitDots(ident, keepEmpty: false)
         super.init(.field, pos: pos)
     }
     public override var description: String { ident.map { "." + $0 }.joined() }
@@ -205,4 +205,19 @@ func isEmptyTree(_ n: Node?) -> Bool {
     default:
         return false
     }
+}
+
+/// Splits "a.b.c" at dots, working on UTF-8 bytes (this runs for every field in every template).
+func splitDots(_ s: String, keepEmpty: Bool) -> [String] {
+    var out: [String] = []
+    if !s.utf8.contains(UInt8(ascii: ".")) { return s.isEmpty && !keepEmpty ? [] : [s] }
+    let bytes = Array(s.utf8)
+    var start = 0
+    for i in 0...bytes.count {
+        if i == bytes.count || bytes[i] == UInt8(ascii: ".") {
+            if i > start || keepEmpty { out.append(String(decoding: bytes[start..<i], as: UTF8.self)) }
+            start = i + 1
+        }
+    }
+    return out
 }
