@@ -36,6 +36,17 @@ public final class Chart: @unchecked Sendable {
         return name
     }
 
+    /// Files under crds/ with a manifest extension, of this chart then its subcharts, named
+    /// with the chart path ("parent/charts/sub/crds/x.yaml").
+    public var crdObjects: [File] {
+        var out: [File] = []
+        for f in files where f.name.hasPrefix("crds/") && (f.name.hasSuffix(".yaml") || f.name.hasSuffix(".yml") || f.name.hasSuffix(".json")) {
+            out.append(File(name: fullPath + "/" + f.name, data: f.data))
+        }
+        for d in dependencies { out += d.crdObjects }
+        return out
+    }
+
     /// An independent copy, subcharts included (a dependency aliased twice is two charts).
     public func deepCopy() -> Chart {
         let c = Chart(metadata: metadata, values: Coalesce.copyMap(values), templates: templates, files: files, source: source)

@@ -128,7 +128,7 @@ enum HelmFunctions {
         @Sendable func dur(_ v: Value?) throws -> Double {
             switch v {
             case .string(let s)?:
-                guard let d = Duration.parse(s) else { throw FunctionError("time: invalid duration \(GoQuoteLite.quote(s))") }
+                guard let d = GoDuration.parse(s) else { throw FunctionError("time: invalid duration \(GoQuoteLite.quote(s))") }
                 return Double(d)
             case .int(let i, _)?: return Double(i) * 1e9
             case .uint(let u, _)?: return Double(u) * 1e9
@@ -136,7 +136,7 @@ enum HelmFunctions {
             default: return 0
             }
         }
-        add("mustToDuration", [any]) { a in .string(Duration.string(Int64(try dur(a[0])))) }
+        add("mustToDuration", [any]) { a in .string(GoDuration.string(Int64(try dur(a[0])))) }
         for (name, unit) in [("durationSeconds", 1e9), ("durationMilliseconds", 1e6), ("durationMicroseconds", 1e3),
                              ("durationNanoseconds", 1.0), ("durationMinutes", 60e9), ("durationHours", 3600e9),
                              ("durationDays", 86400e9), ("durationWeeks", 604800e9)] {
@@ -165,53 +165,3 @@ enum GoQuoteLite {
     static func quote(_ s: String) -> String { "\"" + s + "\"" }
 }
 
-/// Go's time.Duration parsing and printing for the duration helpers.
-enum Duration {
-    static func parse(_ text: String) -> Int64? {
-        var s = Substring(text)
-        var neg = false
-        if s.hasPrefix("-") { neg = true; s = s.dropFirst() } else if s.hasPrefix("+") { s = s.dropFirst() }
-        if s == "0" { return 0 }
-        if s.isEmpty { return nil }
-        var total = 0.0
-        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
-        while !s.isEmpty {
-            let num = s.prefix(while: { $0.isNumber || $0 == "." })
-            guard !num.isEmpty, let n = Double(num) else { return nil }
-            s = s.dropFirst(num.count)
-            guard let (u, mult) = units.first(where: { s.hasPrefix($0.0) && !($0.0 == "m" && s.hasPrefix("ms")) }) else { return nil }
-            s = s.dropFirst(u.count)
-            total += n * mult
-        }
-        return Int64(neg ? -total : total)
-    }
-
-    static func string(_ d: Int64) -> String {
-        if d == 0 { return "0s" }
-        let u = d.magnitude
-        var s: String
-        if u < 1_000_000_000 {
-            let (unit, div): (String, UInt64) = u < 1000 ? ("ns", 1) : (u < 1_000_000 ? ("µs", 1000) : ("ms", 1_000_000))
-            var frac = div == 1 ? "" : String(u % div)
-            if div > 1 { frac = String(repeating: "0", count: String(div).count - 1 - frac.count) + frac }
-            while frac.hasSuffix("0") { frac.removeLast() }
-            s = String(u / div) + (frac.isEmpty ? "" : "." + frac) + unit
-        } else {
-            let secs = u / 1_000_000_000, frac = u % 1_000_000_000
-            var sec = String(secs % 60)
-            if frac != 0 {
-                var f = String(frac)
-                f = String(repeating: "0", count: 9 - f.count) + f
-                while f.hasSuffix("0") { f.removeLast() }
-                sec += "." + f
-            }
-            s = sec + "s"
-            let mins = secs / 60
-            if mins > 0 {
-                s = String(mins % 60) + "m" + s
-                if mins / 60 > 0 { s = String(mins / 60) + "h" + s }
-            }
-        }
-        return (d < 0 ? "-" : "") + s
-    }
-}

@@ -1,5 +1,6 @@
 import Values
 import YAML
+import Chart
 
 /// One rendered Kubernetes document and where it came from.
 public struct Manifest: Sendable {
@@ -106,13 +107,45 @@ public enum Manifests {
         }.map(\.1)
     }
 
-    /// What `helm template` prints: manifests, then hooks, each headed `---` and `# Source:`.
-    public static func templateOutput(hooks: [Manifest], manifests: [Manifest], includeHooks: Bool = true) -> String {
+    /// What `helm template` prints: CRDs when asked, manifests, then hooks, each headed `---`
+    /// and `# Source:`.
+    public static func templateOutput(hooks: [Manifest], manifests: [Manifest], includeHooks: Bool = true,
+                                      crds: [(name: String, text: String)] = []) -> String {
         var body = ""
+        for c in crds { body += "---\n# Source: \(c.name)\n\(c.text)\n" }
         for m in manifests { body += "---\n# Source: \(m.name)\n\(m.content)\n" }
         var out = body.trimmingCharacters(in: " \n\t\r") + "\n"
         if includeHooks {
             for h in hooks { out += "---\n# Source: \(h.name)\n\(h.content)\n" }
+        }
+        return out
+    }
+}
+
+extension Manifests {
+    public struct ShowOnlyError: Error, CustomStringConvertible, Sendable { public let description: String }
+
+    /// `--show-only`: the documents whose template path (without the chart name) matches each
+    /// pattern, in output order; a pattern matching nothing is an error.
+    public static func showOnly(_ patterns: [String], from output: String) throws -> String {
+        let docs = split(output)
+        var out = ""
+        for pattern in patterns {
+            var found = false
+            for doc in docs {
+                guard doc.hasPrefix("# Source: ") else { continue }
+                let firstLine = doc.prefix(while: { $0 != "\n" })
+                let name = firstLine.dropFirst("# Source: ".count)
+                guard let slash = name.firstIndex(of: "/") else { continue }
+                let path = String(name[name.index(after: slash)...])
+                if Glob.match(pattern, path) {
+                    var d = doc
+                    while d.hasSuffix("\n") || d.hasSuffix(" ") { d.removeLast() }
+                    out += "---\n\(d)\n"
+                    found = true
+                }
+            }
+            if !found { throw ShowOnlyError(description: "could not find template \(pattern) in chart") }
         }
         return out
     }

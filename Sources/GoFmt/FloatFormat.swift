@@ -5,39 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Decimal digits of a double and the position of the decimal point, as Go's strconv
-/// works with them: value = 0.d1d2...dn × 10^dp.
-struct DecimalDigits {
-    var digits: [UInt8]   // ASCII digits, no leading or trailing zeros (empty for zero)
-    var dp: Int
-
-    /// The shortest digits that read back as the same double (Go's 'g' with precision -1).
-    init(shortest v: Double) {
-        let a = abs(v)
-        if a == 0 { digits = []; dp = 0; return }
-        // Swift prints the shortest round-trip form: "1e-06", "123.45", "1.5e+20".
-        let text = Array("\(a)".utf8)
-        var mantissa: [UInt8] = []
-        var exp = 0
-        var pointAt: Int? = nil
-        var i = 0
-        while i < text.count {
-            let c = text[i]
-            if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-                exp = Int(String(decoding: text[(i + 1)...], as: UTF8.self)) ?? 0
-                break
-            }
-            if c == UInt8(ascii: ".") { pointAt = mantissa.count } else { mantissa.append(c) }
-            i += 1
-        }
-        var point = (pointAt ?? mantissa.count) + exp
-        while let f = mantissa.first, f == UInt8(ascii: "0") { mantissa.removeFirst(); point -= 1 }
-        while let l = mantissa.last, l == UInt8(ascii: "0") { mantissa.removeLast() }
-        digits = mantissa
-        dp = point
-    }
-}
-
 enum FloatFormat {
     /// Formats a finite, non-negative double per Go's strconv.FormatFloat with the verb
     /// ('e', 'E', 'f', 'F', 'g', 'G', 'x', 'X', 'b') and precision (-1 = shortest).
@@ -48,7 +15,7 @@ enum FloatFormat {
         default: break
         }
         if prec < 0 {
-            let d = DecimalDigits(shortest: a)
+            let d = ShortestDecimal(a)
             let nd = max(d.digits.count, 1)
             let digits = d.digits.isEmpty ? [UInt8(ascii: "0")] : d.digits
             let dp = d.digits.isEmpty ? 1 : d.dp

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Chart
 import Values
 import YAML
 #if canImport(Glibc)
@@ -24,21 +25,9 @@ enum CLIError: Error, CustomStringConvertible {
 
 enum Files {
     static func readText(_ path: String) throws -> String {
-        guard let f = fopen(path, "rb") else {
-            throw CLIError.unreadableFile(path, String(cString: strerror(errno)))
+        do { return try FileSystem.readText(path) } catch let e as FileSystem.Error {
+            throw CLIError.unreadableFile(path, e.reason)
         }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
-            if n < buf.count {
-                if ferror(f) != 0 { throw CLIError.unreadableFile(path, String(cString: strerror(errno))) }
-                break
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func baseName(_ path: String) -> String {

@@ -232,8 +232,8 @@ public final class GoTime: GoObject, @unchecked Sendable {
 }
 
 /// Go's time.Duration: nanoseconds, printed as "1h2m0s".
-enum GoDuration {
-    static func string(_ d: Int64) -> String {
+public enum GoDuration {
+    public static func string(_ d: Int64) -> String {
         if d == 0 { return "0s" }
         let neg = d < 0
         let u = d.magnitude
@@ -272,7 +272,7 @@ enum GoDuration {
     }
 
     /// time.ParseDuration.
-    static func parse(_ text: String) -> Int64? {
+    public static func parse(_ text: String) -> Int64? {
         var s = Substring(text)
         var neg = false
         if s.hasPrefix("-") { neg = true; s = s.dropFirst() } else if s.hasPrefix("+") { s = s.dropFirst() }

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// Runs the built `hrctl` binary as a user would.
-final class RenderCommandTests: XCTestCase {
+enum CLIRunner {
     static var binary: URL {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for dir in [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
@@ -12,9 +12,9 @@ final class RenderCommandTests: XCTestCase {
         return root.appendingPathComponent(".build/debug/hrctl")
     }
 
-    func run(_ args: [String]) throws -> (out: String, err: String, code: Int32) {
+    static func run(_ args: [String]) throws -> (out: String, err: String, code: Int32) {
         let p = Process()
-        p.executableURL = Self.binary
+        p.executableURL = binary
         p.arguments = args
         let o = Pipe(), e = Pipe()
         p.standardOutput = o
@@ -26,13 +26,18 @@ final class RenderCommandTests: XCTestCase {
         return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self), p.terminationStatus)
     }
 
-    func temp(_ name: String, _ content: String) throws -> String {
+    static func temp(_ name: String, _ content: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-cli-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let u = dir.appendingPathComponent(name)
         try content.write(to: u, atomically: true, encoding: .utf8)
         return u.path
     }
+}
+
+final class RenderCommandTests: XCTestCase {
+    func run(_ args: [String]) throws -> (out: String, err: String, code: Int32) { try CLIRunner.run(args) }
+    func temp(_ name: String, _ content: String) throws -> String { try CLIRunner.temp(name, content) }
 
     func testRendersWithYAMLAndJSONData() throws {
         let t = try temp("cm.tpl", "name: {{ .name }}\nreplicas: {{ .r }}\n{{- range .ports }}\n- {{ . }}{{ end }}\n")
@@ -71,5 +76,49 @@ final class RenderCommandTests: XCTestCase {
     func testVersionAndHelp() throws {
         XCTAssertEqual(try run(["--version"]).out, "0.1.0\n")
         XCTAssertTrue(try run(["--help"]).out.contains("render"))
+    }
+}
+
+/// `hrctl template` as users run it.
+final class TemplateCommandTests: XCTestCase {
+    let cli = CLIRunner.self
+    var shared: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared").path
+    }
+
+    func testTemplateMatchesHelmForAChartWithSubcharts() throws {
+        let r = try cli.run(["template", "demo", shared + "/charts/helm-testdata-subpop/chart", "--namespace", "apps"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(r.out, try String(contentsOfFile: shared + "/charts/helm-testdata-subpop/expected-default.yaml", encoding: .utf8))
+    }
+
+    func testValuesFilesSetAndShowOnly() throws {
+        let chart = shared + "/charts/helm-testdata-subpop/chart"
+        let v = try cli.temp("v.yaml", "subchart1:\n  service:\n    name: fromfile\n")
+        let r = try cli.run(["template", "demo", chart, "-f", v, "--set", "subchart1.service.externalPort=8081",
+                             "--show-only", "charts/subchart1/templates/service.yaml"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.hasPrefix("---\n# Source: parentchart/charts/subchart1/templates/service.yaml\n"), r.out)
+        XCTAssertTrue(r.out.contains("name: fromfile"), r.out)
+        XCTAssertTrue(r.out.contains("port: 8081"), r.out)
+        let missing = try cli.run(["template", "demo", chart, "--show-only", "templates/nope.yaml"])
+        XCTAssertEqual(missing.code, 1)
+        XCTAssertEqual(missing.err, "Error: could not find template templates/nope.yaml in chart\n")
+    }
+
+    func testIncludeCRDsAndRefusedCharts() throws {
+        let r = try cli.run(["template", "demo", shared + "/charts/helm-testdata-chart-with-only-crds/chart", "--include-crds"])
+        XCTAssertTrue(r.out.hasPrefix("---\n# Source: crd-test/crds/test-crd.yaml\n"), r.out)
+        let bad = try cli.run(["template", "demo", shared + "/charts/helm-testdata-chart-bad-type/chart"])
+        XCTAssertEqual(bad.code, 1)
+        XCTAssertEqual(bad.err, "Error: validation: chart.metadata.type must be application or library\n")
+    }
+
+    func testPackagedChartsRenderLikeTheirFolders() throws {
+        let tgz = try cli.run(["template", "demo", shared + "/repo/kube-state-metrics-8.4.0.tgz", "-n", "apps"])
+        let dir = try cli.run(["template", "demo", shared + "/charts/prometheus-community-kube-state-metrics/chart", "-n", "apps"])
+        XCTAssertEqual(tgz.code, 0, tgz.err)
+        XCTAssertEqual(tgz.out, dir.out)
     }
 }
