@@ -48,9 +48,12 @@ let package = Package(
         // Helm's rendering engine: charts through templates with Sprig and Helm's functions.
         .target(name: "Engine", dependencies: ["Values", "Chart", "GoTemplate", "GoFmt", "Sprig", "YAML"]),
 
+        // HelmRelease documents (Helm Operator v1 and Flux v2).
+        .target(name: "HelmRelease", dependencies: ["Values", "YAML", "Chart"]),
+
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
-            "GoTemplate", "YAML", "Values", "Chart", "Engine",
+            "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
@@ -62,6 +65,7 @@ let package = Package(
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
+        .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),
         .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Chart", "Values", "Sprig", "Semver"]),

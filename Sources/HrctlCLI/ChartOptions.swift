@@ -6,7 +6,7 @@ import Engine
 
 /// Options shared by the commands that render charts.
 struct ValueOptions: ParsableArguments {
-    @Option(name: [.customShort("f"), .long], help: "Values file (repeatable; later files win).")
+    @Option(name: .long, help: "Values file (repeatable; later files win).")
     var values: [String] = []
 
     @Option(name: .long, help: "Set a value on the command line: key=value, a.b=c, list[0]=x (repeatable).")
@@ -16,8 +16,7 @@ struct ValueOptions: ParsableArguments {
     var setString: [String] = []
 
     /// Helm's MergeValues: files merged in order, then --set and --set-string.
-    func userValues() throws -> Map {
-        let base = Map([:])
+    func userValues(base: Map = Map([:])) throws -> Map {
         for path in values {
             let text = try Files.readText(path)
             let parsed: Value?

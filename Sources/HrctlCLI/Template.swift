@@ -2,6 +2,7 @@ import ArgumentParser
 import Chart
 import Engine
 import Values
+import HelmRelease
 
 /// `hrctl template RELEASE CHART`: renders a chart as `helm template` does.
 struct Template: ParsableCommand {
@@ -9,10 +10,13 @@ struct Template: ParsableCommand {
         abstract: "Render a chart's templates locally, as 'helm template' does.")
 
     @Argument(help: "Release name.")
-    var release: String
+    var release: String?
 
-    @Argument(help: "Chart directory.")
-    var chart: String
+    @Argument(help: "Chart folder or packaged .tgz.")
+    var chart: String?
+
+    @Option(name: [.short, .customLong("filename")], help: "A HelmRelease document (or a file of them) to render instead.")
+    var filename: String?
 
     @OptionGroup var values: ValueOptions
     @OptionGroup var releaseOptions: ReleaseOptions
@@ -26,13 +30,35 @@ struct Template: ParsableCommand {
     @Option(name: [.short, .customLong("show-only")], help: "Only show manifests rendered from these templates (repeatable; globs allowed).")
     var showOnly: [String] = []
 
+    func validate() throws {
+        if filename == nil && (release == nil || chart == nil) {
+            throw ValidationError("give RELEASE and CHART, or -f FILE with a HelmRelease")
+        }
+        if filename != nil && chart != nil { throw ValidationError("give either RELEASE and CHART or -f FILE, not both") }
+    }
+
     func run() throws {
-        let (c, vals) = try Renderer.prepare(chartPath: chart, user: try values.userValues())
-        let rendered = try Renderer.render(c, values: vals, options: releaseOptions.renderOptions(release: release))
+        if let filename {
+            var out = ""
+            for r in try HelmReleaseLoader.load(file: filename, text: try Files.readText(filename)) {
+                var options = releaseOptions.renderOptions(release: r.releaseName)
+                options.namespace = r.targetNamespace
+                out += try render(chartPath: try HelmReleaseLoader.localChartPath(r), user: try values.userValues(base: r.values), options: options)
+            }
+            Output.write(Array(out.utf8))
+            return
+        }
+        let text = try render(chartPath: chart!, user: try values.userValues(), options: releaseOptions.renderOptions(release: release!))
+        Output.write(Array(text.utf8))
+    }
+
+    func render(chartPath: String, user: Map, options: RenderOptions) throws -> String {
+        let (c, vals) = try Renderer.prepare(chartPath: chartPath, user: user)
+        let rendered = try Renderer.render(c, values: vals, options: options)
         let (hooks, manifests) = try Manifests.sort(rendered)
         let crds = includeCRDs ? c.crdObjects.map { ($0.name, $0.text) } : []
         var text = Manifests.templateOutput(hooks: hooks, manifests: manifests, includeHooks: !noHooks, crds: crds)
         if !showOnly.isEmpty { text = try Manifests.showOnly(showOnly, from: text) }
-        Output.write(Array(text.utf8))
+        return text
     }
 }

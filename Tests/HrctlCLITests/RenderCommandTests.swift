@@ -96,7 +96,7 @@ final class TemplateCommandTests: XCTestCase {
     func testValuesFilesSetAndShowOnly() throws {
         let chart = shared + "/charts/helm-testdata-subpop/chart"
         let v = try cli.temp("v.yaml", "subchart1:\n  service:\n    name: fromfile\n")
-        let r = try cli.run(["template", "demo", chart, "-f", v, "--set", "subchart1.service.externalPort=8081",
+        let r = try cli.run(["template", "demo", chart, "--values", v, "--set", "subchart1.service.externalPort=8081",
                              "--show-only", "charts/subchart1/templates/service.yaml"])
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertTrue(r.out.hasPrefix("---\n# Source: parentchart/charts/subchart1/templates/service.yaml\n"), r.out)
@@ -120,5 +120,26 @@ final class TemplateCommandTests: XCTestCase {
         let dir = try cli.run(["template", "demo", shared + "/charts/prometheus-community-kube-state-metrics/chart", "-n", "apps"])
         XCTAssertEqual(tgz.code, 0, tgz.err)
         XCTAssertEqual(tgz.out, dir.out)
+    }
+}
+
+final class TemplateFromHelmReleaseTests: XCTestCase {
+    var repo: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    func testRendersTheChartAHelmReleaseNames() throws {
+        let r = try CLIRunner.run(["template", "-f", repo + "/Fixtures/demo/release.yaml"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("replicas: 3"))
+        XCTAssertTrue(r.out.contains("greeting: hi from the HelmRelease"))
+        XCTAssertTrue(r.out.contains("name: web-webapp"))
+    }
+
+    func testRemoteSourcesAreReportedClearly() throws {
+        let shared = URL(fileURLWithPath: repo).deletingLastPathComponent().appendingPathComponent("shared/examples/rabbit.yaml").path
+        let r = try CLIRunner.run(["template", "-f", shared])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("spec.chart: only local chart paths"), r.err)
     }
 }
