@@ -47,7 +47,8 @@ enum FloatFormat {
             buf = [CChar](repeating: 0, count: Int(n) + 1)
             _ = withVaList([v]) { vsnprintf(&buf, buf.count, spec, $0) }
         }
-        return String(cString: buf)
+        let bytes = buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func fmtE(_ d: [UInt8], dp: Int, prec: Int, e: Character) -> String {

@@ -409,9 +409,9 @@ final class ExecState {
         } catch let e as FunctionError {
             node = callNode
             throw fail("error calling \(name): \(e.message)", underlying: e)
-        } catch let e as any Error & Sendable {
+        } catch {
             node = callNode
-            throw fail("error calling \(name): \(e)", underlying: e)
+            throw fail("error calling \(name): \(error)", underlying: error)
         }
     }
 
