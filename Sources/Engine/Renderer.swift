@@ -2,6 +2,7 @@ import Values
 import Chart
 import GoTemplate
 import GoFmt
+import Dispatch
 
 /// What a render knows of the release and the cluster.
 public struct RenderOptions: Sendable {
@@ -107,11 +108,14 @@ public enum Renderer {
         set.missingKey = options.strict ? .error : .zero
         installContextFunctions(set, strict: options.strict)
 
-        for name in sortTemplates(Array(tpls.keys)) {
-            do {
-                try set.parse(name: name, text: tpls[name]!.text)
-            } catch let e as ParseError {
-                throw RenderError(description: cleanupParseError(name, e.message))
+        // Parse every file on all cores, then add them in Helm's order (later definitions win).
+        let order = sortTemplates(Array(tpls.keys))
+        let texts = order.map { tpls[$0]!.text }
+        let results = ParallelParse.run(set: set, names: order, texts: texts)
+        for (i, name) in order.enumerated() {
+            switch results[i] {
+            case .success(let parsed): set.add(parsed)
+            case .failure(let e): throw RenderError(description: cleanupParseError(name, e.message))
             }
         }
         var rendered: [String: String] = [:]
@@ -196,6 +200,40 @@ public enum Renderer {
         if tokens.count != 3 { return "execution error in (\(filename)): \(e.message)" }
         if let warn = Warn.unwrap(tokens[2]) { return "execution error at (\(tokens[1])): \(warn)" }
         return ErrorTrace.format(e) ?? e.message
+    }
+}
+
+/// Parses templates concurrently; each result lands in its own slot.
+enum ParallelParse {
+    typealias Outcome = Result<TemplateSet.Parsed, ParseError>
+
+    /// One slot per template, written by exactly one worker.
+    final class Slots: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Outcome>
+        let count: Int
+        init(_ n: Int) {
+            count = n
+            base = .allocate(capacity: max(n, 1))
+            base.initialize(repeating: .failure(ParseError(message: "not parsed")), count: n)
+        }
+        deinit { base.deinitialize(count: count); base.deallocate() }
+    }
+
+    static func run(set: TemplateSet, names: [String], texts: [String]) -> [Outcome] {
+        let slots = Slots(names.count)
+        let parse: @Sendable (Int) -> Void = { i in
+            let r: Outcome
+            do { r = .success(try set.parseDetached(name: names[i], text: texts[i])) }
+            catch let e as ParseError { r = .failure(e) }
+            catch { r = .failure(ParseError(message: "\(error)")) }
+            (slots.base + i).pointee = r
+        }
+        if names.count < 8 {
+            for i in names.indices { parse(i) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: names.count, execute: parse)
+        }
+        return Array(UnsafeBufferPointer(start: slots.base, count: slots.count))
     }
 }
 

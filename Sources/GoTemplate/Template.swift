@@ -56,6 +56,27 @@ public final class TemplateSet: @unchecked Sendable {
         associate(main)
     }
 
+    /// A template parsed apart from any set, to be added later (parsing can run in parallel;
+    /// adding must follow the order Go's Parse calls would).
+    public struct Parsed: @unchecked Sendable {
+        let main: Tree
+        let defined: [Tree]
+    }
+
+    /// Parses `text` as template `name` against this set's functions without changing the set.
+    public func parseDetached(name: String, text: String) throws -> Parsed {
+        let funcs = self.funcs
+        var parser = Parser(name: name, text: Array(text.utf8), hasFunction: { funcs[$0] != nil })
+        let (main, defined) = try parser.parse()
+        return Parsed(main: main, defined: defined)
+    }
+
+    /// Adds a template parsed with `parseDetached`.
+    public func add(_ p: Parsed) {
+        for t in p.defined { associate(t) }
+        associate(p.main)
+    }
+
     func associate(_ t: Tree) {
         if let old = trees[t.name], isEmptyTree(t.root), !isEmptyTree(old.root) { return }
         trees[t.name] = t

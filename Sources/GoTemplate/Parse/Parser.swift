@@ -24,6 +24,7 @@ public final class Tree: @unchecked Sendable {
 /// A template parse failure, worded as Go words it: `template: NAME:LINE: MESSAGE`.
 public struct ParseError: Error, CustomStringConvertible, Sendable {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 
