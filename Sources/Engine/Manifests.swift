@@ -1,6 +1,7 @@
 import Values
 import YAML
 import Chart
+import Dispatch
 
 /// One rendered Kubernetes document and where it came from.
 public struct Manifest: Sendable {
@@ -58,37 +59,72 @@ public enum Manifests {
     /// SortManifests: files in name order, partials and NOTES.txt skipped, documents read for
     /// their kind and hook annotations, then ordered by kind.
     public static func sort(_ files: [String: String]) throws -> (hooks: [Manifest], manifests: [Manifest]) {
-        var hooks: [Manifest] = [], generic: [Manifest] = []
+        // Documents in file-name order; reading each document's head is independent work.
+        var docs: [(path: String, text: String)] = []
         for path in files.keys.sorted() {
             let base = path.split(separator: "/").last.map(String.init) ?? path
             if base.hasPrefix("_") || path.hasSuffix("NOTES.txt") { continue }
             let content = files[path]!
             if content.allSatisfy({ $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }) { continue }
-            for doc in split(content) {
-                let head: Value?
-                do {
-                    head = try YAML.load(doc)
-                } catch let e as YAMLError {
-                    throw ParseError(description: "YAML parse error on \(path): error converting YAML to JSON: \(e.message)")
-                }
-                var kind = "", events: [String] = []
-                switch head {
-                case .map(let m)?:
-                    if case .string(let k)? = m.entries["kind"] { kind = k }
-                    if case .map(let md)? = m.entries["metadata"], case .map(let ann)? = md.entries["annotations"],
-                       case .string(let h)? = ann.entries["helm.sh/hook"] {
-                        events = h.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
-                    }
-                case nil, .null?:
-                    break
-                case let v?:
-                    throw ParseError(description: "YAML parse error on \(path): error unmarshaling JSON: while decoding JSON: json: cannot unmarshal \(HelmFunctions.jsonKind(v)) into Go value of type util.SimpleHead")
-                }
-                let m = Manifest(name: path, content: doc, kind: kind, hookEvents: events)
-                if m.isHook { hooks.append(m) } else { generic.append(m) }
-            }
+            for doc in split(content) { docs.append((path, doc)) }
+        }
+        let heads = HeadReader.read(docs)
+        var hooks: [Manifest] = [], generic: [Manifest] = []
+        for (i, d) in docs.enumerated() {
+            let (kind, events) = try heads[i].get()
+            let m = Manifest(name: d.path, content: d.text, kind: kind, hookEvents: events)
+            if m.isHook { hooks.append(m) } else { generic.append(m) }
         }
         return (sortByKind(hooks), sortByKind(generic))
+    }
+
+    /// Reads kind and hook annotations of documents, on all cores for large charts.
+    enum HeadReader {
+        typealias Head = Result<(String, [String]), ParseError>
+
+        final class Slots: @unchecked Sendable {
+            let base: UnsafeMutablePointer<Head>
+            let count: Int
+            init(_ n: Int) {
+                count = n
+                base = .allocate(capacity: max(n, 1))
+                base.initialize(repeating: .success(("", [])), count: n)
+            }
+            deinit { base.deinitialize(count: count); base.deallocate() }
+        }
+
+        static func read(_ docs: [(path: String, text: String)]) -> [Head] {
+            let slots = Slots(docs.count)
+            let work: @Sendable (Int) -> Void = { i in (slots.base + i).pointee = head(docs[i].path, docs[i].text) }
+            if docs.count < 16 { for i in docs.indices { work(i) } }
+            else { DispatchQueue.concurrentPerform(iterations: docs.count, execute: work) }
+            return Array(UnsafeBufferPointer(start: slots.base, count: slots.count))
+        }
+
+        static func head(_ path: String, _ doc: String) -> Head {
+            let value: Value?
+            do {
+                value = try YAML.load(doc)
+            } catch let e as YAMLError {
+                return .failure(ParseError(description: "YAML parse error on \(path): error converting YAML to JSON: \(e.message)"))
+            } catch {
+                return .failure(ParseError(description: "YAML parse error on \(path): \(error)"))
+            }
+            var kind = "", events: [String] = []
+            switch value {
+            case .map(let m)?:
+                if case .string(let k)? = m.entries["kind"] { kind = k }
+                if case .map(let md)? = m.entries["metadata"], case .map(let ann)? = md.entries["annotations"],
+                   case .string(let h)? = ann.entries["helm.sh/hook"] {
+                    events = h.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
+                }
+            case nil, .null?:
+                break
+            case let v?:
+                return .failure(ParseError(description: "YAML parse error on \(path): error unmarshaling JSON: while decoding JSON: json: cannot unmarshal \(HelmFunctions.jsonKind(v)) into Go value of type util.SimpleHead"))
+            }
+            return .success((kind, events))
+        }
     }
 
     static func sortByKind(_ ms: [Manifest]) -> [Manifest] {
