@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Chart", dependencies: ["Values", "YAML", "Semver", "Archive"]),
 
         // Helm's rendering engine: charts through templates with Sprig and Helm's functions.
-        .target(name: "Engine", dependencies: ["Values", "Chart", "GoTemplate", "GoFmt", "Sprig", "YAML"]),
+        .target(name: "Engine", dependencies: ["Values", "Chart", "GoTemplate", "GoFmt", "Sprig", "YAML", "Semver"]),
 
         // HelmRelease documents (Helm Operator v1 and Flux v2).
         .target(name: "HelmRelease", dependencies: ["Values", "YAML", "Chart"]),

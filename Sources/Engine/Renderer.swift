@@ -3,6 +3,7 @@ import Chart
 import GoTemplate
 import GoFmt
 import Dispatch
+import Semver
 
 /// What a render knows of the release and the cluster.
 public struct RenderOptions: Sendable {
@@ -59,6 +60,15 @@ public enum Renderer {
         }
     }
 
+    /// A chart's kubeVersion constraint must accept the cluster's (or --kube-version's) version.
+    static func checkKubeVersion(_ chart: Chart, _ options: RenderOptions) throws {
+        let want = chart.metadata.kubeVersion
+        guard !want.isEmpty else { return }
+        guard let c = try? Constraints(want), let v = try? Version(options.kubeVersion), c.check(v) else {
+            throw RenderError(description: "chart requires kubeVersion: \(want) which is incompatible with Kubernetes \(options.kubeVersion)")
+        }
+    }
+
     static func topValues(_ options: RenderOptions) -> (release: Value, caps: Value) {
         let release = Value.map([
             "Name": .string(options.releaseName), "Namespace": .string(options.namespace),
@@ -97,6 +107,7 @@ public enum Renderer {
     }
 
     static func renderOnThisThread(_ chart: Chart, values: Map, options: RenderOptions, extra: (String, String)? = nil) throws -> [String: String] {
+        try checkKubeVersion(chart, options)
         let (release, caps) = topValues(options)
         var tpls: [String: Renderable] = [:]
         // The root chart's .Values are the whole coalesced values.

@@ -15,6 +15,12 @@ struct ValueOptions: ParsableArguments {
     @Option(name: .customLong("set-string"), help: "Like --set, but the value is always a string.")
     var setString: [String] = []
 
+    @Option(name: .customLong("set-json"), help: "Set a value to JSON: key={\"a\":1} (repeatable).")
+    var setJSON: [String] = []
+
+    @Option(name: .customLong("set-file"), help: "Set a value to a file's contents: key=path (repeatable).")
+    var setFile: [String] = []
+
     /// Helm's MergeValues: files merged in order, then --set and --set-string.
     func userValues(base: Map = Map([:])) throws -> Map {
         for path in values {
@@ -28,6 +34,19 @@ struct ValueOptions: ParsableArguments {
         }
         for s in set { try StrVals.parse(s, into: base, typed: true) }
         for s in setString { try StrVals.parse(s, into: base, typed: false) }
+        for s in setJSON {
+            guard let eq = s.firstIndex(of: "=") else { throw CLIError.badSet(s, "key has no value") }
+            let value: Value
+            do { value = try JSON.decode(String(s[s.index(after: eq)...])) } catch {
+                throw CLIError.badSet(s, "invalid JSON: \(error)")
+            }
+            try StrVals.set(base, path: StrVals.splitUnescaped(String(s[..<eq]), ".").map(StrVals.unescape), value: value, whole: s)
+        }
+        for s in setFile {
+            guard let eq = s.firstIndex(of: "=") else { throw CLIError.badSet(s, "key has no value") }
+            let text = try Files.readText(String(s[s.index(after: eq)...]))
+            try StrVals.set(base, path: StrVals.splitUnescaped(String(s[..<eq]), ".").map(StrVals.unescape), value: .string(text), whole: s)
+        }
         return base
     }
 

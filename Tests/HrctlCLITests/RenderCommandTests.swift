@@ -30,6 +30,7 @@ enum CLIRunner {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-cli-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let u = dir.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
         try content.write(to: u, atomically: true, encoding: .utf8)
         return u.path
     }
@@ -141,5 +142,32 @@ final class TemplateFromHelmReleaseTests: XCTestCase {
         let r = try CLIRunner.run(["template", "-f", shared])
         XCTAssertEqual(r.code, 1)
         XCTAssertTrue(r.err.contains("spec.chart: only local chart paths"), r.err)
+    }
+}
+
+final class ValueFlagsTests: XCTestCase {
+    var chart: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/demo/webapp").path
+    }
+
+    func testSetJSONSetFileAndSetString() throws {
+        let f = try CLIRunner.temp("greeting.txt", "from a file")
+        let r = try CLIRunner.run(["template", "x", chart, "--set-json", #"config={"a":[1,2],"b":true}"#,
+                                   "--set-file", "config.c=\(f)", "--set-string", "replicaCount=007",
+                                   "--show-only", "templates/configmap.yaml", "--show-only", "templates/deployment.yaml"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("  a:\n  - 1\n  - 2\n  b: true\n  c: from a file\n"), r.out)
+        XCTAssertTrue(r.out.contains("replicas: 007"), r.out)
+    }
+
+    func testKubeVersionConstraintIsChecked() throws {
+        let dir = try CLIRunner.temp("kv/Chart.yaml", "")
+        _ = dir
+        let root = (dir as NSString).deletingLastPathComponent
+        try "apiVersion: v2\nname: kv\nversion: 1.0.0\nkubeVersion: \">=1.40.0-0\"\n".write(toFile: root + "/Chart.yaml", atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["template", "x", root])
+        XCTAssertEqual(r.err, "Error: chart requires kubeVersion: >=1.40.0-0 which is incompatible with Kubernetes v1.36.0\n")
+        XCTAssertEqual(try CLIRunner.run(["template", "x", root, "--kube-version", "1.41.0"]).code, 0)
     }
 }
