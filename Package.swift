@@ -40,10 +40,12 @@ let package = Package(
         // Where the thread's stack ends, so deep recursion stops with an error.
         .target(name: "CStack"),
 
+        // Plain file access without Foundation.
+        .target(name: "FileIO"),
         // Archives: gzip through zlib (capped) and a tar reader that refuses unsafe entries.
         .target(name: "Archive", dependencies: ["CZlib"]),
         // Charts: loading, metadata, values coalescing, dependencies. Knows nothing of clusters.
-        .target(name: "Chart", dependencies: ["Values", "YAML", "Semver", "Archive"]),
+        .target(name: "Chart", dependencies: ["Values", "YAML", "Semver", "Archive", "FileIO"]),
 
         // Helm's rendering engine: charts through templates with Sprig and Helm's functions.
         .target(name: "Engine", dependencies: ["Values", "Chart", "GoTemplate", "GoFmt", "Sprig", "YAML", "Semver"]),
@@ -51,9 +53,12 @@ let package = Package(
         // HelmRelease documents (Helm Operator v1 and Flux v2).
         .target(name: "HelmRelease", dependencies: ["Values", "YAML", "Chart"]),
 
+        // Kubernetes access: kubeconfig files and in-cluster configuration (the client grows here).
+        .target(name: "Kube", dependencies: ["Values", "YAML", "FileIO"]),
+
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
-            "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease",
+            "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease", "FileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
@@ -65,6 +70,7 @@ let package = Package(
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
         .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),
         .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate"]),

@@ -1,4 +1,5 @@
 import Values
+import FileIO
 import YAML
 import Semver
 import Archive

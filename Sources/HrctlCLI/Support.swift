@@ -1,5 +1,5 @@
 import ArgumentParser
-import Chart
+import FileIO
 import Values
 import YAML
 #if canImport(Glibc)
