@@ -151,8 +151,11 @@ _ = try measure("include-heavy render (500 documents, 2,000 includes)") {
 print("peak RSS of the benchmark process: \(format3(peakRSSMiB())) MiB")
 
 // Whole-process renders of real charts with the release binary, as users run them.
-func runChild(_ args: [String]) -> (ms: Double, rssMiB: Double, ok: Bool) {
+let rssReport = "/tmp/hrctl-bench-rss-\(getpid())"
+
+func runChild(_ argsIn: [String]) -> (ms: Double, rssMiB: Double, ok: Bool) {
     var pid: pid_t = 0
+    let args = access("/usr/bin/time", X_OK) == 0 ? ["/usr/bin/time", "-f", "%M", "-o", rssReport] + argsIn : argsIn
     let cargs = args.map { strdup($0) } + [nil]
     defer { cargs.forEach { free($0) } }
     var actions = posix_spawn_file_actions_t()
@@ -163,9 +166,19 @@ func runChild(_ args: [String]) -> (ms: Double, rssMiB: Double, ok: Bool) {
     let start = now()
     guard posix_spawn(&pid, args[0], &actions, nil, cargs, environ) == 0 else { return (0, 0, false) }
     var status: Int32 = 0
-    var usage = rusage()
-    wait4(pid, &status, 0, &usage)
-    return ((now() - start) * 1000, Double(usage.ru_maxrss) / 1024, status == 0)
+    waitpid(pid, &status, 0)
+    let elapsed = (now() - start) * 1000
+    // rusage's maxrss of a child starts from its parent's peak on Linux, so the child runs
+    // under GNU time (a small process) and its own peak is read from time's report.
+    var hwmKiB = 0.0
+    if let f = fopen(rssReport, "r") {
+        var line = [CChar](repeating: 0, count: 64)
+        if fgets(&line, Int32(line.count), f) != nil {
+            hwmKiB = Double(String(decoding: line.prefix(while: { $0 != 0 && $0 != 10 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? 0
+        }
+        fclose(f)
+    }
+    return (elapsed, hwmKiB / 1024, status == 0)
 }
 
 let binary = ".build/release/hrctl"
