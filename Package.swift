@@ -56,6 +56,9 @@ let package = Package(
         // Kubernetes access: kubeconfig files and in-cluster configuration (the client grows here).
         .target(name: "Kube", dependencies: ["Values", "YAML", "FileIO"]),
 
+        // The loopback test API server's request handling (transport comes with the server).
+        .target(name: "KubeAPIServer", dependencies: ["Values"]),
+
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
             "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease", "FileIO",
@@ -70,7 +73,7 @@ let package = Package(
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeAPIServer", "Values"]),
         .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),
         .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate"]),
