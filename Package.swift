@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System C libraries (Debian: libyaml-dev, zlib1g-dev).
@@ -59,6 +61,19 @@ let package = Package(
         // The loopback test API server's request handling (transport comes with the server).
         .target(name: "KubeAPIServer", dependencies: ["Values"]),
 
+        // The loopback Kubernetes API server over HTTPS (NIO), for tests and the demo.
+        .target(name: "KubeTestServer", dependencies: [
+            "KubeAPIServer", "Values",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
+        .executableTarget(name: "kube-test-server", dependencies: ["KubeTestServer", "FileIO"]),
+
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
             "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease", "FileIO",
@@ -73,7 +88,7 @@ let package = Package(
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeAPIServer", "Values"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values"]),
         .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),
         .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate"]),

@@ -72,3 +72,24 @@ public enum FileSystem {
         return out
     }
 }
+
+extension FileSystem {
+    /// Writes a whole file (created or truncated) with the given permissions.
+    public static func write(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard fd >= 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 { if errno == EINTR { continue }; throw Error(path: path, reason: String(cString: strerror(errno))) }
+            off += n
+        }
+    }
+
+    /// Writes to standard error.
+    public static func writeError(_ text: String) {
+        let b = Array(text.utf8)
+        b.withUnsafeBufferPointer { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}

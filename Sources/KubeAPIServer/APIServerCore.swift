@@ -47,6 +47,7 @@ public struct APIRequest: Sendable {
 public struct APIResponse: Sendable {
     public var status: Int
     public var body: Value
+    public init(status: Int, body: Value) { self.status = status; self.body = body }
 }
 
 /// The loopback test API server's request handling, transport aside: discovery, storage of any
@@ -62,8 +63,13 @@ public final class APIServerCore: @unchecked Sendable {
     /// Clock for timestamps (tests may fix it).
     public var now: () -> String = APIServerCore.rfc3339Now
 
-    public init() {
+    public init(rootCA: String? = nil) {
         resources = BuiltinResources.all
+        if let rootCA { self.rootCA = rootCA }
+        // A new cluster has these namespaces.
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            _ = handle(APIRequest(method: "POST", path: "/api/v1/namespaces", body: .map(["metadata": .map(["name": .string(ns)])])))
+        }
     }
 
     // MARK: entry
@@ -289,6 +295,7 @@ public final class APIServerCore: @unchecked Sendable {
         if objects[key(t.resource)]?[objectKey(t.namespace, name)] != nil { throw APIError.alreadyExists(t.resource, name) }
         body.entries["kind"] = .string(t.resource.kind)
         body.entries["apiVersion"] = .string(t.resource.groupVersion)
+        if t.resource.name == "secrets" { APIServerCore.foldStringData(body) }
         if let ns = t.namespace { md.entries["namespace"] = .string(ns) }
         md.entries["uid"] = .string(APIServerCore.uuid())
         md.entries["resourceVersion"] = .string(nextResourceVersion())
@@ -380,6 +387,16 @@ public final class APIServerCore: @unchecked Sendable {
         }
     }
 
+    /// Secrets: stringData is write-only, folded into base64 data as the real server does.
+    static func foldStringData(_ body: Map) {
+        guard case .map(let sd)? = body.entries["stringData"] else { return }
+        let data: Map
+        if case .map(let d)? = body.entries["data"] { data = d } else { data = Map([:]) }
+        for (k, v) in sd.entries { data.entries[k] = .string(Base64.encode(Array((v.stringValue ?? "").utf8))) }
+        body.entries["data"] = .map(data)
+        body.entries["stringData"] = nil
+    }
+
     func hasSpec(_ r: ResourceType) -> Bool { !["configmaps", "secrets", "serviceaccounts", "events", "endpoints", "namespaces"].contains(r.name) }
 
     /// Stores a new version of an object: resourceVersion bumped, generation bumped when the
@@ -393,6 +410,7 @@ public final class APIServerCore: @unchecked Sendable {
         }
         new.entries["kind"] = .string(t.resource.kind)
         new.entries["apiVersion"] = .string(t.resource.groupVersion)
+        if t.resource.name == "secrets" { APIServerCore.foldStringData(new) }
         if status {
             // The status subresource changes only status.
             let merged = APIServerCore.copy(.map(old))

@@ -7,6 +7,10 @@ public struct APIError: Error, Sendable {
     public let message: String
     public var details: [String: Value] = [:]
 
+    public init(code: Int, reason: String, message: String, details: [String: Value] = [:]) {
+        self.code = code; self.reason = reason; self.message = message; self.details = details
+    }
+
     public var body: Value {
         var m: [String: Value] = [
             "kind": .string("Status"), "apiVersion": .string("v1"), "metadata": .map([:]),

@@ -1,0 +1,52 @@
+// kube-test-server --kubeconfig PATH [--port N] [--token T]...: the loopback Kubernetes API server
+// for tests and the demo. Writes a kubeconfig that reaches it, prints its URL, serves until
+// SIGTERM or SIGINT.
+import KubeTestServer
+import FileIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+var args = Array(CommandLine.arguments.dropFirst())
+var kubeconfig: String? = nil
+var port = 0
+var tokens: Set<String> = []
+while !args.isEmpty {
+    let a = args.removeFirst()
+    switch a {
+    case "--kubeconfig": kubeconfig = args.isEmpty ? nil : args.removeFirst()
+    case "--port": port = Int(args.isEmpty ? "" : args.removeFirst()) ?? 0
+    case "--token": if !args.isEmpty { tokens.insert(args.removeFirst()) }
+    case "-h", "--help":
+        print("usage: kube-test-server --kubeconfig PATH [--port N] [--token T]...")
+        exit(0)
+    default:
+        FileSystem.writeError("kube-test-server: unknown argument \(a)\n")
+        exit(2)
+    }
+}
+guard let kubeconfig else {
+    FileSystem.writeError("kube-test-server: --kubeconfig PATH is required\n")
+    exit(2)
+}
+do {
+    let server = try KubeTestServer(tokens: tokens)
+    let bound = try server.start(port: port)
+    let url = server.url(port: bound)
+    try FileSystem.write(kubeconfig, Array(server.credentials.kubeconfig(url: url).utf8), mode: 0o600)
+    // Unbuffered: whoever started the server reads the URL at once.
+    let line = Array((url + "\n").utf8)
+    line.withUnsafeBufferPointer { _ = write(1, $0.baseAddress, $0.count) }
+    signal(SIGPIPE, SIG_IGN)
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGTERM)
+    sigaddset(&set, SIGINT)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+    var sig: Int32 = 0
+    sigwait(&set, &sig)
+    server.stop()
+} catch {
+    FileSystem.writeError("kube-test-server: \(error)\n")
+    exit(1)
+}
