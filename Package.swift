@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System C libraries (Debian: libyaml-dev, zlib1g-dev).
@@ -56,7 +57,13 @@ let package = Package(
         .target(name: "HelmRelease", dependencies: ["Values", "YAML", "Chart"]),
 
         // Kubernetes access: kubeconfig files and in-cluster configuration (the client grows here).
-        .target(name: "Kube", dependencies: ["Values", "YAML", "FileIO"]),
+        .target(name: "Kube", dependencies: [
+            "Values", "YAML", "FileIO",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
 
         // The loopback test API server's request handling (transport comes with the server).
         .target(name: "KubeAPIServer", dependencies: ["Values"]),

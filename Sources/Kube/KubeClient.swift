@@ -1,0 +1,183 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Values
+import FileIO
+
+/// An error the API server answered with, decoded from its `Status` body.
+public struct KubeAPIError: Error, CustomStringConvertible, Sendable {
+    public enum Reason: String, Sendable {
+        case notFound = "NotFound", alreadyExists = "AlreadyExists", conflict = "Conflict", invalid = "Invalid"
+        case forbidden = "Forbidden", unauthorized = "Unauthorized", tooManyRequests = "TooManyRequests"
+        case badRequest = "BadRequest", gone = "Gone", expired = "Expired", methodNotAllowed = "MethodNotAllowed"
+        case unsupportedMediaType = "UnsupportedMediaType", internalError = "InternalError", serviceUnavailable = "ServiceUnavailable"
+        case timeout = "Timeout", unknown = ""
+    }
+    public struct Cause: Sendable, Equatable {
+        public let reason: String, message: String, field: String
+        public init(reason: String, message: String, field: String) { self.reason = reason; self.message = message; self.field = field }
+    }
+
+    public let code: Int
+    public let reason: Reason
+    public let message: String
+    public let causes: [Cause]
+
+    public var description: String {
+        switch reason {
+        case .unauthorized: return "the server rejected the credentials (401 Unauthorized): \(message)"
+        case .forbidden: return "forbidden (403): \(message)"
+        default: return message.isEmpty ? "the server answered \(code)" : message
+        }
+    }
+
+    /// Decodes a response body: a `Status` when the server sent one, else the status code alone.
+    public static func decode(code: Int, body: [UInt8]) -> KubeAPIError {
+        let text = String(decoding: body, as: UTF8.self)
+        guard case .map(let m)? = try? JSON.decode(text), m.entries["kind"]?.stringValue == "Status" else {
+            let fallback: Reason = code == 404 ? .notFound : code == 401 ? .unauthorized : code == 403 ? .forbidden : code == 429 ? .tooManyRequests : .unknown
+            return KubeAPIError(code: code, reason: fallback, message: text.isEmpty ? "the server answered \(code)" : text.trimmingSpace(), causes: [])
+        }
+        var causes: [Cause] = []
+        if case .map(let d)? = m.entries["details"], case .list(let l)? = d.entries["causes"] {
+            for c in l.items {
+                guard case .map(let cm) = c else { continue }
+                causes.append(Cause(reason: cm.entries["reason"]?.stringValue ?? "", message: cm.entries["message"]?.stringValue ?? "",
+                                    field: cm.entries["field"]?.stringValue ?? ""))
+            }
+        }
+        var statusCode = code
+        if case .float(let f, _)? = m.entries["code"] { statusCode = Int(f) }
+        return KubeAPIError(code: statusCode, reason: Reason(rawValue: m.entries["reason"]?.stringValue ?? "") ?? .unknown,
+                            message: m.entries["message"]?.stringValue ?? "", causes: causes)
+    }
+}
+
+/// The connection could not be made or secured; says which server and which CA were involved.
+public struct KubeConnectionError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// A Kubernetes API client over async-http-client: TLS with the kubeconfig's CA, client
+/// certificates, bearer tokens (inline or from a file, read per request), basic auth;
+/// retries with backoff for 429 and 5xx on idempotent requests, honouring Retry-After.
+public final class KubeClient: Sendable {
+    public let access: ClusterAccess
+    let http: HTTPClient
+    let userAgent: String
+    let maxAttempts: Int
+
+    /// `connectTimeout` bounds how long a connection (and its TLS handshake, which
+    /// async-http-client retries) may take.
+    public init(access: ClusterAccess, userAgent: String = "hrctl", maxAttempts: Int = 4, connectTimeout: Int64 = 10) throws {
+        self.access = access
+        self.userAgent = userAgent
+        self.maxAttempts = maxAttempts
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = access.certificateAuthority {
+            do { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca)) } catch {
+                throw KubeConnectionError(description: "the certificate authority \(access.certificateAuthoritySource ?? "") is not valid PEM: \(error)")
+            }
+        }
+        if access.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        if let cert = access.clientCertificate, let key = access.clientKey {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
+            } catch {
+                throw KubeConnectionError(description: "the client certificate or key of context \"\(access.contextName)\" is not valid PEM: \(error)")
+            }
+        }
+        var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        config.timeout = .init(connect: .seconds(connectTimeout), read: .seconds(60))
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }
+
+    public func shutdown() async throws { try await http.shutdown() }
+
+    func authorization() throws -> String? {
+        if let t = access.token { return "Bearer " + t }
+        if let f = access.tokenFile {
+            let t = try FileSystem.readText(f).trimmingSpace()
+            return "Bearer " + t
+        }
+        if let u = access.username, let p = access.password { return "Basic " + Base64.encode(Array("\(u):\(p)".utf8)) }
+        return nil
+    }
+
+    /// Sends one request; returns the decoded JSON body, or throws KubeAPIError for non-2xx answers.
+    public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Value? = nil,
+                        contentType: String = "application/json") async throws -> Value {
+        var url = access.server.hasSuffix("/") ? String(access.server.dropLast()) : access.server
+        url += path
+        if !query.isEmpty { url += "?" + query.map { "\(KubeClient.escape($0.0))=\(KubeClient.escape($0.1))" }.joined(separator: "&") }
+        let payload = try body.map { Array(try JSONEncoding.encode($0, escapeHTML: false).utf8) }
+        let idempotent = [HTTPMethod.GET, .HEAD, .PUT, .DELETE].contains(method)
+        var attempt = 0
+        while true {
+            attempt += 1
+            var req = HTTPClientRequest(url: url)
+            req.method = method
+            req.headers.add(name: "User-Agent", value: userAgent)
+            req.headers.add(name: "Accept", value: "application/json")
+            if let auth = try authorization() { req.headers.add(name: "Authorization", value: auth) }
+            if let payload {
+                req.headers.add(name: "Content-Type", value: contentType)
+                req.body = .bytes(ByteBuffer(bytes: payload))
+            }
+            let response: HTTPClientResponse
+            do {
+                response = try await http.execute(req, timeout: .seconds(60))
+            } catch {
+                if idempotent && attempt < maxAttempts { try await Task.sleep(nanoseconds: UInt64(200_000_000 << (attempt - 1))); continue }
+                throw KubeConnectionError(description: connectionMessage(error))
+            }
+            let bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20))
+            let code = Int(response.status.code)
+            if (code == 429 || code >= 500) && idempotent && attempt < maxAttempts {
+                var delay = 0.2 * Double(1 << (attempt - 1))
+                if let ra = response.headers.first(name: "Retry-After"), let s = Double(ra) { delay = min(s, 30) }
+                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                continue
+            }
+            guard (200..<300).contains(code) else { throw KubeAPIError.decode(code: code, body: bytes) }
+            if bytes.isEmpty { return .null }
+            do { return try JSON.decode(String(decoding: bytes, as: UTF8.self)) } catch {
+                throw KubeConnectionError(description: "\(method.rawValue) \(path): the server's answer is not JSON: \(error)")
+            }
+        }
+    }
+
+    func connectionMessage(_ error: Error) -> String {
+        let text = "\(error)"
+        if text.contains("certificate") || text.contains("handshake") || text.contains("SSL") || text.contains("TLS") {
+            let ca = access.certificateAuthoritySource.map { "the certificate authority from \($0)" } ?? "the system's certificate authorities"
+            return "cannot establish a trusted TLS connection to \(access.server) with \(ca): \(text)"
+        }
+        return "cannot reach \(access.server): \(text)"
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingSpace() -> String {
+        var s = self[...]
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,90 @@
+import XCTest
+import Kube
+import KubeTestServer
+import Values
+
+/// The client against the loopback API server over real HTTPS.
+final class KubeClientTests: XCTestCase {
+    func access(_ server: KubeTestServer, port: Int) throws -> ClusterAccess {
+        let text = server.credentials.kubeconfig(url: server.url(port: port))
+        return try KubeConfig.load(explicitPath: "kc", environment: [:], readFile: { _ in text }).resolve(context: nil, namespace: nil)
+    }
+
+    func testCRUDAndTypedErrorsOverTLSWithClientCertificates() async throws {
+        let server = try KubeTestServer(tokens: ["good"])
+        let port = try server.start()
+        defer { server.stop() }
+        let client = try KubeClient(access: try access(server, port: port))
+        let cm: Value = .map(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                              "metadata": .map(["name": .string("cm1"), "labels": .map(["owner": .string("helm")])]),
+                              "data": .map(["k": .string("v")])])
+        let created = try await client.request(.POST, "/api/v1/namespaces/default/configmaps", body: cm)
+        guard case .map(let m) = created, case .map(let md)? = m.entries["metadata"] else { return XCTFail("not an object") }
+        XCTAssertNotNil(md.entries["uid"]?.stringValue)
+        do {
+            _ = try await client.request(.POST, "/api/v1/namespaces/default/configmaps", body: cm)
+            XCTFail("created twice")
+        } catch let e as KubeAPIError {
+            XCTAssertEqual(e.reason, .alreadyExists)
+            XCTAssertEqual(e.message, "configmaps \"cm1\" already exists")
+        }
+        let list = try await client.request(.GET, "/api/v1/namespaces/default/configmaps", query: [("labelSelector", "owner=helm")])
+        guard case .map(let l) = list, case .list(let items)? = l.entries["items"] else { return XCTFail("not a list") }
+        XCTAssertEqual(items.count, 1)
+        _ = try await client.request(.PATCH, "/api/v1/namespaces/default/configmaps/cm1",
+                                     body: .map(["data": .map(["k": .null, "n": .string("new")])]), contentType: "application/merge-patch+json")
+        _ = try await client.request(.DELETE, "/api/v1/namespaces/default/configmaps/cm1")
+        do {
+            _ = try await client.request(.GET, "/api/v1/namespaces/default/configmaps/cm1")
+            XCTFail("still there")
+        } catch let e as KubeAPIError {
+            XCTAssertEqual(e.reason, .notFound)
+            XCTAssertEqual(e.code, 404)
+        }
+        try await client.shutdown()
+    }
+
+    func testTokensAndTLSFailuresAreReportedClearly() async throws {
+        let server = try KubeTestServer(tokens: ["good"])
+        let port = try server.start()
+        defer { server.stop() }
+        var a = try access(server, port: port)
+        a.clientCertificate = nil; a.clientKey = nil
+        a.token = "bad"
+        let bad = try KubeClient(access: a)
+        do {
+            _ = try await bad.request(.GET, "/api/v1/namespaces")
+            XCTFail("accepted a bad token")
+        } catch let e as KubeAPIError {
+            XCTAssertEqual(e.reason, .unauthorized)
+        }
+        try await bad.shutdown()
+        a.token = "good"
+        let good = try KubeClient(access: a)
+        _ = try await good.request(.GET, "/api/v1/namespaces")
+        try await good.shutdown()
+
+        // A CA that did not sign the server's certificate.
+        var wrong = try access(server, port: port)
+        wrong.certificateAuthority = Array(try TestCredentials.generate(commonName: "other-ca").caPEM.utf8)
+        wrong.certificateAuthoritySource = "certificate-authority-data of cluster \"hrctl-test\""
+        let untrusting = try KubeClient(access: wrong, maxAttempts: 1, connectTimeout: 1)
+        do {
+            _ = try await untrusting.request(.GET, "/version")
+            XCTFail("trusted the wrong CA")
+        } catch let e as KubeConnectionError {
+            XCTAssertTrue(e.description.hasPrefix("cannot establish a trusted TLS connection to https://127.0.0.1:\(port) with the certificate authority from certificate-authority-data of cluster \"hrctl-test\""), e.description)
+        }
+        try await untrusting.shutdown()
+    }
+
+    func testErrorDecodingOfRecordedStatusBodies() throws {
+        let body = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Apply failed with 1 conflict: conflict with \"hrctl\": .spec.replicas","reason":"Conflict","details":{"causes":[{"reason":"FieldManagerConflict","message":"conflict with \"hrctl\"","field":".spec.replicas"}]},"code":409}"#
+        let e = KubeAPIError.decode(code: 409, body: Array(body.utf8))
+        XCTAssertEqual(e.reason, .conflict)
+        XCTAssertEqual(e.causes, [KubeAPIError.Cause(reason: "FieldManagerConflict", message: "conflict with \"hrctl\"", field: ".spec.replicas")])
+        let plain = KubeAPIError.decode(code: 404, body: Array("404 page not found\n".utf8))
+        XCTAssertEqual(plain.reason, .notFound)
+        XCTAssertEqual(plain.message, "404 page not found")
+    }
+}
