@@ -88,3 +88,36 @@ final class KubeClientTests: XCTestCase {
         XCTAssertEqual(plain.message, "404 page not found")
     }
 }
+
+final class DiscoveryTests: XCTestCase {
+    func testKindsMapToResourcesAndNewCRDsAreFoundAfterAMiss() async throws {
+        let server = try KubeTestServer()
+        let port = try server.start()
+        defer { server.stop() }
+        let text = server.credentials.kubeconfig(url: server.url(port: port))
+        let client = try KubeClient(access: try KubeConfig.load(explicitPath: "kc", environment: [:], readFile: { _ in text }).resolve(context: nil, namespace: nil))
+        let discovery = Discovery(client: client)
+        let deploy = try await discovery.mapping(apiVersion: "apps/v1", kind: "Deployment")
+        XCTAssertEqual(deploy.path(namespace: "apps", name: "web"), "/apis/apps/v1/namespaces/apps/deployments/web")
+        let ns = try await discovery.mapping(apiVersion: "v1", kind: "Namespace")
+        XCTAssertEqual(ns.path(namespace: "ignored"), "/api/v1/namespaces")
+        do {
+            _ = try await discovery.mapping(apiVersion: "helm.fluxcd.io/v1", kind: "HelmRelease")
+            XCTFail("found a kind that does not exist")
+        } catch let e as Discovery.DiscoveryError {
+            XCTAssertEqual("\(e)", "no matches for kind \"HelmRelease\" in version \"helm.fluxcd.io/v1\" (is its CustomResourceDefinition installed?)")
+        }
+        let crd: Value = .map([
+            "apiVersion": .string("apiextensions.k8s.io/v1"), "kind": .string("CustomResourceDefinition"),
+            "metadata": .map(["name": .string("helmreleases.helm.fluxcd.io")]),
+            "spec": .map(["group": .string("helm.fluxcd.io"), "scope": .string("Namespaced"),
+                          "names": .map(["plural": .string("helmreleases"), "singular": .string("helmrelease"), "kind": .string("HelmRelease")]),
+                          "versions": .list([.map(["name": .string("v1"), "served": .bool(true), "storage": .bool(true)])])]),
+        ])
+        _ = try await client.request(.POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: crd)
+        let hr = try await discovery.mapping(apiVersion: "helm.fluxcd.io/v1", kind: "HelmRelease")
+        XCTAssertEqual(hr.resource, "helmreleases")
+        XCTAssertTrue(hr.namespaced)
+        try await client.shutdown()
+    }
+}
