@@ -67,6 +67,7 @@ public final class KubeClient: Sendable {
     let http: HTTPClient
     let userAgent: String
     let maxAttempts: Int
+    let exec: ExecCredentials?
 
     /// `connectTimeout` bounds how long a connection (and its TLS handshake, which
     /// async-http-client retries) may take.
@@ -74,6 +75,7 @@ public final class KubeClient: Sendable {
         self.access = access
         self.userAgent = userAgent
         self.maxAttempts = maxAttempts
+        self.exec = access.exec.map { ExecCredentials(plugin: $0, server: access.server) }
         var tls = TLSConfiguration.makeClientConfiguration()
         if let ca = access.certificateAuthority {
             do { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca)) } catch {
@@ -96,7 +98,8 @@ public final class KubeClient: Sendable {
 
     public func shutdown() async throws { try await http.shutdown() }
 
-    func authorization() throws -> String? {
+    func authorization() async throws -> String? {
+        if let exec, let t = try await exec.credential().token { return "Bearer " + t }
         if let t = access.token { return "Bearer " + t }
         if let f = access.tokenFile {
             let t = try FileSystem.readText(f).trimmingSpace()
@@ -121,7 +124,7 @@ public final class KubeClient: Sendable {
             req.method = method
             req.headers.add(name: "User-Agent", value: userAgent)
             req.headers.add(name: "Accept", value: "application/json")
-            if let auth = try authorization() { req.headers.add(name: "Authorization", value: auth) }
+            if let auth = try await authorization() { req.headers.add(name: "Authorization", value: auth) }
             if let payload {
                 req.headers.add(name: "Content-Type", value: contentType)
                 req.body = .bytes(ByteBuffer(bytes: payload))

@@ -20,6 +20,10 @@ public struct ClusterAccess: Sendable, Equatable {
     public var username: String?
     public var password: String?
     public var exec: ExecPlugin?
+
+    public init(contextName: String, server: String, namespace: String) {
+        self.contextName = contextName; self.server = server; self.namespace = namespace
+    }
 }
 
 /// A client-go exec credential plugin.
@@ -29,6 +33,9 @@ public struct ExecPlugin: Sendable, Equatable {
     public var args: [String]
     public var env: [(String, String)]
     public var provideClusterInfo: Bool
+    public init(apiVersion: String, command: String, args: [String], env: [(String, String)], provideClusterInfo: Bool) {
+        self.apiVersion = apiVersion; self.command = command; self.args = args; self.env = env; self.provideClusterInfo = provideClusterInfo
+    }
     public static func == (a: ExecPlugin, b: ExecPlugin) -> Bool {
         a.apiVersion == b.apiVersion && a.command == b.command && a.args == b.args && a.provideClusterInfo == b.provideClusterInfo
             && a.env.map(\.0) == b.env.map(\.0) && a.env.map(\.1) == b.env.map(\.1)

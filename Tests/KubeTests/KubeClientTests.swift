@@ -121,3 +121,52 @@ final class DiscoveryTests: XCTestCase {
         try await client.shutdown()
     }
 }
+
+final class ExecPluginTests: XCTestCase {
+    var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/kube/exec-plugin.sh").path
+    }
+
+    func testTokensFromAPluginAreUsedAndCachedUntilTheyExpire() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("exec-runs-\(ProcessInfo.processInfo.processIdentifier)").path
+        try? FileManager.default.removeItem(atPath: log)
+        let plugin = ExecPlugin(apiVersion: "client.authentication.k8s.io/v1", command: script, args: ["good"],
+                                env: [("RUN_LOG", log), ("EXPIRY", "2100-01-01T00:00:00Z")], provideClusterInfo: false)
+        let creds = ExecCredentials(plugin: plugin, server: "https://x")
+        let first = try await creds.credential()
+        XCTAssertEqual(first.token, "good")
+        XCTAssertEqual(first.expiresAt, 4102444800)
+        _ = try await creds.credential()
+        XCTAssertEqual(try String(contentsOfFile: log, encoding: .utf8), "run\n") // cached
+
+        let expired = ExecPlugin(apiVersion: "client.authentication.k8s.io/v1", command: script, args: ["t"],
+                                 env: [("RUN_LOG", log), ("EXPIRY", "2000-01-01T00:00:00Z")], provideClusterInfo: false)
+        let again = ExecCredentials(plugin: expired, server: "https://x")
+        _ = try await again.credential()
+        _ = try await again.credential()
+        XCTAssertEqual(try String(contentsOfFile: log, encoding: .utf8), "run\nrun\nrun\n") // expired: run each time
+
+        // Against the server: the plugin's token authenticates.
+        let server = try KubeTestServer(tokens: ["good"])
+        let port = try server.start()
+        defer { server.stop() }
+        var access = ClusterAccess(contextName: "exec", server: server.url(port: port), namespace: "default")
+        access.insecureSkipTLSVerify = true
+        access.exec = plugin
+        let client = try KubeClient(access: access)
+        _ = try await client.request(.GET, "/api/v1/namespaces")
+        try await client.shutdown()
+    }
+
+    func testPluginFailuresSayWhy() async throws {
+        let missing = ExecCredentials(plugin: ExecPlugin(apiVersion: "client.authentication.k8s.io/v1", command: "no-such-plugin-xyz", args: [], env: [], provideClusterInfo: false), server: "s")
+        do { _ = try await missing.credential(); XCTFail("ran a missing plugin") } catch {
+            XCTAssertEqual("\(error)", "exec plugin no-such-plugin-xyz not found on PATH")
+        }
+        let failing = ExecCredentials(plugin: ExecPlugin(apiVersion: "client.authentication.k8s.io/v1", command: "/bin/false", args: [], env: [], provideClusterInfo: false), server: "s")
+        do { _ = try await failing.credential(); XCTFail("accepted a failing plugin") } catch {
+            XCTAssertTrue("\(error)".hasPrefix("exec plugin /bin/false failed with exit code 1"), "\(error)")
+        }
+    }
+}
