@@ -69,7 +69,7 @@ public enum SchemaValidator {
         guard case .map(let m) = schema, case .string(let ref)? = m.entries["$ref"], ref.hasPrefix("#") else { return schema }
         var cur = root
         for part in ref.dropFirst().split(separator: "/") {
-            let key = String(part).replacingOccurrences("~1", "/").replacingOccurrences("~0", "~")
+            let key = JSONPointer.unescape(part)
             guard case .map(let mm) = cur, let next = mm.entries[key] else { return schema }
             cur = next
         }
@@ -154,18 +154,5 @@ public enum SchemaValidator {
             check(v, not, root: root, path: path, &tmp)
             if tmp.isEmpty { out.append(Violation(path: path, message: "not failed")) }
         }
-    }
-}
-
-extension String {
-    func replacingOccurrences(_ a: String, _ b: String) -> String {
-        guard !a.isEmpty, contains(a) else { return self }
-        var out = ""
-        var rest = self[...]
-        while let r = rest.firstRange(of: a) {
-            out += rest[..<r.lowerBound]; out += b
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
     }
 }

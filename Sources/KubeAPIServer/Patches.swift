@@ -18,7 +18,7 @@ enum MergePatch {
 enum JSONPatch {
     static func pointer(_ path: String) -> [String] {
         path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
-            String($0).replacingOccurrences("~1", "/").replacingOccurrences("~0", "~")
+            JSONPointer.unescape($0)
         }
     }
 
@@ -104,18 +104,5 @@ enum JSONPatch {
         default:
             throw missing(p)
         }
-    }
-}
-
-extension String {
-    func replacingOccurrences(_ a: String, _ b: String) -> String {
-        guard !a.isEmpty, contains(a) else { return self }
-        var out = ""
-        var rest = self[...]
-        while let r = rest.firstRange(of: a) {
-            out += rest[..<r.lowerBound]; out += b
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
     }
 }
