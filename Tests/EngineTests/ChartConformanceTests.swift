@@ -10,14 +10,7 @@ import YAML
 /// are listed with their reasons in Fixtures/conformance/chart-known-failures.txt.
 final class ChartConformanceTests: XCTestCase {
     static func knownFailures() -> [String: String] {
-        let url = HelmFunctionConformanceTests.repoRoot.appendingPathComponent("Fixtures/conformance/chart-known-failures.txt")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
-        var out: [String: String] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ", maxSplits: 1)
-            if parts.count == 2 { out[String(parts[0])] = String(parts[1]) }
-        }
-        return out
+        HelmFunctionConformanceTests.reasonList("chart-known-failures.txt")
     }
 
     func render(_ dir: URL, meta: [String: Any], valuesFile: URL?) throws -> String {

@@ -10,8 +10,11 @@ final class HelmFunctionConformanceTests: XCTestCase {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func skips() -> [String: String] {
-        let url = repoRoot.appendingPathComponent("Fixtures/conformance/helm-functions-skips.txt")
+    static func skips() -> [String: String] { reasonList("helm-functions-skips.txt") }
+
+    /// A Fixtures/conformance list: one case name and its reason a line, `#` comments.
+    static func reasonList(_ file: String) -> [String: String] {
+        let url = repoRoot.appendingPathComponent("Fixtures/conformance/\(file)")
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
         var out: [String: String] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
