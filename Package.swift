@@ -66,7 +66,7 @@ let package = Package(
         ]),
 
         // The loopback test API server's request handling (transport comes with the server).
-        .target(name: "KubeAPIServer", dependencies: ["Values"]),
+        .target(name: "KubeAPIServer", dependencies: ["Values", "YAML"]),
 
         // The loopback Kubernetes API server over HTTPS (NIO), for tests and the demo.
         .target(name: "KubeTestServer", dependencies: [

@@ -125,6 +125,7 @@ public final class APIServerCore: @unchecked Sendable {
             return try update(target, req)
         case "PATCH":
             guard target.name != nil else { throw APIError.methodNotAllowed() }
+            if req.contentType == "application/apply-patch+yaml" { return try serverSideApply(target, req) }
             return try patch(target, req)
         case "DELETE":
             if target.name == nil { return try deleteCollection(target, req) }
@@ -474,7 +475,7 @@ public final class APIServerCore: @unchecked Sendable {
         case "application/merge-patch+json", "application/strategic-merge-patch+json":
             patched = MergePatch.apply(req.body ?? .null, to: current)
         default:
-            throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json")
+            throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
         }
         guard case .map(let new) = patched else { throw APIError.badRequest("patch did not produce an object") }
         return APIResponse(status: 200, body: try store(t, old: old, new: new, status: t.subresource == "status"))

@@ -144,10 +144,12 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
                                     message: "the body of the request was in an unknown format - accepted media types include: application/json, application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml").body
         } else if !body.isEmpty {
             let text = String(decoding: body, as: UTF8.self)
-            do { value = try JSON.decode(text) } catch {
+            // Apply patches are YAML (JSON being YAML too); the core decodes them.
+            if contentType?.hasSuffix("yaml") == true { value = .string(text) }
+            else { do { value = try JSON.decode(text) } catch {
                 status = 400
                 responseBody = APIError(code: 400, reason: "BadRequest", message: "the request body is not valid JSON: \(error)").body
-            }
+            } }
         }
         if status == 0 {
             let req = APIRequest(method: head.method.rawValue, target: head.uri,
