@@ -65,6 +65,12 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
 
+        // Release records in Helm's storage format (Secrets driver), readable by Helm and hrctl.
+        .target(name: "Release", dependencies: [
+            "Values", "Chart", "Archive", "Kube",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // The loopback test API server's request handling (transport comes with the server).
         .target(name: "KubeAPIServer", dependencies: ["Values", "YAML"]),
 
@@ -91,6 +97,7 @@ let package = Package(
         .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart"]),
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["Release", "Values", "Chart", "Kube", "KubeTestServer"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values", "GoFmt"]),
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),

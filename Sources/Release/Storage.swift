@@ -1,0 +1,94 @@
+import Values
+import Kube
+
+/// Helm's Secrets storage driver: one Secret per revision, `sh.helm.release.v1.NAME.vREV`, type
+/// `helm.sh/release.v1`, labels name/owner/status/version/modifiedAt, `data.release` the encoded record.
+public struct ReleaseStorage: Sendable {
+    public let client: KubeClient
+
+    public init(client: KubeClient) { self.client = client }
+
+    public static func secretName(_ name: String, _ version: Int) -> String { "sh.helm.release.v1.\(name).v\(version)" }
+
+    /// The Secret as the driver writes it.
+    public static func secret(_ r: Release) throws -> Value {
+        let labels: [String: Value] = [
+            "name": .string(r.name), "owner": .string("helm"), "status": .string(r.info.status.rawValue),
+            "version": .string(String(r.version)), "modifiedAt": .string(String(Timestamp.unixNow())),
+        ]
+        return .map([
+            "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string("helm.sh/release.v1"),
+            "metadata": .map(["name": .string(secretName(r.name, r.version)), "namespace": .string(r.namespace), "labels": .map(Map(labels))]),
+            "data": .map(["release": .string(Base64.encode(Array(try ReleaseCodec.encode(r).utf8)))]),
+        ])
+    }
+
+    /// Reads a Secret of the driver back into a release.
+    public static func release(fromSecret v: Value) throws -> Release {
+        guard case .map(let m) = v, case .map(let data)? = m.entries["data"], let outer = data.entries["release"]?.stringValue else {
+            throw ReleaseDecodeError("the Secret has no data.release")
+        }
+        let name: String
+        if case .map(let md)? = m.entries["metadata"] { name = md.entries["name"]?.stringValue ?? "" } else { name = "" }
+        guard case .success(let inner) = Base64.decode(outer) else { throw ReleaseDecodeError("Secret \(name): data.release is not base64") }
+        do { return try ReleaseCodec.decode(String(decoding: inner, as: UTF8.self)) } catch let e as ReleaseDecodeError {
+            throw ReleaseDecodeError("Secret \(name): \(e.description)")
+        }
+    }
+
+    func secretsPath(_ namespace: String?) -> String {
+        namespace.map { "/api/v1/namespaces/\($0)/secrets" } ?? "/api/v1/secrets"
+    }
+
+    /// Every revision of a release, oldest first.
+    public func history(_ name: String, namespace: String) async throws -> [Release] {
+        try await query(namespace: namespace, selector: "owner=helm,name=\(name)").sorted { $0.version < $1.version }
+    }
+
+    /// All releases' revisions in a namespace (nil: every namespace), in no particular order.
+    public func query(namespace: String?, selector: String = "owner=helm") async throws -> [Release] {
+        var out: [Release] = []
+        var cont = ""
+        repeat {
+            var q: [(String, String)] = [("labelSelector", selector), ("limit", "500")]
+            if !cont.isEmpty { q.append(("continue", cont)) }
+            let list = try await client.request(.GET, secretsPath(namespace), query: q)
+            guard case .map(let lm) = list else { break }
+            if case .list(let items)? = lm.entries["items"] {
+                for item in items.items {
+                    if case .map(let s) = item, s.entries["type"]?.stringValue != "helm.sh/release.v1" { continue }
+                    out.append(try ReleaseStorage.release(fromSecret: item))
+                }
+            }
+            cont = ""
+            if case .map(let md)? = lm.entries["metadata"], let c = md.entries["continue"]?.stringValue { cont = c }
+        } while !cont.isEmpty
+        return out
+    }
+
+    /// The newest revision of each release, as `helm list` shows them.
+    public func latest(namespace: String?) async throws -> [Release] {
+        var newest: [String: Release] = [:]
+        for r in try await query(namespace: namespace) {
+            let k = r.namespace + "/" + r.name
+            if let cur = newest[k], cur.version >= r.version { continue }
+            newest[k] = r
+        }
+        return newest.values.sorted { ($0.name, $0.namespace) < ($1.name, $1.namespace) }
+    }
+
+    /// Creates a revision; fails with AlreadyExists when another run wrote it first (the lock).
+    public func create(_ r: Release) async throws {
+        _ = try await client.request(.POST, secretsPath(r.namespace), body: try ReleaseStorage.secret(r))
+    }
+
+    public func update(_ r: Release) async throws {
+        _ = try await client.request(.PUT, secretsPath(r.namespace) + "/" + ReleaseStorage.secretName(r.name, r.version), body: try ReleaseStorage.secret(r))
+    }
+
+    public func delete(_ name: String, version: Int, namespace: String) async throws {
+        do {
+            _ = try await client.request(.DELETE, secretsPath(namespace) + "/" + ReleaseStorage.secretName(name, version))
+        } catch let e as KubeAPIError where e.reason == .notFound {}
+    }
+}
