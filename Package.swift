@@ -71,6 +71,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // Helm's actions over a cluster: install/upgrade (apply), rollback, uninstall, status, diff.
+        .target(name: "Actions", dependencies: ["Values", "YAML", "Chart", "Engine", "Kube", "Release"]),
+
         // The loopback test API server's request handling (transport comes with the server).
         .target(name: "KubeAPIServer", dependencies: ["Values", "YAML"]),
 
@@ -98,6 +101,7 @@ let package = Package(
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release", "Values", "Chart", "Kube", "KubeTestServer"]),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Release", "Values", "Chart", "Kube", "KubeTestServer", "KubeAPIServer"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values", "GoFmt"]),
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),

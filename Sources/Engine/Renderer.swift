@@ -37,7 +37,11 @@ public enum Renderer {
     /// Loads a chart folder and prepares its values as `helm template` and `helm install` do:
     /// dependencies checked, disabled subcharts dropped, user values coalesced over defaults.
     public static func prepare(chartPath: String, user: Map) throws -> (Chart, Map) {
-        let chart = try ChartLoader.load(path: chartPath)
+        try prepare(chart: try ChartLoader.load(path: chartPath), user: user)
+    }
+
+    /// The same for a chart already loaded (it is changed: disabled subcharts are dropped).
+    public static func prepare(chart: Chart, user: Map) throws -> (Chart, Map) {
         try Dependencies.check(chart)
         Dependencies.process(chart, user)
         Dependencies.importValues(chart)

@@ -110,13 +110,14 @@ public final class KubeClient: Sendable {
     }
 
     /// Sends one request; returns the decoded JSON body, or throws KubeAPIError for non-2xx answers.
+    /// `idempotent` marks a request safe to repeat (server-side apply is); GET, PUT and DELETE always are.
     public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Value? = nil,
-                        contentType: String = "application/json") async throws -> Value {
+                        contentType: String = "application/json", idempotent: Bool = false) async throws -> Value {
         var url = access.server.hasSuffix("/") ? String(access.server.dropLast()) : access.server
         url += path
         if !query.isEmpty { url += "?" + query.map { "\(KubeClient.escape($0.0))=\(KubeClient.escape($0.1))" }.joined(separator: "&") }
         let payload = try body.map { Array(try JSONEncoding.encode($0, escapeHTML: false).utf8) }
-        let idempotent = [HTTPMethod.GET, .HEAD, .PUT, .DELETE].contains(method)
+        let idempotent = idempotent || [HTTPMethod.GET, .HEAD, .PUT, .DELETE].contains(method)
         var attempt = 0
         while true {
             attempt += 1

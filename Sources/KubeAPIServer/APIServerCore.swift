@@ -60,6 +60,13 @@ public final class APIServerCore: @unchecked Sendable {
     var objects: [String: [String: Value]] = [:]
     var resourceVersion: Int64 = 100
     let lock = NSLockLite()
+    /// Seconds a simulated controller takes to make a workload ready.
+    public var controllerDelay: Double = 0
+    var specChangedAt: [String: Double] = [:]
+    var faults: [Fault] = []
+    var faultBase: [Int] = []
+    var requestCount = 0
+    var statusSettled: Set<String> = []
     /// Clock for timestamps (tests may fix it).
     public var now: () -> String = APIServerCore.rfc3339Now
 
@@ -77,6 +84,8 @@ public final class APIServerCore: @unchecked Sendable {
     public func handle(_ req: APIRequest) -> APIResponse {
         lock.lock()
         defer { lock.unlock() }
+        requestCount += 1
+        if let f = injectedFault(req) { return f }
         do {
             return try route(req)
         } catch let e as APIError {
@@ -244,9 +253,10 @@ public final class APIServerCore: @unchecked Sendable {
         if let ns = t.namespace, !namespaceExists(ns), t.resource.namespaced {
             throw APIError.notFound(t.resource, t.name!)
         }
-        guard let obj = objects[key(t.resource)]?[objectKey(t.namespace, t.name!)] else {
+        guard var obj = objects[key(t.resource)]?[objectKey(t.namespace, t.name!)] else {
             throw APIError.notFound(t.resource, t.name!)
         }
+        obj = reconcile(t.resource, objectKey(t.namespace, t.name!), obj)
         if t.resource.name == "customresourcedefinitions", case .map(let m) = obj, advanceCRD(m), let md = metadata(obj) {
             md.entries["resourceVersion"] = .string(nextResourceVersion())
         }
@@ -493,6 +503,7 @@ public final class APIServerCore: @unchecked Sendable {
             throw APIError.badRequest(e.description)
         }
         let prefix = t.namespace.map { "\($0)/" }
+        for (k, v) in objects[key(t.resource)] ?? [:] where prefix == nil || k.hasPrefix(prefix!) { _ = reconcile(t.resource, k, v) }
         return (objects[key(t.resource)] ?? [:])
             .filter { k, v in (prefix == nil || k.hasPrefix(prefix!)) && (selector?.matches(labels(v)) ?? true) }
             .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }

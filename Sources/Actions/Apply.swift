@@ -1,0 +1,134 @@
+import Values
+import Chart
+import Engine
+import Kube
+import Release
+
+/// What a release should be: a chart and the user's values, in a namespace.
+public struct ReleaseSpec: Sendable {
+    public var name: String
+    public var namespace: String
+    public var chart: Chart
+    public var values: Map
+    /// Annotations added to every object (Helm Operator's `helm.fluxcd.io/antecedent`).
+    public var extraAnnotations: [String: String] = [:]
+    /// Where the chart came from, for messages.
+    public var chartSource = ""
+
+    public init(name: String, namespace: String, chart: Chart, values: Map) {
+        self.name = name; self.namespace = namespace; self.chart = chart; self.values = values
+    }
+}
+
+public enum ApplyOutcome: Sendable {
+    case installed(Release)
+    case upgraded(Release, reason: String)
+    case unchanged(Release)
+    /// --dry-run: what would be written.
+    case planned(Release, action: String)
+
+    public var release: Release {
+        switch self { case .installed(let r), .upgraded(let r, _), .unchanged(let r), .planned(let r, _): return r }
+    }
+}
+
+/// `hrctl apply`: install when the release does not exist, upgrade when chart, values or the
+/// cluster's objects differ from the deployed revision, nothing otherwise.
+public struct ApplyAction: Sendable {
+    public let context: ActionContext
+    public init(context: ActionContext) { self.context = context }
+
+    static let digestKey = "hrctl_digest"
+
+    public func run(_ spec: ReleaseSpec, _ opts: DeployOptions) async throws -> ApplyOutcome {
+        let ctx = context
+        let history = try await ctx.storage.history(spec.name, namespace: spec.namespace)
+        try await ctx.checkLock(history, timeout: opts.timeout)
+        let current = history.last(where: { $0.info.status == .deployed })
+        let latest = history.last
+
+        let chartRecord = ChartRecord.encode(spec.chart)
+        let digest = ChartRecord.digest(chart: chartRecord, config: spec.values)
+        let subDigest = ChartRecord.subchartDigest(spec.chart)
+
+        var reason = current == nil ? "install" : "chart or values changed"
+        if let current, latest?.version == current.version, !opts.force,
+           ChartRecord.digest(chart: current.chart, config: current.config) == digest,
+           (current.extra[ApplyAction.digestKey]?.stringValue ?? subDigest) == subDigest {
+            let drift = try await self.drift(current, extra: spec.extraAnnotations)
+            if drift.isEmpty { return .unchanged(current) }
+            reason = "drift: " + drift.joined(separator: ", ")
+        }
+
+        let version = (latest?.version ?? 0) + 1
+        let isInstall = current == nil
+        var options = RenderOptions()
+        options.releaseName = spec.name
+        options.namespace = spec.namespace
+        options.revision = version
+        options.isInstall = isInstall
+        options.isUpgrade = !isInstall
+        if let kv = await ctx.kubeVersion() { options.kubeVersion = kv }
+        let (chart, values) = try Renderer.prepare(chart: spec.chart, user: spec.values)
+        let rendered = try Renderer.render(chart, values: values, options: options)
+        let (hookManifests, manifests) = try Manifests.sort(rendered)
+        let now = Timestamp.now()
+        var release = Release(
+            name: spec.name, namespace: spec.namespace, version: version,
+            info: .init(firstDeployed: current?.info.firstDeployed ?? history.first?.info.firstDeployed ?? now, lastDeployed: now,
+                        description: Lock.holderText(isInstall ? "Install" : "Upgrade"),
+                        status: isInstall ? .pendingInstall : .pendingUpgrade,
+                        notes: rendered[chart.name + "/templates/NOTES.txt"] ?? ""),
+            chart: chartRecord, config: spec.values, manifest: ResourceList.manifestText(manifests))
+        release.extra[ApplyAction.digestKey] = .string(subDigest)
+        var d = Deployment(release: release, hooks: try Hook.from(hookManifests), previous: current ?? latest,
+                           extraAnnotations: spec.extraAnnotations, event: isInstall ? "install" : "upgrade")
+        release.hooks = d.hooks.map(\.record)
+        d.release = release
+        for f in chart.crdObjects { d.crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
+        if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
+
+        try await ctx.writePending(release)
+        do {
+            try await ctx.deploy(&d, opts)
+            try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory)
+        } catch {
+            await ctx.fail(d.release, error)
+            if opts.atomic {
+                if let current {
+                    ctx.progress("rolling back to revision \(current.version) after the failure")
+                    do { _ = try await RollbackAction(context: ctx).run(name: spec.name, namespace: spec.namespace, revision: current.version, opts: opts) }
+                    catch { throw ActionError.failed("\(error)\nand the rollback failed too: \(error)") }
+                    throw ActionError.failed("release \(spec.name) failed, and has been rolled back due to atomic being set: \(error)")
+                }
+                ctx.progress("uninstalling after the failed install")
+                _ = try? await UninstallAction(context: ctx).run(name: spec.name, namespace: spec.namespace, keepHistory: true, opts: opts)
+                throw ActionError.failed("release \(spec.name) failed, and has been uninstalled due to atomic being set: \(error)")
+            }
+            throw error
+        }
+        return isInstall ? .installed(d.release) : .upgraded(d.release, reason: reason)
+    }
+
+    /// Objects of the deployed revision whose live state differs from what applying its manifest
+    /// would give (found by a server-side dry-run apply), or that are gone.
+    public func drift(_ r: Release, extra: [String: String]) async throws -> [String] {
+        var out: [String] = []
+        for obj in try ResourceList.parse(r.manifest) {
+            var m = context.marked(obj, release: r, extra: extra)
+            try await context.resources.prepare(&m, namespace: r.namespace)
+            guard let live = try await context.resources.get(m, namespace: r.namespace) else { out.append("\(m.label) is missing"); continue }
+            let wouldBe = try await context.resources.apply(m, namespace: r.namespace, dryRun: true)
+            if ApplyAction.comparable(live) != ApplyAction.comparable(wouldBe) { out.append("\(m.label) was changed") }
+        }
+        return out
+    }
+
+    /// An object without what the server changes on every write.
+    static func comparable(_ v: Value) -> String {
+        guard case .map(let m) = Resource.copy(v), case .map(let md)? = m.entries["metadata"] else { return "" }
+        for k in ["resourceVersion", "managedFields", "generation"] { md.entries[k] = nil }
+        m.entries["status"] = nil
+        return (try? JSONEncoding.encode(.map(m))) ?? ""
+    }
+}

@@ -1,0 +1,139 @@
+import Values
+import Kube
+import Release
+
+/// The steps install, upgrade and rollback share once the pending record is written: CRDs,
+/// pre hooks, resources by server-side apply in install order with Helm's ownership marks,
+/// removal of what the previous manifest had and this one lacks, waiting, post hooks, and the
+/// records' final statuses.
+struct Deployment {
+    var release: Release
+    var hooks: [Hook]
+    /// CRD documents of crds/ (created when absent, never changed).
+    var crds: [Resource] = []
+    var previous: Release?
+    /// Annotations added to every object (Helm Operator's antecedent).
+    var extraAnnotations: [String: String] = [:]
+    var event: String  // "install", "upgrade" or "rollback"
+}
+
+extension ActionContext {
+    func marked(_ r: Resource, release: Release, extra: [String: String]) -> Resource {
+        guard case .map(let copy) = Resource.copy(.map(r.object)) else { return r }
+        let m = Resource(object: copy, source: r.source)
+        m.setLabel("app.kubernetes.io/managed-by", "Helm")
+        m.setAnnotation("meta.helm.sh/release-name", release.name)
+        m.setAnnotation("meta.helm.sh/release-namespace", release.namespace)
+        for (k, v) in extra { m.setAnnotation(k, v) }
+        return m
+    }
+
+    func deploy(_ d: inout Deployment, _ opts: DeployOptions) async throws {
+        let ns = d.release.namespace
+        let operation = d.event == "install" ? "install" : "update"
+        if !opts.skipCRDs {
+            for crd in d.crds where try await resources.get(crd, namespace: ns) == nil {
+                progress("creating CustomResourceDefinition \(crd.name)")
+                try await resources.apply(crd, namespace: ns)
+                try await resources.wait([crd], namespace: ns, timeout: opts.timeout)
+            }
+        }
+        if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout) }
+
+        var objects: [Resource] = []
+        for r in try ResourceList.parse(d.release.manifest) {
+            var m = marked(r, release: d.release, extra: d.extraAnnotations)
+            try await resources.prepare(&m, namespace: ns)
+            objects.append(m)
+        }
+        var oldKeys: Set<String> = []
+        var oldObjects: [Resource] = []
+        if let prev = d.previous {
+            oldObjects = (try? ResourceList.parse(prev.manifest)) ?? []
+            for i in oldObjects.indices { try? await resources.prepare(&oldObjects[i], namespace: ns) }
+            oldKeys = Set(oldObjects.map { $0.key(defaultNamespace: ns) })
+        }
+        // Helm refuses to take over objects that belong to another release or to nobody.
+        for r in objects where !oldKeys.contains(r.key(defaultNamespace: ns)) {
+            if let live = try await resources.get(r, namespace: ns),
+               let problem = ResourceClient.ownershipProblem(live, release: d.release.name, namespace: d.release.namespace) {
+                throw ActionError.ownership(problem, operation: operation)
+            }
+        }
+        for r in objects {
+            progress("applying \(r.label)")
+            try await resources.apply(r, namespace: ns)
+        }
+        let newKeys = Set(objects.map { $0.key(defaultNamespace: ns) })
+        for r in ResourceList.uninstallOrder(oldObjects) where !newKeys.contains(r.key(defaultNamespace: ns)) {
+            if r.annotations["helm.sh/resource-policy"] == "keep" { progress("keeping \(r.label) (resource-policy: keep)"); continue }
+            progress("deleting \(r.label) (no longer in the chart)")
+            try await resources.delete(r, namespace: ns)
+        }
+        if opts.wait {
+            progress("waiting up to \(Duration.format(opts.timeout)) for \(objects.count) objects to be ready")
+            try await resources.wait(objects, namespace: ns, timeout: opts.timeout, progress: progress)
+        }
+        if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout) }
+    }
+
+    /// Marks the new revision deployed, the previously deployed ones superseded, and trims history.
+    func finish(_ d: inout Deployment, description: String, maxHistory: Int) async throws {
+        d.release.info.status = .deployed
+        d.release.info.description = description
+        d.release.hooks = d.hooks.map(\.record)
+        try await storage.update(d.release)
+        let history = try await storage.history(d.release.name, namespace: d.release.namespace)
+        for var r in history where r.version != d.release.version && r.info.status == .deployed {
+            r.info.status = .superseded
+            try await storage.update(r)
+        }
+        if maxHistory > 0 && history.count > maxHistory {
+            // The oldest revisions go first; the deployed one stays.
+            for r in history.prefix(history.count - maxHistory) where r.version != d.release.version {
+                try await storage.delete(r.name, version: r.version, namespace: r.namespace)
+            }
+        }
+    }
+
+    /// Records a failed revision with the reason; nothing else is lost.
+    func fail(_ r: Release, _ error: Error) async {
+        var failed = r
+        failed.info.status = .failed
+        failed.info.description = "\(r.info.status == .pendingInstall ? "Release" : r.info.status == .pendingRollback ? "Rollback" : "Upgrade") \"\(r.name)\" failed: \(error)"
+        try? await storage.update(failed)
+    }
+
+    /// Takes the lock: fails when a live operation holds the release, recovers a stale one.
+    func checkLock(_ history: [Release], timeout: Double) async throws {
+        guard let last = history.last, last.info.status.isPending else { return }
+        guard Lock.isStale(last, timeout: timeout) else {
+            throw ActionError.inProgress(last.name, holder: "revision \(last.version) is \(last.info.status.rawValue) since \(last.info.lastDeployed): \(last.info.description)")
+        }
+        progress("recovering the lock left by an interrupted run (revision \(last.version), \(last.info.status.rawValue))")
+        var r = last
+        r.info.status = .failed
+        r.info.description = "interrupted: the run that held the lock is gone (\(last.info.description))"
+        try await storage.update(r)
+    }
+
+    /// Writes the pending record; a concurrent run that wrote the same revision first wins.
+    func writePending(_ r: Release) async throws {
+        do { try await storage.create(r) } catch let e as KubeAPIError where e.reason == .alreadyExists {
+            throw ActionError.inProgress(r.name, holder: "revision \(r.version) was just written by another run")
+        }
+    }
+}
+
+extension Resource {
+    static func copy(_ v: Value) -> Value {
+        switch v {
+        case .map(let m):
+            var e: [String: Value] = [:]
+            for (k, x) in m.entries { e[k] = copy(x) }
+            return .map(Map(e))
+        case .list(let l): return .list(l.items.map(copy))
+        default: return v
+        }
+    }
+}

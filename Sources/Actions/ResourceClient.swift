@@ -1,0 +1,132 @@
+import Values
+import Kube
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The cluster side of actions: server-side apply of objects under the `hrctl` field manager,
+/// reads, deletes, Helm's ownership checks and waiting for readiness.
+public struct ResourceClient: Sendable {
+    public let client: KubeClient
+    public let discovery: Discovery
+    public static let fieldManager = "hrctl"
+
+    public init(client: KubeClient, discovery: Discovery) { self.client = client; self.discovery = discovery }
+
+    func path(_ r: Resource, namespace: String) async throws -> (String, RESTMapping) {
+        let m = try await discovery.mapping(apiVersion: r.apiVersion, kind: r.kind)
+        return (m.path(namespace: m.namespaced ? (r.namespace ?? namespace) : nil, name: r.name), m)
+    }
+
+    /// Fills in the namespace of namespaced objects that name none.
+    public func prepare(_ r: inout Resource, namespace: String) async throws {
+        let m = try await discovery.mapping(apiVersion: r.apiVersion, kind: r.kind)
+        if m.namespaced && r.namespace == nil { r.metadata.entries["namespace"] = .string(namespace) }
+        if !m.namespaced { r.metadata.entries["namespace"] = nil }
+    }
+
+    /// Server-side apply; `force` takes fields over from other managers (as Helm v4 does).
+    @discardableResult
+    public func apply(_ r: Resource, namespace: String, dryRun: Bool = false, force: Bool = true) async throws -> Value {
+        let (p, _) = try await path(r, namespace: namespace)
+        var q: [(String, String)] = [("fieldManager", ResourceClient.fieldManager)]
+        if force { q.append(("force", "true")) }
+        if dryRun { q.append(("dryRun", "All")) }
+        return try await client.request(.PATCH, p, query: q, body: .map(r.object), contentType: "application/apply-patch+yaml", idempotent: true)
+    }
+
+    public func get(_ r: Resource, namespace: String) async throws -> Value? {
+        let (p, _) = try await path(r, namespace: namespace)
+        do { return try await client.request(.GET, p) } catch let e as KubeAPIError where e.reason == .notFound { return nil }
+    }
+
+    /// Deletes (background propagation); an object already gone is fine.
+    public func delete(_ r: Resource, namespace: String) async throws {
+        let (p, _) = try await path(r, namespace: namespace)
+        do { _ = try await client.request(.DELETE, p, query: [("propagationPolicy", "Background")]) }
+        catch let e as KubeAPIError where e.reason == .notFound {}
+        catch let e as Discovery.DiscoveryError { _ = e }
+    }
+
+    /// Helm's check before taking an object into a release: it must carry this release's marks.
+    public static func ownershipProblem(_ live: Value, release: String, namespace: String) -> String? {
+        guard case .map(let m) = live, case .map(let md)? = m.entries["metadata"] else { return nil }
+        var labels: [String: String] = [:], ann: [String: String] = [:]
+        if case .map(let l)? = md.entries["labels"] { labels = l.entries.compactMapValues(\.stringValue) }
+        if case .map(let a)? = md.entries["annotations"] { ann = a.entries.compactMapValues(\.stringValue) }
+        var errs: [String] = []
+        func check(_ kind: String, _ dict: [String: String], _ key: String, _ want: String) {
+            guard let v = dict[key] else { errs.append("\(kind) validation error: missing key \"\(key)\": must be set to \"\(want)\""); return }
+            if v != want { errs.append("\(kind) validation error: key \"\(key)\" must equal \"\(want)\": current value is \"\(v)\"") }
+        }
+        check("label", labels, "app.kubernetes.io/managed-by", "Helm")
+        check("annotation", ann, "meta.helm.sh/release-name", release)
+        check("annotation", ann, "meta.helm.sh/release-namespace", namespace)
+        if errs.isEmpty { return nil }
+        let kind = m.entries["kind"]?.stringValue ?? "", name = md.entries["name"]?.stringValue ?? ""
+        let where_ = md.entries["namespace"]?.stringValue.map { " in namespace \"\($0)\"" } ?? ""
+        return "\(kind) \"\(name)\"\(where_) exists and cannot be imported into the current release: invalid ownership metadata; " + errs.joined(separator: "; ")
+    }
+
+    /// Polls until every object is ready (kstatus) or the timeout passes.
+    public func wait(_ rs: [Resource], namespace: String, timeout: Double, interval: Double = 0.2,
+                     progress: (@Sendable (String) -> Void)? = nil) async throws {
+        let deadline = ResourceClient.now() + timeout
+        var lastPending: [String] = []
+        while true {
+            var pending: [String] = []
+            for r in rs {
+                guard let live = try await get(r, namespace: namespace) else { pending.append("\(r.label): not found"); continue }
+                switch Readiness.of(live) {
+                case .current: continue
+                case .inProgress(let why): pending.append("\(r.label): \(why)")
+                case .failed(let why): throw ActionError.failed("\(r.label) failed: \(why)")
+                }
+            }
+            if pending.isEmpty { return }
+            if pending != lastPending { progress?("waiting for " + pending.joined(separator: ", ")); lastPending = pending }
+            if ResourceClient.now() >= deadline { throw ActionError.waitTimeout(Duration.format(timeout), pending) }
+            try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+        }
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// Go's duration syntax for --timeout ("5m", "300s", "1h30m") and its printing ("5m0s").
+public enum Duration {
+    public static func parse(_ s: String) -> Double? {
+        if let n = Double(s) { return n }
+        var total = 0.0, num = "", i = s.startIndex
+        guard !s.isEmpty else { return nil }
+        while i < s.endIndex {
+            let c = s[i]
+            if c.isNumber || c == "." { num.append(c); i = s.index(after: i); continue }
+            var unit = String(c); i = s.index(after: i)
+            if unit == "m" && i < s.endIndex && s[i] == "s" { unit = "ms"; i = s.index(after: i) }
+            guard let v = Double(num) else { return nil }
+            switch unit {
+            case "h": total += v * 3600
+            case "m": total += v * 60
+            case "s": total += v
+            case "ms": total += v / 1000
+            default: return nil
+            }
+            num = ""
+        }
+        return num.isEmpty ? total : nil
+    }
+
+    public static func format(_ seconds: Double) -> String {
+        var s = Int(seconds.rounded())
+        let h = s / 3600; s %= 3600
+        let m = s / 60; s %= 60
+        if h > 0 { return "\(h)h\(m)m\(s)s" }
+        if m > 0 { return "\(m)m\(s)s" }
+        return "\(s)s"
+    }
+}

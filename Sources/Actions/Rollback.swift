@@ -1,0 +1,38 @@
+import Values
+import Release
+
+/// `hrctl rollback NAME [REV]`: a new revision with the chart, values and manifest of an
+/// earlier one (the previous revision when none is named), as Helm does.
+public struct RollbackAction: Sendable {
+    public let context: ActionContext
+    public init(context: ActionContext) { self.context = context }
+
+    public func run(name: String, namespace: String, revision: Int?, opts: DeployOptions) async throws -> Release {
+        let ctx = context
+        let history = try await ctx.storage.history(name, namespace: namespace)
+        guard let latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
+        try await ctx.checkLock(history, timeout: opts.timeout)
+        let wanted = revision ?? (latest.version - 1)
+        guard wanted > 0, let target = history.first(where: { $0.version == wanted }) else {
+            throw ActionError.revisionNotFound(name, wanted)
+        }
+        let current = history.last(where: { $0.info.status == .deployed })
+        let now = Timestamp.now()
+        var release = Release(name: name, namespace: namespace, version: latest.version + 1,
+                              info: .init(firstDeployed: history.first?.info.firstDeployed ?? now, lastDeployed: now,
+                                          description: Lock.holderText("Rollback"), status: .pendingRollback, notes: target.info.notes),
+                              chart: target.chart, config: target.config, manifest: target.manifest, hooks: target.hooks)
+        release.extra = target.extra
+        if opts.dryRun { return release }
+        var d = Deployment(release: release, hooks: Hook.from(records: target.hooks), previous: current ?? latest, event: "rollback")
+        try await ctx.writePending(release)
+        do {
+            try await ctx.deploy(&d, opts)
+            try await ctx.finish(&d, description: "Rollback to \(wanted)", maxHistory: opts.maxHistory)
+        } catch {
+            await ctx.fail(d.release, error)
+            throw error
+        }
+        return d.release
+    }
+}

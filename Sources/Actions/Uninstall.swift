@@ -1,0 +1,73 @@
+import Values
+import Release
+
+/// `hrctl delete NAME`: pre-delete hooks, the release's objects in uninstall order (those marked
+/// `helm.sh/resource-policy: keep` stay), post-delete hooks, then the records (kept as
+/// `uninstalled` with --keep-history).
+public struct UninstallAction: Sendable {
+    public let context: ActionContext
+    public init(context: ActionContext) { self.context = context }
+
+    public struct Result: Sendable {
+        public var release: Release
+        public var kept: [String]
+    }
+
+    public func run(name: String, namespace: String, keepHistory: Bool, opts: DeployOptions) async throws -> Result {
+        let ctx = context
+        let history = try await ctx.storage.history(name, namespace: namespace)
+        guard var latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
+        if latest.info.status == .uninstalled {
+            if !keepHistory { for r in history { try await ctx.storage.delete(r.name, version: r.version, namespace: r.namespace) } }
+            return Result(release: latest, kept: [])
+        }
+        if latest.info.status.isPending && !Lock.isStale(latest, timeout: opts.timeout) {
+            throw ActionError.inProgress(name, holder: "revision \(latest.version) is \(latest.info.status.rawValue): \(latest.info.description)")
+        }
+        if opts.dryRun { return Result(release: latest, kept: []) }
+        latest.info.status = .uninstalling
+        latest.info.deleted = Timestamp.now()
+        try await ctx.storage.update(latest)
+        var hooks = Hook.from(records: latest.hooks)
+        var kept: [String] = []
+        do {
+            if !opts.noHooks { try await ctx.runHooks(&hooks, event: "pre-delete", namespace: namespace, timeout: opts.timeout) }
+            var objects = try ResourceList.parse(latest.manifest)
+            for i in objects.indices { try? await ctx.resources.prepare(&objects[i], namespace: namespace) }
+            var deleted: [Resource] = []
+            for r in ResourceList.uninstallOrder(objects) {
+                if r.annotations["helm.sh/resource-policy"] == "keep" { kept.append(r.label); continue }
+                ctx.progress("deleting \(r.label)")
+                try await ctx.resources.delete(r, namespace: namespace)
+                deleted.append(r)
+            }
+            if opts.wait { try await waitGone(deleted, namespace: namespace, timeout: opts.timeout) }
+            if !opts.noHooks { try await ctx.runHooks(&hooks, event: "post-delete", namespace: namespace, timeout: opts.timeout) }
+        } catch {
+            latest.info.status = .failed
+            latest.info.description = "Uninstallation failed: \(error)"
+            try? await ctx.storage.update(latest)
+            throw error
+        }
+        latest.info.status = .uninstalled
+        latest.info.description = "Uninstallation complete"
+        latest.hooks = hooks.map(\.record)
+        if keepHistory {
+            try await ctx.storage.update(latest)
+        } else {
+            for r in history { try await ctx.storage.delete(r.name, version: r.version, namespace: r.namespace) }
+        }
+        return Result(release: latest, kept: kept)
+    }
+
+    func waitGone(_ rs: [Resource], namespace: String, timeout: Double) async throws {
+        let deadline = ResourceClient.now() + timeout
+        while true {
+            var left: [String] = []
+            for r in rs where try await context.resources.get(r, namespace: namespace) != nil { left.append("\(r.label): still exists") }
+            if left.isEmpty { return }
+            if ResourceClient.now() >= deadline { throw ActionError.waitTimeout(Duration.format(timeout), left) }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+    }
+}
