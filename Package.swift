@@ -53,6 +53,17 @@ let package = Package(
         // Helm's rendering engine: charts through templates with Sprig and Helm's functions.
         .target(name: "Engine", dependencies: ["Values", "Chart", "GoTemplate", "GoFmt", "Sprig", "YAML", "Semver"]),
 
+        // Where charts come from: Helm HTTP repositories (streamed index parsing, digests),
+        // git, local paths; a bounded, atomic download cache.
+        .target(name: "ChartSource", dependencies: [
+            "CYaml", "Values", "Semver", "Chart", "Archive", "FileIO",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+
         // HelmRelease documents (Helm Operator v1 and Flux v2).
         .target(name: "HelmRelease", dependencies: ["Values", "YAML", "Chart"]),
 
@@ -79,8 +90,9 @@ let package = Package(
 
         // The loopback Kubernetes API server over HTTPS (NIO), for tests and the demo.
         .target(name: "KubeTestServer", dependencies: [
-            "KubeAPIServer", "Values",
+            "KubeAPIServer", "Values", "FileIO",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -101,6 +113,7 @@ let package = Package(
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release", "Values", "Chart", "Kube", "KubeTestServer"]),
+        .testTarget(name: "ChartSourceTests", dependencies: ["ChartSource", "Chart", "KubeTestServer", "FileIO", "Archive"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Release", "Values", "Chart", "Kube", "KubeTestServer", "KubeAPIServer"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values", "GoFmt"]),
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),

@@ -93,3 +93,49 @@ extension FileSystem {
         b.withUnsafeBufferPointer { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
 }
+
+extension FileSystem {
+    /// Creates a folder and its parents (existing ones are fine).
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        var cur = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            cur += "/" + part
+            if mkdir(cur, mode) != 0 && errno != EEXIST { throw Error(path: cur, reason: String(cString: strerror(errno))) }
+        }
+    }
+
+    /// Writes through a temporary file in the same folder and renames it into place, so a reader
+    /// (or a run interrupted half-way) never sees a partial file.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let tmp = "\(path).tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try write(tmp, bytes)
+            guard rename(tmp, path) == 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+    }
+
+    public static func remove(_ path: String) { unlink(path) }
+
+    /// Size in bytes and modification time (seconds) of a file, nil when missing.
+    public static func info(_ path: String) -> (size: Int, modified: Int)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (Int(st.st_size), Int(st.st_mtim.tv_sec))
+    }
+
+    /// Marks a file as just used (its modification time), for least-recently-used eviction.
+    public static func touch(_ path: String) { utimes(path, nil) }
+
+    /// Removes a folder and everything in it.
+    public static func removeTree(_ path: String) {
+        if kind(path) == .directory {
+            for name in (try? list(path)) ?? [] { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+}

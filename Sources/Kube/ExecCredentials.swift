@@ -1,4 +1,5 @@
 import Values
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,10 +40,13 @@ public actor ExecCredentials {
         if plugin.provideClusterInfo, case .map(let spec)? = info["spec"] {
             spec.entries["cluster"] = .map(["server": .string(server)])
         }
-        var env = ProcessEnvironment.current
+        var env = Subprocess.environment
         for (k, v) in plugin.env { env[k] = v }
         env["KUBERNETES_EXEC_INFO"] = try JSONEncoding.encode(.map(Map(info)))
-        let (status, out, err) = try ProcessRunner.run(plugin.command, plugin.args, environment: env)
+        let status: Int32, out: [UInt8], err: [UInt8]
+        do { (status, out, err) = try Subprocess.run(plugin.command, plugin.args, environment: env) } catch let e as Subprocess.Failure {
+            throw PluginError(description: "exec plugin " + e.description)
+        }
         guard status == 0 else {
             throw PluginError(description: "exec plugin \(plugin.command) failed with exit code \(status): \(String(decoding: err, as: UTF8.self).trimmingSpace())")
         }
@@ -90,69 +94,5 @@ enum RFC3339 {
         let doy = (153 * mp + 2) / 5 + Int64(d) - 1
         let days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468
         return days * 86400 + Int64(h * 3600 + mi * 60 + se) - Int64(offset)
-    }
-}
-
-enum ProcessEnvironment {
-    static var current: [String: String] {
-        var out: [String: String] = [:]
-        var p = environ
-        while let e = p.pointee {
-            let s = String(cString: e)
-            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return out
-    }
-}
-
-/// Runs a program found on PATH and collects its output.
-enum ProcessRunner {
-    static func run(_ command: String, _ args: [String], environment: [String: String]) throws -> (Int32, [UInt8], [UInt8]) {
-        var path = command
-        if !command.contains("/") {
-            let dirs = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            let candidates: [String] = dirs.map { String($0) + "/" + command }
-            guard let found = candidates.first(where: { Glibc.access($0, X_OK) == 0 }) else {
-                throw ExecCredentials.PluginError(description: "exec plugin \(command) not found on PATH")
-            }
-            path = found
-        }
-        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw ExecCredentials.PluginError(description: "cannot create pipes") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        posix_spawn_file_actions_addclose(&actions, outPipe[0])
-        posix_spawn_file_actions_addclose(&actions, errPipe[0])
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        let argv = ([path] + args).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
-        close(outPipe[1]); close(errPipe[1])
-        guard rc == 0 else {
-            close(outPipe[0]); close(errPipe[0])
-            throw ExecCredentials.PluginError(description: "cannot run exec plugin \(path): \(String(cString: strerror(rc)))")
-        }
-        func drain(_ fd: Int32) -> [UInt8] {
-            var out: [UInt8] = []
-            var buf = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = read(fd, &buf, buf.count)
-                if n <= 0 { break }
-                out += buf[0..<n]
-            }
-            close(fd)
-            return out
-        }
-        let out = drain(outPipe[0]), err = drain(errPipe[0])
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return (code, out, err)
     }
 }

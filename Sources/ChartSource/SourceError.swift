@@ -1,0 +1,30 @@
+/// Why a chart could not be found or fetched, naming the repository, chart and version.
+public enum SourceError: Error, CustomStringConvertible, Sendable {
+    case badIndex(String, String)
+    case chartNotFound(name: String, repository: String, suggestions: [String])
+    case versionNotFound(name: String, version: String, repository: String, available: [String])
+    case badVersion(name: String, version: String, reason: String)
+    case download(url: String, reason: String)
+    case digestMismatch(url: String, want: String, got: String)
+    case offline(String)
+    case git(String)
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .badIndex(let src, let why): return "repository index \(src) is not valid: \(why)"
+        case .chartNotFound(let n, let repo, let near):
+            return "chart \"\(n)\" not found in repository \(repo)" + (near.isEmpty ? "" : " (similar names: \(near.joined(separator: ", ")))")
+        case .versionNotFound(let n, let v, let repo, let available):
+            let shown = available.prefix(20).joined(separator: ", ") + (available.count > 20 ? ", … (\(available.count) in all)" : "")
+            return "chart \"\(n)\" version \"\(v)\" not found in repository \(repo); available versions: \(shown.isEmpty ? "none" : shown)"
+        case .badVersion(let n, let v, let why): return "chart \"\(n)\": version \"\(v)\" is neither a version nor a range: \(why)"
+        case .download(let url, let why): return "cannot download \(url): \(why)"
+        case .digestMismatch(let url, let want, let got):
+            return "chart \(url) does not match the repository index: digest sha256:\(got), the index says sha256:\(want)"
+        case .offline(let what): return "--offline: \(what) is not in the cache"
+        case .git(let why): return why
+        case .unsupported(let why): return why
+        }
+    }
+}
