@@ -83,7 +83,7 @@ let package = Package(
         ]),
 
         // Helm's actions over a cluster: install/upgrade (apply), rollback, uninstall, status, diff.
-        .target(name: "Actions", dependencies: ["Values", "YAML", "Chart", "Engine", "Kube", "Release"]),
+        .target(name: "Actions", dependencies: ["Values", "YAML", "Chart", "Engine", "Kube", "Release", "ChartSource", "HelmRelease"]),
 
         // The loopback test API server's request handling (transport comes with the server).
         .target(name: "KubeAPIServer", dependencies: ["Values", "YAML"]),
@@ -105,6 +105,7 @@ let package = Package(
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
             "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease", "FileIO",
+            "Kube", "Release", "Actions", "ChartSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
@@ -118,7 +119,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values", "GoFmt"]),
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
-        .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI"]),
+        .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI", "KubeTestServer", "KubeAPIServer"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML"]),
         .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),

@@ -71,7 +71,7 @@ extension ActionContext {
             try await resources.delete(r, namespace: ns)
         }
         if opts.wait {
-            progress("waiting up to \(Duration.format(opts.timeout)) for \(objects.count) objects to be ready")
+            progress("waiting up to \(GoDuration.format(seconds: opts.timeout)) for \(objects.count) objects to be ready")
             try await resources.wait(objects, namespace: ns, timeout: opts.timeout, progress: progress)
         }
         if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout) }

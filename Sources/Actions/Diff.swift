@@ -12,8 +12,20 @@ public struct DiffAction: Sendable {
     public init(context: ActionContext) { self.context = context }
 
     public struct Change: Sendable {
+        public enum Kind: String, Sendable { case added = "has been added", changed = "has changed", removed = "has been removed" }
         public var label: String
         public var diff: String
+        public var kind: Kind = .changed
+        /// helm-diff's header: `NAMESPACE, NAME, KIND (GROUP) has changed:`.
+        public var header: String = ""
+
+        init(_ r: Resource, namespace: String, diff: String, kind: Kind) {
+            label = r.label
+            self.diff = diff
+            self.kind = kind
+            let group = r.apiVersion.contains("/") ? String(r.apiVersion.split(separator: "/")[0]) : ""
+            header = "\(r.namespace ?? namespace), \(r.name), \(r.kind)\(group.isEmpty ? "" : " (\(group))") \(kind.rawValue):"
+        }
     }
 
     public func run(_ spec: ReleaseSpec, showSecrets: Bool = false) async throws -> [Change] {
@@ -36,7 +48,7 @@ public struct DiffAction: Sendable {
             let a = try live.map { try DiffAction.text($0, showSecrets: showSecrets) } ?? ""
             let b = try DiffAction.text(after, showSecrets: showSecrets)
             let d = LineDiff.unified(a, b, fromName: live == nil ? "/dev/null" : "live \(m.label)", toName: "applied \(m.label)")
-            if !d.isEmpty { changes.append(Change(label: m.label, diff: d)) }
+            if !d.isEmpty { changes.append(Change(m, namespace: spec.namespace, diff: d, kind: live == nil ? .added : .changed)) }
         }
         if let current {
             for var obj in try ResourceList.parse(current.manifest) {
@@ -44,7 +56,7 @@ public struct DiffAction: Sendable {
                 guard !seen.contains(obj.key(defaultNamespace: spec.namespace)), obj.annotations["helm.sh/resource-policy"] != "keep",
                       let live = try await context.resources.get(obj, namespace: spec.namespace) else { continue }
                 let d = LineDiff.unified(try DiffAction.text(live, showSecrets: showSecrets), "", fromName: "live \(obj.label)", toName: "/dev/null")
-                changes.append(Change(label: obj.label, diff: d))
+                changes.append(Change(obj, namespace: spec.namespace, diff: d, kind: .removed))
             }
         }
         return changes

@@ -16,8 +16,9 @@ public enum LineDiff {
         var i = 0, j = 0
         while i < n || j < m {
             if i < n && j < m && x[i] == y[j] { ops.append(.same(x[i])); i += 1; j += 1 }
-            else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) { ops.append(.add(y[j])); j += 1 }
-            else { ops.append(.del(x[i])); i += 1 }
+            // Removed lines before added ones, as diff(1) prints a change.
+            else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) { ops.append(.del(x[i])); i += 1 }
+            else { ops.append(.add(y[j])); j += 1 }
         }
         guard ops.contains(where: { if case .same = $0 { return false } else { return true } }) else { return "" }
         var out = "--- \(fromName)\n+++ \(toName)\n"

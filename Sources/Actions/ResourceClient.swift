@@ -85,7 +85,7 @@ public struct ResourceClient: Sendable {
             }
             if pending.isEmpty { return }
             if pending != lastPending { progress?("waiting for " + pending.joined(separator: ", ")); lastPending = pending }
-            if ResourceClient.now() >= deadline { throw ActionError.waitTimeout(Duration.format(timeout), pending) }
+            if ResourceClient.now() >= deadline { throw ActionError.waitTimeout(GoDuration.format(seconds: timeout), pending) }
             try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
         }
     }
@@ -94,39 +94,5 @@ public struct ResourceClient: Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
-
-/// Go's duration syntax for --timeout ("5m", "300s", "1h30m") and its printing ("5m0s").
-public enum Duration {
-    public static func parse(_ s: String) -> Double? {
-        if let n = Double(s) { return n }
-        var total = 0.0, num = "", i = s.startIndex
-        guard !s.isEmpty else { return nil }
-        while i < s.endIndex {
-            let c = s[i]
-            if c.isNumber || c == "." { num.append(c); i = s.index(after: i); continue }
-            var unit = String(c); i = s.index(after: i)
-            if unit == "m" && i < s.endIndex && s[i] == "s" { unit = "ms"; i = s.index(after: i) }
-            guard let v = Double(num) else { return nil }
-            switch unit {
-            case "h": total += v * 3600
-            case "m": total += v * 60
-            case "s": total += v
-            case "ms": total += v / 1000
-            default: return nil
-            }
-            num = ""
-        }
-        return num.isEmpty ? total : nil
-    }
-
-    public static func format(_ seconds: Double) -> String {
-        var s = Int(seconds.rounded())
-        let h = s / 3600; s %= 3600
-        let m = s / 60; s %= 60
-        if h > 0 { return "\(h)h\(m)m\(s)s" }
-        if m > 0 { return "\(m)m\(s)s" }
-        return "\(s)s"
     }
 }

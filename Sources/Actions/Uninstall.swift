@@ -66,7 +66,7 @@ public struct UninstallAction: Sendable {
             var left: [String] = []
             for r in rs where try await context.resources.get(r, namespace: namespace) != nil { left.append("\(r.label): still exists") }
             if left.isEmpty { return }
-            if ResourceClient.now() >= deadline { throw ActionError.waitTimeout(Duration.format(timeout), left) }
+            if ResourceClient.now() >= deadline { throw ActionError.waitTimeout(GoDuration.format(seconds: timeout), left) }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
     }

@@ -87,6 +87,13 @@ public final class ChartFetcher: Sendable {
         return Fetched(bytes: bytes, version: cv, url: url, fromCache: false)
     }
 
+    /// Any file over HTTP (valuesFrom externalSourceRef), not cached.
+    public func download(_ url: String) async throws -> [UInt8] {
+        if options.offline { throw SourceError.offline(url) }
+        guard case .body(let bytes, _) = try await fetcher.get(url) else { throw SourceError.download(url: url, reason: "unexpected 304") }
+        return bytes
+    }
+
     /// A chart URL of an index: absolute, or relative to the repository.
     public static func absolute(_ u: String, base: String) -> String {
         if u.contains("://") { return u }

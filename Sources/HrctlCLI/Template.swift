@@ -3,9 +3,10 @@ import Chart
 import Engine
 import Values
 import HelmRelease
+import Actions
 
 /// `hrctl template RELEASE CHART`: renders a chart as `helm template` does.
-struct Template: ParsableCommand {
+struct Template: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a chart's templates locally, as 'helm template' does.")
 
@@ -20,6 +21,7 @@ struct Template: ParsableCommand {
 
     @OptionGroup var values: ValueOptions
     @OptionGroup var releaseOptions: ReleaseOptions
+    @OptionGroup var sources: SourceOptions
 
     @Flag(name: .customLong("no-hooks"), help: "Leave hooks out of the output.")
     var noHooks = false
@@ -37,14 +39,20 @@ struct Template: ParsableCommand {
         if filename != nil && chart != nil { throw ValidationError("give either RELEASE and CHART or -f FILE, not both") }
     }
 
-    func run() throws {
+    func run() async throws {
         if let filename {
             var out = ""
-            for r in try HelmReleaseLoader.load(file: filename, text: try Files.readText(filename)) {
+            let fetcher = try sources.fetcher()
+            // Rendering needs no cluster: values from ConfigMaps and Secrets are not available.
+            let inputs = ReleaseInputs(fetcher: fetcher, client: nil)
+            for r in try ReleaseDocuments.load([filename], selector: nil) {
                 var options = releaseOptions.renderOptions(release: r.releaseName)
                 options.namespace = r.targetNamespace
-                out += try render(chartPath: try HelmReleaseLoader.localChartPath(r), user: try values.userValues(base: r.values), options: options)
+                let chart = try await inputs.chart(r)
+                let user = try await inputs.values(r, chart: chart)
+                out += try render(chart: chart, user: try values.userValues(base: user), options: options)
             }
+            await fetcher.shutdown()
             Output.write(Array(out.utf8))
             return
         }
@@ -53,7 +61,11 @@ struct Template: ParsableCommand {
     }
 
     func render(chartPath: String, user: Map, options: RenderOptions) throws -> String {
-        let (c, vals) = try Renderer.prepare(chartPath: chartPath, user: user)
+        try render(chart: try ChartLoader.load(path: chartPath), user: user, options: options)
+    }
+
+    func render(chart: Chart, user: Map, options: RenderOptions) throws -> String {
+        let (c, vals) = try Renderer.prepare(chart: chart, user: user)
         let rendered = try Renderer.render(c, values: vals, options: options)
         let (hooks, manifests) = try Manifests.sort(rendered)
         let crds = includeCRDs ? c.crdObjects.map { ($0.name, $0.text) } : []

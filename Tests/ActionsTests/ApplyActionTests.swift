@@ -121,7 +121,7 @@ final class ApplyActionTests: XCTestCase {
             _ = try await ApplyAction(context: c.context).run(try c.spec(["replicas": .int(3), "hooks": .bool(false)]), opts)
             XCTFail("expected a timeout")
         } catch {
-            XCTAssertTrue("\(error)".hasPrefix("timed out after 1s waiting for resources to be ready"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("timed out after 600ms waiting for resources to be ready"), "\(error)")
             XCTAssertTrue("\(error)".contains("Deployment/shop-web"), "\(error)")
         }
         let history = try await c.context.storage.history("shop", namespace: "default")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import KubeTestServer
 
 /// Runs the built `hrctl` binary as a user would.
 enum CLIRunner {
@@ -12,10 +13,17 @@ enum CLIRunner {
         return root.appendingPathComponent(".build/debug/hrctl")
     }
 
-    static func run(_ args: [String]) throws -> (out: String, err: String, code: Int32) {
+    static func run(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> (out: String, err: String, code: Int32) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
+        if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
+        if let stdin {
+            let i = Pipe()
+            p.standardInput = i
+            i.fileHandleForWriting.write(Data(stdin.utf8))
+            try i.fileHandleForWriting.close()
+        }
         let o = Pipe(), e = Pipe()
         p.standardOutput = o
         p.standardError = e
@@ -137,11 +145,32 @@ final class TemplateFromHelmReleaseTests: XCTestCase {
         XCTAssertTrue(r.out.contains("name: web-webapp"))
     }
 
-    func testRemoteSourcesAreReportedClearly() throws {
-        let shared = URL(fileURLWithPath: repo).deletingLastPathComponent().appendingPathComponent("shared/examples/rabbit.yaml").path
-        let r = try CLIRunner.run(["template", "-f", shared])
+    func testARepositoryChartRendersAsTheDownloadedChartDoes() throws {
+        let shared = URL(fileURLWithPath: repo).deletingLastPathComponent().appendingPathComponent("shared").path
+        let server = StaticServer(root: shared + "/repo")
+        let port = try server.start()
+        defer { server.stop() }
+        let cache = try CLIRunner.temp("cache-\(port)/x", "")
+        let hr = try CLIRunner.temp("rabbit-\(port).yaml", """
+        apiVersion: helm.fluxcd.io/v1
+        kind: HelmRelease
+        metadata: {name: rabbit, namespace: default}
+        spec:
+          releaseName: rabbitmq
+          chart: {repository: "http://127.0.0.1:\(port)/", name: rabbitmq, version: 6.16.6}
+          values: {replicas: 2, rabbitmq: {password: pw, erlangCookie: cookie}}
+        """)
+        let env = ["HRCTL_CACHE": (cache as NSString).deletingLastPathComponent]
+        let viaRelease = try CLIRunner.run(["template", "-f", hr], env: env)
+        XCTAssertEqual(viaRelease.code, 0, viaRelease.err)
+        let direct = try CLIRunner.run(["template", "rabbitmq", shared + "/repo/rabbitmq-6.16.6.tgz", "--set", "replicas=2,rabbitmq.password=pw,rabbitmq.erlangCookie=cookie"])
+        XCTAssertEqual(viaRelease.out, direct.out)
+        XCTAssertTrue(viaRelease.out.contains("replicas: 2"))
+        // jenkins 3.3.6 never existed: say where and what does.
+        let missing = try CLIRunner.temp("jenkins-\(port).yaml", "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata: {name: j}\nspec:\n  chart: {repository: \"http://127.0.0.1:\(port)\", name: jenkins, version: 3.3.6}\n")
+        let r = try CLIRunner.run(["template", "-f", missing], env: env)
         XCTAssertEqual(r.code, 1)
-        XCTAssertTrue(r.err.contains("spec.chart: only local chart paths"), r.err)
+        XCTAssertEqual(r.err, "Error: chart \"jenkins\" version \"3.3.6\" not found in repository http://127.0.0.1:\(port); available versions: 2.5.4\n")
     }
 }
 

@@ -1,0 +1,191 @@
+import Values
+import YAML
+
+/// Reads one HelmRelease document: required fields, defaults of each API version, and
+/// messages that point at the line and field.
+struct DocumentParser {
+    let file: String
+    let index: Int
+    let positions: YAMLPositions
+    let sources: [String: Map]
+    let warn: (String) -> Void
+
+    func fail(_ field: String, _ msg: String) -> HelmReleaseError {
+        HelmReleaseError(file, field, msg, at: positions.position(document: index, path: field))
+    }
+
+    func str(_ m: Map?, _ key: String) -> String? { HelmReleaseLoader.str(m, key) }
+    func map(_ m: Map?, _ key: String) -> Map? { HelmReleaseLoader.map(m, key) }
+
+    func bool(_ m: Map?, _ key: String, _ field: String) throws -> Bool? {
+        switch m?.entries[key] {
+        case nil, .null?: return nil
+        case .bool(let b)?: return b
+        default: throw fail(field, "must be true or false")
+        }
+    }
+
+    func int(_ m: Map?, _ key: String, _ field: String) throws -> Int? {
+        switch m?.entries[key] {
+        case nil, .null?: return nil
+        case .float(let f, _)? where f == f.rounded() && f >= 0: return Int(f)
+        case .int(let i, _)? where i >= 0: return Int(i)
+        default: throw fail(field, "must be a whole number")
+        }
+    }
+
+    /// v1 timeouts are seconds; v2 ones Go durations ("5m").
+    func duration(_ m: Map?, _ key: String, _ field: String) throws -> Double? {
+        switch m?.entries[key] {
+        case nil, .null?: return nil
+        case .float(let f, _)?: return f
+        case .int(let i, _)?: return Double(i)
+        case .string(let s)?:
+            guard let d = GoDuration.seconds(s) else { throw fail(field, "\"\(s)\" is not a duration (like 300s or 5m)") }
+            return d
+        default: throw fail(field, "must be a duration")
+        }
+    }
+
+    func checkKnown(_ m: Map?, _ known: Set<String>, _ prefix: String) {
+        guard let m else { return }
+        for k in m.entries.keys.sorted() where !known.contains(k) {
+            let field = prefix.isEmpty ? k : prefix + "." + k
+            let at = positions.position(document: index, path: field).map { ":\($0.line):\($0.column)" } ?? ""
+            warn("\(file)\(at): unknown field \(field) (ignored)")
+        }
+    }
+
+    mutating func parse(_ m: Map) throws -> HelmRelease {
+        let api = str(m, "apiVersion") ?? ""
+        guard api == HelmReleaseLoader.v1 || api == HelmReleaseLoader.v2 else {
+            throw fail("apiVersion", "unsupported \"\(api)\" (want \(HelmReleaseLoader.v1) or \(HelmReleaseLoader.v2))")
+        }
+        let meta = map(m, "metadata")
+        guard let name = str(meta, "name"), !name.isEmpty else { throw fail("metadata.name", "is required") }
+        let namespace = str(meta, "namespace") ?? "default"
+        guard let spec = map(m, "spec") else { throw fail("spec", "is required") }
+        guard let chart = map(spec, "chart") else { throw fail("spec.chart", "is required") }
+        var labels: [String: String] = [:]
+        if let l = map(meta, "labels") { labels = l.entries.compactMapValues { $0.stringValue } }
+        let target = str(spec, "targetNamespace") ?? namespace
+        var values = Map([:])
+        if let v = spec.entries["values"], !v.isNull {
+            guard case .map(let vm) = v else { throw fail("spec.values", "must be a map") }
+            values = vm
+        }
+        var r = HelmRelease(apiVersion: api, name: name, namespace: namespace, releaseName: str(spec, "releaseName") ?? "",
+                            targetNamespace: target, storageNamespace: target, chart: .path(""), values: values, labels: labels, file: file)
+        if api == HelmReleaseLoader.v1 { try parseV1(spec, chart, &r) } else { try parseV2(spec, chart, &r) }
+        return r
+    }
+
+    mutating func parseV1(_ spec: Map, _ chart: Map, _ r: inout HelmRelease) throws {
+        checkKnown(spec, ["releaseName", "targetNamespace", "chart", "values", "valuesFrom", "timeout", "resetValues", "skipCRDs", "wait",
+                          "forceUpgrade", "maxHistory", "rollback", "test", "helmVersion", "chartPullSecret", "disableOpenAPIValidation"], "spec")
+        // Helm Operator named releases NAMESPACE-NAME unless told otherwise.
+        if r.releaseName.isEmpty { r.releaseName = "\(r.namespace)-\(r.name)" }
+        if let path = str(chart, "path"), str(chart, "git") == nil {
+            r.chart = .path(path)
+        } else if let git = str(chart, "git") {
+            r.chart = .git(url: git, ref: str(chart, "ref") ?? "master", path: str(chart, "path") ?? "")
+        } else if let repo = str(chart, "repository") {
+            guard let n = str(chart, "name") else { throw fail("spec.chart.name", "is required with spec.chart.repository") }
+            guard let v = str(chart, "version") else { throw fail("spec.chart.version", "is required with spec.chart.repository") }
+            r.chart = .repository(url: repo, name: n, version: v)
+        } else {
+            throw fail("spec.chart", "needs path, git or repository")
+        }
+        r.timeout = try duration(spec, "timeout", "spec.timeout") ?? 300
+        r.maxHistory = try int(spec, "maxHistory", "spec.maxHistory") ?? 10
+        r.resetValues = try bool(spec, "resetValues", "spec.resetValues") ?? false
+        r.skipCRDs = try bool(spec, "skipCRDs", "spec.skipCRDs") ?? false
+        r.forceUpgrade = try bool(spec, "forceUpgrade", "spec.forceUpgrade") ?? false
+        let rollback = map(spec, "rollback"), test = map(spec, "test")
+        r.atomic = try bool(rollback, "enable", "spec.rollback.enable") ?? false
+        let testing = try bool(test, "enable", "spec.test.enable") ?? false
+        // Helm Operator waited whenever rollback or tests were enabled.
+        r.wait = try bool(spec, "wait", "spec.wait") ?? (r.atomic || testing)
+        if case .list(let l)? = spec.entries["valuesFrom"] {
+            for (i, item) in l.items.enumerated() {
+                let field = "spec.valuesFrom[\(i)]"
+                guard case .map(let vm) = item else { throw fail(field, "must be a map") }
+                if let c = map(vm, "configMapKeyRef") {
+                    guard let n = str(c, "name") else { throw fail(field + ".configMapKeyRef.name", "is required") }
+                    r.valuesFrom.append(.init(kind: .configMap(name: n, namespace: str(c, "namespace"), key: str(c, "key") ?? "values.yaml"),
+                                              optional: try bool(c, "optional", field) ?? false))
+                } else if let s = map(vm, "secretKeyRef") {
+                    guard let n = str(s, "name") else { throw fail(field + ".secretKeyRef.name", "is required") }
+                    r.valuesFrom.append(.init(kind: .secret(name: n, namespace: str(s, "namespace"), key: str(s, "key") ?? "values.yaml"),
+                                              optional: try bool(s, "optional", field) ?? false))
+                } else if let e = map(vm, "externalSourceRef") {
+                    guard let u = str(e, "url") else { throw fail(field + ".externalSourceRef.url", "is required") }
+                    r.valuesFrom.append(.init(kind: .external(url: u), optional: try bool(e, "optional", field) ?? false))
+                } else if let c = map(vm, "chartFileRef") {
+                    guard let p = str(c, "path") else { throw fail(field + ".chartFileRef.path", "is required") }
+                    r.valuesFrom.append(.init(kind: .chartFile(path: p), optional: try bool(c, "optional", field) ?? false))
+                } else {
+                    throw fail(field, "needs configMapKeyRef, secretKeyRef, externalSourceRef or chartFileRef")
+                }
+            }
+        } else if let v = spec.entries["valuesFrom"], !v.isNull { throw fail("spec.valuesFrom", "must be a list") }
+    }
+
+    mutating func parseV2(_ spec: Map, _ chart: Map, _ r: inout HelmRelease) throws {
+        checkKnown(spec, ["releaseName", "targetNamespace", "storageNamespace", "chart", "chartRef", "values", "valuesFrom", "interval", "timeout",
+                          "install", "upgrade", "rollback", "uninstall", "test", "dependsOn", "maxHistory", "suspend", "serviceAccountName",
+                          "kubeConfig", "postRenderers", "driftDetection", "persistentClient"], "spec")
+        if r.releaseName.isEmpty { r.releaseName = str(spec, "targetNamespace").map { "\($0)-\(r.name)" } ?? r.name }
+        r.storageNamespace = str(spec, "storageNamespace") ?? r.namespace
+        guard let cs = map(chart, "spec"), let c = str(cs, "chart") else { throw fail("spec.chart.spec.chart", "is required") }
+        let version = str(cs, "version") ?? "*"
+        if let ref = map(cs, "sourceRef") {
+            let kind = str(ref, "kind") ?? "", refName = str(ref, "name") ?? ""
+            let key = "\(kind)/\(str(ref, "namespace") ?? r.namespace)/\(refName)"
+            if let src = sources[key], let sspec = map(src, "spec"), let url = str(sspec, "url") {
+                if kind == "GitRepository" {
+                    let gref = map(sspec, "ref")
+                    r.chart = .git(url: url, ref: str(gref, "commit") ?? str(gref, "tag") ?? str(gref, "branch") ?? "master", path: c)
+                } else {
+                    r.chart = .repository(url: url, name: c, version: version)
+                }
+            } else {
+                r.chart = .sourceRef(kind: kind, name: refName, chart: c, version: version)
+            }
+        } else {
+            r.chart = .path(c)
+        }
+        r.timeout = try duration(spec, "timeout", "spec.timeout") ?? 300
+        r.maxHistory = try int(spec, "maxHistory", "spec.maxHistory") ?? 5
+        let install = map(spec, "install"), upgrade = map(spec, "upgrade")
+        // Flux v2 waits unless told not to.
+        r.wait = !(try bool(upgrade, "disableWait", "spec.upgrade.disableWait") ?? (try bool(install, "disableWait", "spec.install.disableWait") ?? false))
+        r.skipCRDs = str(install, "crds") == "Skip"
+        r.forceUpgrade = try bool(upgrade, "force", "spec.upgrade.force") ?? false
+        if let rem = map(upgrade, "remediation") {
+            r.atomic = (try int(rem, "retries", "spec.upgrade.remediation.retries") ?? 0) != 0 && str(rem, "strategy") != "uninstall"
+        }
+        if case .list(let deps)? = spec.entries["dependsOn"] {
+            r.dependsOn = deps.items.compactMap { d in
+                guard case .map(let dm) = d, let n = str(dm, "name") else { return nil }
+                return "\(str(dm, "namespace") ?? r.namespace)/\(n)"
+            }
+        }
+        if case .list(let l)? = spec.entries["valuesFrom"] {
+            for (i, item) in l.items.enumerated() {
+                let field = "spec.valuesFrom[\(i)]"
+                guard case .map(let vm) = item, let kind = str(vm, "kind"), let n = str(vm, "name") else {
+                    throw fail(field, "needs kind (ConfigMap or Secret) and name")
+                }
+                let key = str(vm, "valuesKey") ?? "values.yaml"
+                let k: HelmRelease.ValuesSource.Kind
+                switch kind {
+                case "ConfigMap": k = .configMap(name: n, namespace: nil, key: key)
+                case "Secret": k = .secret(name: n, namespace: nil, key: key)
+                default: throw fail(field + ".kind", "must be ConfigMap or Secret, not \(kind)")
+                }
+                r.valuesFrom.append(.init(kind: k, optional: try bool(vm, "optional", field) ?? false, targetPath: str(vm, "targetPath")))
+            }
+        }
+    }
+}

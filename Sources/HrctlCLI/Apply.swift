@@ -1,0 +1,172 @@
+import ArgumentParser
+import Values
+import Actions
+import Release
+import HelmRelease
+import Kube
+import Chart
+
+/// `hrctl apply -f FILE`: install or upgrade each HelmRelease, or say it is up to date.
+struct Apply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Install or upgrade the releases HelmRelease documents describe; nothing when they are up to date.")
+
+    @Option(name: [.short, .customLong("filename")], help: "HelmRelease file, folder of files, or - for stdin (repeatable).")
+    var filenames: [String] = []
+
+    @Option(name: [.short, .customLong("selector")], help: "Only HelmReleases with these labels (key=value[,key=value]).")
+    var selector: String?
+
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var sources: SourceOptions
+    @OptionGroup var values: ValueOptions
+    @OptionGroup var deploy: DeployFlags
+
+    @Option(name: .long, help: "How many releases to apply at once (dependsOn order is kept).")
+    var parallel = 4
+
+    @Flag(name: .long, help: "Upgrade even when chart and values are unchanged and nothing drifted.")
+    var force = false
+
+    func validate() throws {
+        if filenames.isEmpty { throw ValidationError("give -f FILE (a HelmRelease document, a folder of them, or -)") }
+        if parallel < 1 { throw ValidationError("--parallel must be at least 1") }
+    }
+
+    func run() async throws {
+        let docs = try ReleaseDocuments.load(filenames, selector: selector)
+        let overrides = try values.userValues()
+        let fetcher = try sources.fetcher()
+        let failures = try await cluster.withContext { ctx, _ in
+            try await Scheduler.run(docs, parallel: parallel) { hr in
+                let inputs = ReleaseInputs(fetcher: fetcher, client: ctx.resources.client)
+                var (spec, opts) = try await inputs.spec(hr, overrides: Coalesce.copyMap(overrides))
+                deploy.apply(to: &opts)
+                opts.force = force
+                if !opts.dryRun { try await Namespaces.ensure(spec.namespace, ctx) }
+                let outcome = try await ApplyAction(context: ctx).run(spec, opts)
+                return ReleaseText.outcome(outcome, dryRun: opts.dryRun)
+            }
+        }
+        await fetcher.shutdown()
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+/// --wait, --timeout, --atomic, --dry-run and friends, over what the HelmRelease says.
+struct DeployFlags: ParsableArguments {
+    @Flag(name: .long, help: "Wait until the release's objects are ready.")
+    var wait = false
+
+    @Option(name: .long, help: "How long to wait for objects and hooks (Go duration, e.g. 5m0s).")
+    var timeout: String?
+
+    @Flag(name: .long, help: "Roll back (or uninstall a first install) when the operation fails.")
+    var atomic = false
+
+    @Option(name: .customLong("dry-run"), help: "client: show what would be applied without changing anything.")
+    var dryRun: String?
+
+    @Flag(name: .customLong("no-hooks"), help: "Do not run hooks.")
+    var noHooks = false
+
+    @Option(name: .customLong("max-history"), help: "Revisions to keep (0: no limit).")
+    var maxHistory: Int?
+
+    func apply(to opts: inout DeployOptions) {
+        if wait { opts.wait = true }
+        if let timeout, let t = GoDuration.seconds(timeout) { opts.timeout = t }
+        if atomic { opts.atomic = true; opts.wait = true }
+        if dryRun != nil { opts.dryRun = true }
+        if noHooks { opts.noHooks = true }
+        if let maxHistory { opts.maxHistory = maxHistory }
+    }
+
+    func validate() throws {
+        if let timeout, GoDuration.seconds(timeout) == nil { throw CLIError.invalidOption("--timeout", timeout, expected: "a duration like 5m0s or 300s") }
+        if let dryRun, !["client", "server", "true", "none"].contains(dryRun) {
+            throw CLIError.invalidOption("--dry-run", dryRun, expected: "client or server")
+        }
+    }
+}
+
+enum Namespaces {
+    /// Creates the release namespace when it is missing (what `--create-namespace` does in Helm).
+    static func ensure(_ ns: String, _ ctx: ActionContext) async throws {
+        do { _ = try await ctx.resources.client.request(.GET, "/api/v1/namespaces/\(ns)") }
+        catch let e as KubeAPIError where e.reason == .notFound {
+            ctx.progress("creating namespace \(ns)")
+            do {
+                _ = try await ctx.resources.client.request(.POST, "/api/v1/namespaces", body: .map(["apiVersion": .string("v1"), "kind": .string("Namespace"),
+                                                                                                     "metadata": .map(["name": .string(ns)])]))
+            } catch let e as KubeAPIError where e.reason == .alreadyExists {}
+        }
+    }
+}
+
+/// Runs one job per HelmRelease, at most `parallel` at once, each after the ones it dependsOn
+/// (within the input). Prints each result as it ends; returns how many failed.
+enum Scheduler {
+    static func run(_ docs: [HelmRelease], parallel: Int, _ job: @escaping @Sendable (HelmRelease) async throws -> String) async throws -> Int {
+        let ids = Set(docs.map(\.id))
+        var done: Set<String> = [], failed: Set<String> = []
+        var remaining = docs
+        var failures = 0
+        while !remaining.isEmpty {
+            let ready = remaining.filter { r in r.dependsOn.allSatisfy { !ids.contains($0) || done.contains($0) || failed.contains($0) } }
+            if ready.isEmpty {
+                throw CLIError.badData(remaining[0].file, "dependsOn forms a cycle among: \(remaining.map(\.id).joined(separator: ", "))")
+            }
+            remaining.removeAll { r in ready.contains { $0.id == r.id } }
+            var runnable: [HelmRelease] = []
+            for r in ready {
+                if let dep = r.dependsOn.first(where: { failed.contains($0) }) {
+                    Output.error("Error: HelmRelease \(r.id): skipped because \(dep), which it depends on, failed\n")
+                    failed.insert(r.id); failures += 1
+                } else { runnable.append(r) }
+            }
+            var index = 0
+            await withTaskGroup(of: (String, Result<String, Error>).self) { group in
+                func launch() {
+                    guard index < runnable.count else { return }
+                    let r = runnable[index]; index += 1
+                    group.addTask {
+                        do { return (r.id, .success(try await job(r))) } catch { return (r.id, .failure(error)) }
+                    }
+                }
+                for _ in 0..<min(parallel, runnable.count) { launch() }
+                while let (id, result) = await group.next() {
+                    switch result {
+                    case .success(let text): Output.write(Array(text.utf8)); done.insert(id)
+                    case .failure(let e):
+                        Output.error("Error: HelmRelease \(id): \(e)\n")
+                        failed.insert(id); failures += 1
+                    }
+                    launch()
+                }
+            }
+        }
+        return failures
+    }
+}
+
+/// What the release commands print, in Helm's words.
+enum ReleaseText {
+    static func summary(_ r: Release) -> String {
+        var s = "NAME: \(r.name)\nLAST DEPLOYED: \(TimeText.ansic(r.info.lastDeployed))\nNAMESPACE: \(r.namespace)\nSTATUS: \(r.info.status.rawValue)\nREVISION: \(r.version)\n"
+        s += "TEST SUITE: None\n"
+        if !r.info.notes.isEmpty { s += "NOTES:\n\(r.info.notes)" + (r.info.notes.hasSuffix("\n") ? "" : "\n") }
+        return s
+    }
+
+    static func outcome(_ o: ApplyOutcome, dryRun: Bool) -> String {
+        switch o {
+        case .installed(let r): return "Release \"\(r.name)\" has been installed. Happy Helming!\n" + summary(r)
+        case .upgraded(let r, let reason): return "Release \"\(r.name)\" has been upgraded (\(reason)). Happy Helming!\n" + summary(r)
+        case .unchanged(let r):
+            return "Release \"\(r.name)\" is up to date: revision \(r.version) has this chart and these values, and nothing drifted in the cluster.\n"
+        case .planned(let r, let action):
+            return "Release \"\(r.name)\" would \(action) to revision \(r.version) (dry run; nothing was changed).\nMANIFEST:\n\(r.manifest)"
+        }
+    }
+}

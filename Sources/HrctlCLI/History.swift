@@ -1,0 +1,36 @@
+import ArgumentParser
+import Values
+import Release
+import Actions
+
+/// `hrctl history NAME`: every revision, as `helm history` shows them.
+struct History: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a release's revisions.")
+
+    @Argument(help: "Release name.") var name: String
+    @OptionGroup var cluster: ClusterOptions
+    @Option(name: [.short, .long], help: "Output format: table, json or yaml.") var output = "table"
+    @Option(name: .long, help: "Show at most this many revisions (the newest).") var max = 256
+
+    func run() async throws {
+        let format = try OutputFormat.parse(output)
+        let history = try await cluster.withContext { ctx, access -> [Release] in
+            let h = try await ctx.storage.history(name, namespace: access.namespace)
+            if h.isEmpty { throw ActionError.releaseNotFound(name, namespace: access.namespace) }
+            return h
+        }.suffix(max)
+        if format != .table {
+            let items: [Value] = history.map { r in
+                .map(["revision": .int(Int64(r.version)), "updated": .string(r.info.lastDeployed), "status": .string(r.info.status.rawValue),
+                      "chart": .string(r.chartLabel), "app_version": .string(r.appVersion), "description": .string(r.info.description)])
+            }
+            Output.write(Array(try format.encode(.list(items)).utf8))
+            return
+        }
+        var rows = [["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"]]
+        for r in history {
+            rows.append([String(r.version), TimeText.ansic(r.info.lastDeployed), r.info.status.rawValue, r.chartLabel, r.appVersion, r.info.description])
+        }
+        Output.write(Array(Table.render(rows).utf8))
+    }
+}

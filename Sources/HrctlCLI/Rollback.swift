@@ -1,0 +1,22 @@
+import ArgumentParser
+import Actions
+
+/// `hrctl rollback NAME [REVISION]`: back to an earlier revision (the previous one by default).
+struct Rollback: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Roll a release back to an earlier revision.")
+
+    @Argument(help: "Release name.") var name: String
+    @Argument(help: "Revision (default: the one before the latest).") var revision: Int?
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var deploy: DeployFlags
+
+    func run() async throws {
+        var opts = DeployOptions()
+        deploy.apply(to: &opts)
+        let r = try await cluster.withContext { ctx, access in
+            try await RollbackAction(context: ctx).run(name: name, namespace: access.namespace, revision: revision, opts: opts)
+        }
+        Output.write(Array((opts.dryRun ? "Rollback of \"\(name)\" would create revision \(r.version) (dry run).\n"
+                                        : "Rollback was a success! Happy Helming!\n" + ReleaseText.summary(r)).utf8))
+    }
+}
