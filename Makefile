@@ -22,17 +22,11 @@ bench: release
 	$(SWIFT) build -c release --product hrctl-bench
 	.build/release/hrctl-bench 1000
 
-# What works end to end today (no cluster yet): render a HelmRelease's chart as helm template
-# would, render a packaged chart, and render one Go template with data.
+# The main job end to end: a loopback API server and chart repository on 127.0.0.1, then
+# apply, list, status, upgrade, history, rollback and delete of a HelmRelease.
 demo: release
-	@echo "=== hrctl template -f Fixtures/demo/release.yaml"
-	@$(BIN) template -f Fixtures/demo/release.yaml
-	@echo "=== hrctl template demo ../shared/repo/rabbitmq-6.18.2.tgz --set replicas=2 --show-only templates/statefulset.yaml | head -25"
-	@if [ -f ../shared/repo/rabbitmq-6.18.2.tgz ]; then $(BIN) template demo ../shared/repo/rabbitmq-6.18.2.tgz --set replicas=2 --show-only templates/statefulset.yaml | head -25; fi
-	@echo "=== hrctl render Fixtures/demo/configmap.tpl --data Fixtures/demo/values.yaml"
-	@$(BIN) render Fixtures/demo/configmap.tpl --data Fixtures/demo/values.yaml
-	@echo "=== the same template with missingkey=error and data that lacks a key (an error is expected)"
-	@$(BIN) render Fixtures/demo/configmap.tpl --data Fixtures/demo/incomplete.yaml --missingkey error || true
+	$(SWIFT) build $(RELEASE_FLAGS) --product kube-test-server
+	bash Fixtures/demo/run-demo.sh
 
 clean:
 	rm -rf .build

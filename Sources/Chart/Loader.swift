@@ -41,6 +41,11 @@ public enum ChartLoader {
             if FileSystem.kind(root) == .missing { throw ChartError("path \"\(directory)\" not found") }
             throw ChartError("\(directory): not a chart directory")
         }
+        return try load(files: try files(directory: root), source: root)
+    }
+
+    /// A chart folder's files, relative to it, without what `.helmignore` excludes.
+    public static func files(directory root: String) throws -> [(String, [UInt8])] {
         let ignore = try IgnoreRules.load(root)
         var files: [(String, [UInt8])] = []
         for rel in try FileSystem.walk(root) where !ignore.ignores(rel, isDir: false) {
@@ -49,7 +54,7 @@ public enum ChartLoader {
             }) { continue }
             files.append((rel, try FileSystem.read(root + "/" + rel)))
         }
-        return try load(files: files, source: root)
+        return files
     }
 
     /// Builds a chart from its files (paths relative to the chart root).

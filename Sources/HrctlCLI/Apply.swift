@@ -14,7 +14,7 @@ struct Apply: AsyncParsableCommand {
     @Option(name: [.short, .customLong("filename")], help: "HelmRelease file, folder of files, or - for stdin (repeatable).")
     var filenames: [String] = []
 
-    @Option(name: [.short, .customLong("selector")], help: "Only HelmReleases with these labels (key=value[,key=value]).")
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "Only HelmReleases with these labels (key=value[,key=value]).")
     var selector: String?
 
     @OptionGroup var cluster: ClusterOptions

@@ -8,7 +8,7 @@ struct Delete: AsyncParsableCommand {
 
     @Argument(help: "Release names.") var names: [String] = []
     @Option(name: [.short, .customLong("filename")], help: "HelmRelease file, folder or - whose releases to uninstall.") var filenames: [String] = []
-    @Option(name: [.short, .customLong("selector")], help: "Only HelmReleases with these labels.") var selector: String?
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "Only HelmReleases with these labels.") var selector: String?
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var deploy: DeployFlags
     @Flag(name: .customLong("keep-history"), help: "Keep the release's records, marked uninstalled.") var keepHistory = false

@@ -7,7 +7,7 @@ struct Diff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show what apply would change in the cluster.")
 
     @Option(name: [.short, .customLong("filename")], help: "HelmRelease file, folder or -.") var filenames: [String] = []
-    @Option(name: [.short, .customLong("selector")], help: "Only HelmReleases with these labels.") var selector: String?
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "Only HelmReleases with these labels.") var selector: String?
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var sources: SourceOptions
     @OptionGroup var values: ValueOptions

@@ -1,6 +1,7 @@
-// kube-test-server --kubeconfig PATH [--port N] [--token T]...: the loopback Kubernetes API server
-// for tests and the demo. Writes a kubeconfig that reaches it, prints its URL, serves until
-// SIGTERM or SIGINT.
+// kube-test-server --kubeconfig PATH [--port N] [--token T]... [--serve DIR [--serve-port N]]:
+// the loopback Kubernetes API server for tests and the demo. Writes a kubeconfig that reaches
+// it, prints its URL (and, with --serve, the URL of a plain HTTP server for DIR, a chart
+// repository), serves until SIGTERM or SIGINT.
 import KubeTestServer
 import FileIO
 #if canImport(Glibc)
@@ -11,14 +12,18 @@ var args = Array(CommandLine.arguments.dropFirst())
 var kubeconfig: String? = nil
 var port = 0
 var tokens: Set<String> = []
+var serveDir: String? = nil
+var servePort = 0
 while !args.isEmpty {
     let a = args.removeFirst()
     switch a {
     case "--kubeconfig": kubeconfig = args.isEmpty ? nil : args.removeFirst()
     case "--port": port = Int(args.isEmpty ? "" : args.removeFirst()) ?? 0
     case "--token": if !args.isEmpty { tokens.insert(args.removeFirst()) }
+    case "--serve": serveDir = args.isEmpty ? nil : args.removeFirst()
+    case "--serve-port": servePort = Int(args.isEmpty ? "" : args.removeFirst()) ?? 0
     case "-h", "--help":
-        print("usage: kube-test-server --kubeconfig PATH [--port N] [--token T]...")
+        print("usage: kube-test-server --kubeconfig PATH [--port N] [--token T]... [--serve DIR [--serve-port N]]")
         exit(0)
     default:
         FileSystem.writeError("kube-test-server: unknown argument \(a)\n")
@@ -34,8 +39,15 @@ do {
     let bound = try server.start(port: port)
     let url = server.url(port: bound)
     try FileSystem.write(kubeconfig, Array(server.credentials.kubeconfig(url: url).utf8), mode: 0o600)
-    // Unbuffered: whoever started the server reads the URL at once.
-    let line = Array((url + "\n").utf8)
+    var text = url + "\n"
+    var files: StaticServer? = nil
+    if let serveDir {
+        let s = StaticServer(root: serveDir)
+        text += "http://127.0.0.1:\(try s.start(port: servePort))\n"
+        files = s
+    }
+    // Unbuffered: whoever started the server reads the URLs at once.
+    let line = Array(text.utf8)
     line.withUnsafeBufferPointer { _ = write(1, $0.baseAddress, $0.count) }
     signal(SIGPIPE, SIG_IGN)
     var set = sigset_t()
@@ -45,6 +57,7 @@ do {
     pthread_sigmask(SIG_BLOCK, &set, nil)
     var sig: Int32 = 0
     sigwait(&set, &sig)
+    files?.stop()
     server.stop()
 } catch {
     FileSystem.writeError("kube-test-server: \(error)\n")

@@ -1,0 +1,154 @@
+import Foundation
+import XCTest
+import KubeTestServer
+
+/// The release commands as a user runs them: the built binary against the loopback API server,
+/// the chart from a repository hrctl packaged and indexed itself.
+final class ReleaseCommandTests: XCTestCase {
+    var server: KubeTestServer!
+    var charts: StaticServer!
+    var dir = ""
+    var kubeconfig = ""
+    var release = ""
+
+    override func setUpWithError() throws {
+        server = try KubeTestServer()
+        let port = try server.start()
+        dir = try CLIRunner.temp("releases-\(port)/x", "")
+        dir = (dir as NSString).deletingLastPathComponent
+        kubeconfig = dir + "/kubeconfig"
+        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let shop = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Fixtures/charts/shop"
+        XCTAssertEqual(try hrctl("package", shop, "-d", dir + "/repo").code, 0)
+        XCTAssertEqual(try hrctl("package", shop, "-d", dir + "/repo", "--version", "1.1.0", "--app-version", "2.1").code, 0)
+        XCTAssertEqual(try hrctl("repo", "index", dir + "/repo").code, 0)
+        charts = StaticServer(root: dir + "/repo")
+        let chartPort = try charts.start()
+        release = try write("shop.yaml", version: "1.0.0", replicas: 2, repo: "http://127.0.0.1:\(chartPort)")
+    }
+
+    override func tearDown() {
+        charts?.stop()
+        server?.stop()
+    }
+
+    func write(_ name: String, version: String, replicas: Int, repo: String? = nil) throws -> String {
+        var url = repo ?? ""
+        if repo == nil {
+            let line = try String(contentsOfFile: release, encoding: .utf8).split(separator: "\n").first { $0.contains("repository:") }
+            url = line.flatMap { $0.split(separator: " ").last.map(String.init) } ?? ""
+        }
+        let path = dir + "/" + name
+        try """
+        apiVersion: helm.fluxcd.io/v1
+        kind: HelmRelease
+        metadata:
+          name: shop
+          namespace: demo
+          labels: {team: storefront}
+        spec:
+          releaseName: shop
+          chart:
+            repository: \(url)
+            name: shop
+            version: \(version)
+          values:
+            replicas: \(replicas)
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @discardableResult
+    func hrctl(_ args: String...) throws -> (out: String, err: String, code: Int32) {
+        try CLIRunner.run(args + (args.first == "package" || args.first == "repo" ? [] : ["--kubeconfig", kubeconfig]),
+                          env: ["HRCTL_CACHE": dir + "/cache"])
+    }
+
+    func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
+
+    func testInstallUpgradeRollbackAndDeleteThroughTheCommandLine() throws {
+        var r = try hrctl("apply", "-f", release)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.hasPrefix("Release \"shop\" has been installed. Happy Helming!\nNAME: shop\n"), r.out)
+        XCTAssertTrue(r.out.contains("REVISION: 1\n") && r.out.contains("shop runs 2 replica(s)"), r.out)
+        XCTAssertTrue(r.err.contains("applying Deployment/shop-web"), r.err)
+
+        r = try hrctl("apply", "-f", release)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("is up to date"), r.out)
+
+        r = try hrctl("list", "-A", "-o", "json")
+        let list = try XCTUnwrap(try json(r.out) as? [[String: Any]])
+        XCTAssertEqual(list.count, 1)
+        XCTAssertEqual(list.first?["name"] as? String, "shop")
+        XCTAssertEqual(list.first?["namespace"] as? String, "demo")
+        XCTAssertEqual(list.first?["revision"] as? String, "1")
+        XCTAssertEqual(list.first?["status"] as? String, "deployed")
+        XCTAssertEqual(list.first?["chart"] as? String, "shop-1.0.0")
+        r = try hrctl("list", "-n", "demo")
+        XCTAssertTrue(r.out.hasPrefix("NAME"), r.out)
+        XCTAssertTrue(r.out.contains("shop-1.0.0"), r.out)
+        XCTAssertEqual(try hrctl("list", "-n", "default").out.split(separator: "\n").count, 1, "only the header in another namespace")
+
+        r = try hrctl("status", "shop", "-n", "demo", "-o", "json")
+        let status = try XCTUnwrap(try json(r.out) as? [String: Any])
+        XCTAssertEqual(status["version"] as? Int, 1)
+        XCTAssertEqual((status["info"] as? [String: Any])?["status"] as? String, "deployed")
+
+        // An edited file: diff shows it and exits 2 with --detailed-exitcode; apply upgrades.
+        let edited = try write("shop-2.yaml", version: "1.1.0", replicas: 3)
+        r = try hrctl("diff", "-f", edited, "--detailed-exitcode")
+        XCTAssertEqual(r.code, 2, r.err)
+        XCTAssertTrue(r.out.contains("demo, shop-web, Deployment (apps) has changed:\n"), r.out)
+        XCTAssertTrue(r.out.contains("-  replicas: 2\n+  replicas: 3\n"), r.out)
+        XCTAssertEqual(try hrctl("diff", "-f", release, "--detailed-exitcode").code, 0)
+
+        r = try hrctl("apply", "-f", edited)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("REVISION: 2\n"), r.out)
+        r = try hrctl("history", "shop", "-n", "demo", "-o", "json")
+        let history = try XCTUnwrap(try json(r.out) as? [[String: Any]])
+        XCTAssertEqual(history.map { $0["status"] as? String }, ["superseded", "deployed"])
+        XCTAssertEqual(history.map { $0["chart"] as? String }, ["shop-1.0.0", "shop-1.1.0"])
+        XCTAssertEqual(history.last?["app_version"] as? String, "2.1")
+
+        r = try hrctl("rollback", "shop", "1", "-n", "demo")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.hasPrefix("Rollback was a success! Happy Helming!\n"), r.out)
+        r = try hrctl("get", "values", "shop", "-n", "demo")
+        XCTAssertEqual(r.out, "USER-SUPPLIED VALUES:\nreplicas: 2\n")
+        r = try hrctl("get", "manifest", "shop", "-n", "demo", "--revision", "2")
+        XCTAssertTrue(r.out.contains("replicas: 3"), r.out)
+
+        r = try hrctl("delete", "shop", "-n", "demo")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.hasSuffix("release \"shop\" uninstalled\n"), r.out)
+        r = try hrctl("status", "shop", "-n", "demo")
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.hasPrefix("Error: "), r.err)
+        XCTAssertEqual(try hrctl("list", "-A", "--all", "-o", "json").out, "[]\n")
+    }
+
+    func testSelectorsDryRunAndBadInput() throws {
+        // -l picks documents by label; when nothing matches it says so and fails, as helmfile does.
+        var r = try hrctl("apply", "-f", release, "-l", "team=payments")
+        XCTAssertEqual(r.code, 1)
+        XCTAssertEqual(r.err, "Error: \(release): no HelmRelease matches the selector team=payments\n")
+        XCTAssertEqual(try hrctl("list", "-A", "-o", "json").out, "[]\n")
+        r = try hrctl("apply", "-f", release, "--dry-run")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(try hrctl("list", "-A", "-o", "json").out, "[]\n", "a dry run stores nothing")
+
+        let bad = dir + "/bad.yaml"
+        try "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart:\n    name: shop\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        r = try hrctl("apply", "-f", bad)
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.hasPrefix("Error: \(bad):5:"), r.err)
+        XCTAssertTrue(r.err.contains("spec.chart"), r.err)
+
+        r = try CLIRunner.run(["apply", "-f", release, "--kubeconfig", dir + "/missing"])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains(dir + "/missing"), r.err)
+    }
+}
