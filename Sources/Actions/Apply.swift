@@ -81,6 +81,8 @@ public struct ApplyAction: Sendable {
                         notes: rendered[chart.name + "/templates/NOTES.txt"] ?? ""),
             chart: chartRecord, config: spec.values, manifest: ResourceList.manifestText(manifests))
         release.extra[ApplyAction.digestKey] = .string(subDigest)
+        // Helm 4 upgrades a release by the method its last revision was applied with.
+        release.applyMethod = "ssa"
         var d = Deployment(release: release, hooks: try Hook.from(hookManifests), previous: current ?? latest,
                            extraAnnotations: spec.extraAnnotations, event: isInstall ? "install" : "upgrade")
         release.hooks = d.hooks.map(\.record)

@@ -4,12 +4,15 @@ import Kube
 import Glibc
 #endif
 
-/// The cluster side of actions: server-side apply of objects under the `hrctl` field manager,
-/// reads, deletes, Helm's ownership checks and waiting for readiness.
+/// The cluster side of actions: server-side apply of objects under Helm's field manager, reads,
+/// deletes, Helm's ownership checks and waiting for readiness.
 public struct ResourceClient: Sendable {
     public let client: KubeClient
     public let discovery: Discovery
-    public static let fieldManager = "hrctl"
+    /// The helm CLI applies as `helm` (its binary's name). hrctl applies under the same name so
+    /// that `helm upgrade` of a release hrctl wrote finds its own fields, not a conflict with
+    /// another manager's, and the other way round.
+    public static let fieldManager = "helm"
 
     public init(client: KubeClient, discovery: Discovery) { self.client = client; self.discovery = discovery }
 

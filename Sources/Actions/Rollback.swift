@@ -23,6 +23,7 @@ public struct RollbackAction: Sendable {
                                           description: Lock.holderText("Rollback"), status: .pendingRollback, notes: target.info.notes),
                               chart: target.chart, config: target.config, manifest: target.manifest, hooks: target.hooks)
         release.extra = target.extra
+        release.applyMethod = "ssa"
         if opts.dryRun { return release }
         var d = Deployment(release: release, hooks: Hook.from(records: target.hooks), previous: current ?? latest, event: "rollback")
         try await ctx.writePending(release)

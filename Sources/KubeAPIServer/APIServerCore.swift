@@ -47,7 +47,9 @@ public struct APIRequest: Sendable {
 public struct APIResponse: Sendable {
     public var status: Int
     public var body: Value
-    public init(status: Int, body: Value) { self.status = status; self.body = body }
+    /// A body that is not JSON: its content type and bytes.
+    public var raw: (String, [UInt8])?
+    public init(status: Int, body: Value, raw: (String, [UInt8])? = nil) { self.status = status; self.body = body; self.raw = raw }
 }
 
 /// The loopback test API server's request handling, transport aside: discovery, storage of any
@@ -67,6 +69,16 @@ public final class APIServerCore: @unchecked Sendable {
     var faultBase: [Int] = []
     var requestCount = 0
     var statusSettled: Set<String> = []
+    /// Watch: the change log (bounded), what the last scan saw, and open watches.
+    var events: [WatchEvent] = []
+    var compactedRV: Int64 = 100
+    var seen: [String: [String: (rv: String, object: Value)]] = [:]
+    var scannedRV: Int64 = 0
+    var watchers: [Int: Watcher] = [:]
+    var nextWatcherID = 0
+    /// Seconds between BOOKMARK events on watches that allow them.
+    public var bookmarkInterval: Double = 1
+    public var maxEvents = 10_000
     /// Clock for timestamps (tests may fix it).
     public var now: () -> String = APIServerCore.rfc3339Now
 
@@ -86,6 +98,7 @@ public final class APIServerCore: @unchecked Sendable {
         defer { lock.unlock() }
         requestCount += 1
         if let f = injectedFault(req) { return f }
+        defer { recordChanges() }
         do {
             return try route(req)
         } catch let e as APIError {
@@ -110,6 +123,12 @@ public final class APIServerCore: @unchecked Sendable {
                 "major": .string("1"), "minor": .string("36"), "gitVersion": .string("v1.36.0"),
                 "platform": .string("linux/amd64"), "compiler": .string("gc"),
             ]))
+        case ("GET", _) where req.path == "/openapi/v2":
+            // No schemas are published: an empty protobuf OpenAPI document, so clients that
+            // validate against it (kubectl, Helm) find no schema and leave validation to the server.
+            return APIResponse(status: 200, body: .null, raw: ("application/com.github.proto-openapi.spec.v2.v1.0+protobuf", []))
+        case ("GET", _) where req.path == "/openapi/v3":
+            return APIResponse(status: 200, body: .map(["paths": .map([:])]))
         case ("GET", 1) where parts[0] == "api":
             return APIResponse(status: 200, body: .map(["kind": .string("APIVersions"), "versions": .list([.string("v1")])]))
         case ("GET", 1) where parts[0] == "apis":
@@ -448,6 +467,7 @@ public final class APIServerCore: @unchecked Sendable {
         // A deleted object whose last finalizer goes away is gone.
         if oldMD.entries["deletionTimestamp"] != nil, !hasFinalizers(md) {
             objects[key(t.resource)]?[objectKey(t.namespace, t.name!)] = nil
+            _ = nextResourceVersion()
             return .map(new)
         }
         objects[key(t.resource), default: [:]][objectKey(t.namespace, t.name!)] = .map(new)
@@ -502,10 +522,15 @@ public final class APIServerCore: @unchecked Sendable {
         do { selector = try req.query["labelSelector"].map { try LabelSelector($0) } } catch let e as LabelSelector.ParseError {
             throw APIError.badRequest(e.description)
         }
+        let fields = try FieldSelector(req.query["fieldSelector"])
         let prefix = t.namespace.map { "\($0)/" }
         for (k, v) in objects[key(t.resource)] ?? [:] where prefix == nil || k.hasPrefix(prefix!) { _ = reconcile(t.resource, k, v) }
         return (objects[key(t.resource)] ?? [:])
-            .filter { k, v in (prefix == nil || k.hasPrefix(prefix!)) && (selector?.matches(labels(v)) ?? true) }
+            .filter { k, v in
+                let parts = k.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+                return (prefix == nil || k.hasPrefix(prefix!)) && (selector?.matches(labels(v)) ?? true)
+                    && fields.matches(name: parts.count > 1 ? String(parts[1]) : "", namespace: String(parts[0]))
+            }
             .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             .map { ($0.key, $0.value) }
     }
@@ -556,12 +581,14 @@ public final class APIServerCore: @unchecked Sendable {
                 // The namespace controller empties it, then it is gone.
                 for (k, var bucket) in objects { bucket = bucket.filter { !$0.key.hasPrefix(t.name! + "/") }; objects[k] = bucket }
                 objects[key(t.resource)]?[objectKey(nil, t.name!)] = nil
+                _ = nextResourceVersion()
                 return APIResponse(status: 200, body: .map(new))
             }
             objects[key(t.resource)]?[objectKey(t.namespace, t.name!)] = .map(new)
             return APIResponse(status: 200, body: .map(new))
         }
         objects[key(t.resource)]?[objectKey(t.namespace, t.name!)] = nil
+        _ = nextResourceVersion()
         var details = APIError.detailsFor(t.resource, name: t.name)
         details["uid"] = md.entries["uid"]
         return APIResponse(status: 200, body: .map([
@@ -573,6 +600,7 @@ public final class APIServerCore: @unchecked Sendable {
     func deleteCollection(_ t: Target, _ req: APIRequest) throws -> APIResponse {
         let items = try matching(t, req)
         for (k, _) in items { objects[key(t.resource)]?[k] = nil }
+        if !items.isEmpty { _ = nextResourceVersion() }
         return APIResponse(status: 200, body: .map([
             "kind": .string(t.resource.kind + "List"), "apiVersion": .string(t.resource.groupVersion),
             "metadata": .map(["resourceVersion": .string(String(resourceVersion))]),

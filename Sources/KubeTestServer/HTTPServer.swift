@@ -12,8 +12,11 @@ public final class KubeTestServer: @unchecked Sendable {
     public let credentials: TestCredentials
     /// Bearer tokens accepted besides client certificates.
     public var tokens: Set<String>
+    /// Called with one line per request answered ("METHOD URI CONTENT-TYPE -> STATUS"), for debugging.
+    public var requestLog: (@Sendable (String) -> Void)?
     let group: MultiThreadedEventLoopGroup
     var channel: Channel?
+    var ticker: RepeatedTask?
 
     public init(credentials: TestCredentials? = nil, tokens: Set<String> = []) throws {
         self.credentials = try credentials ?? TestCredentials.generate()
@@ -45,12 +48,16 @@ public final class KubeTestServer: @unchecked Sendable {
             }
         let ch = try bootstrap.bind(host: "127.0.0.1", port: port).wait()
         channel = ch
+        // Time passes for watchers: simulated controllers act and bookmarks go out.
+        let core = self.core
+        ticker = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in core.tick() }
         return ch.localAddress?.port ?? port
     }
 
     public func url(port: Int) -> String { "https://127.0.0.1:\(port)" }
 
     public func stop() {
+        ticker?.cancel()
         try? channel?.close().wait()
         try? group.syncShutdownGracefully()
     }
@@ -58,7 +65,7 @@ public final class KubeTestServer: @unchecked Sendable {
     /// Who is calling: a verified client certificate's common name, a known bearer token, or nobody.
     enum Caller { case user(String), badToken, anonymous }
 
-    static let publicPaths: Set<String> = ["/version", "/api", "/apis", "/healthz", "/readyz", "/livez"]
+    static let publicPaths: Set<String> = ["/version", "/api", "/apis", "/healthz", "/readyz", "/livez", "/openapi/v2", "/openapi/v3"]
 
     func respond(to req: APIRequest, caller: Caller) -> APIResponse {
         switch caller {
@@ -132,12 +139,104 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         return .anonymous
     }
 
+    var watchID: Int? = nil
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let id = watchID { server.core.stopWatch(id) }
+        watchID = nil
+        context.fireChannelInactive()
+    }
+
+    /// `GET …?watch=true`: a chunked response of JSON lines, open until `timeoutSeconds`.
+    func streamWatch(context: ChannelHandlerContext, head: HTTPRequestHead, req: APIRequest) {
+        let channel = context.channel
+        let start = server.core.watch(req) { bytes in
+            channel.eventLoop.execute {
+                var buf = channel.allocator.buffer(capacity: bytes.count)
+                buf.writeBytes(bytes)
+                channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buf)), promise: nil)
+            }
+        }
+        switch start {
+        case .response(let r):
+            write(context: context, head: head, status: r.status, body: r.body)
+        case .stream(let id, let initial):
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+            for line in initial {
+                var buf = context.channel.allocator.buffer(capacity: line.count)
+                buf.writeBytes(line)
+                context.write(wrapOutboundOut(.body(.byteBuffer(buf))), promise: nil)
+            }
+            if id < 0 {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                return
+            }
+            context.flush()
+            watchID = id
+            let timeout = Int64(req.query["timeoutSeconds"] ?? "") ?? 1800
+            let core = server.core
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .seconds(timeout)) {
+                let handler = loopBound.value
+                guard handler.watchID == id else { return }
+                if let b = core.finalBookmark(id) {
+                    var buf = channel.allocator.buffer(capacity: b.count)
+                    buf.writeBytes(b)
+                    channel.write(HTTPServerResponsePart.body(.byteBuffer(buf)), promise: nil)
+                }
+                core.stopWatch(id)
+                handler.watchID = nil
+                channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+            }
+        }
+    }
+
+    func write(context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, body: Value, raw: (String, [UInt8])? = nil) {
+        var bytes: [UInt8]
+        var headers = HTTPHeaders()
+        if let raw {
+            bytes = raw.1
+            headers.add(name: "Content-Type", value: raw.0)
+        } else if case .string(let text) = body {
+            bytes = Array(text.utf8)
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        } else {
+            bytes = Array(((try? JSONEncoding.encode(body, escapeHTML: false)) ?? "{}").utf8)
+            headers.add(name: "Content-Type", value: "application/json")
+        }
+        headers.add(name: "Content-Length", value: String(bytes.count))
+        let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
     func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        if head.method == .GET, head.uri.contains("watch=") {
+            let req = APIRequest(method: "GET", target: head.uri, contentType: nil, body: nil)
+            if req.query["watch"] == "true" || req.query["watch"] == "1" {
+                if case .user = caller(context, head) {
+                    streamWatch(context: context, head: head, req: req)
+                } else {
+                    let r = server.respond(to: req, caller: caller(context, head))
+                    write(context: context, head: head, status: r.status, body: r.body)
+                }
+                return
+            }
+        }
         var value: Value? = nil
         var status = 0
         var responseBody: Value = .null
+        var raw: (String, [UInt8])? = nil
         let contentType = head.headers.first(name: "Content-Type").map { String($0.split(separator: ";")[0]) }
-        if !body.isEmpty, let ct = contentType, !ct.hasSuffix("json") && !ct.hasSuffix("yaml") {
+        if !body.isEmpty, contentType == "application/vnd.kubernetes.protobuf", let v = try? KubeProtobuf.decode(body) {
+            value = v
+        } else if !body.isEmpty, let ct = contentType, !ct.hasSuffix("json") && !ct.hasSuffix("yaml") {
             // Only JSON is spoken here; clients fall back to it on 415, as with real servers without protobuf.
             status = 415
             responseBody = APIError(code: 415, reason: "UnsupportedMediaType",
@@ -155,24 +254,9 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
             let req = APIRequest(method: head.method.rawValue, target: head.uri,
                                  contentType: head.headers.first(name: "Content-Type").map { String($0.split(separator: ";")[0]) }, body: value)
             let r = server.respond(to: req, caller: caller(context, head))
-            status = r.status; responseBody = r.body
+            status = r.status; responseBody = r.body; raw = r.raw
         }
-        var bytes: [UInt8]
-        var headers = HTTPHeaders()
-        if case .string(let text) = responseBody {
-            bytes = Array(text.utf8)
-            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-        } else {
-            bytes = Array(((try? JSONEncoding.encode(responseBody, escapeHTML: false)) ?? "{}").utf8)
-            headers.add(name: "Content-Type", value: "application/json")
-        }
-        headers.add(name: "Content-Length", value: String(bytes.count))
-        let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: status), headers: headers)
-        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        bytes = []
+        server.requestLog?("\(head.method.rawValue) \(head.uri) \(contentType ?? "-") -> \(status)")
+        write(context: context, head: head, status: status, body: responseBody, raw: raw)
     }
 }

@@ -14,6 +14,7 @@ var port = 0
 var tokens: Set<String> = []
 var serveDir: String? = nil
 var servePort = 0
+var verbose = false
 while !args.isEmpty {
     let a = args.removeFirst()
     switch a {
@@ -21,9 +22,10 @@ while !args.isEmpty {
     case "--port": port = Int(args.isEmpty ? "" : args.removeFirst()) ?? 0
     case "--token": if !args.isEmpty { tokens.insert(args.removeFirst()) }
     case "--serve": serveDir = args.isEmpty ? nil : args.removeFirst()
+    case "-v", "--verbose": verbose = true
     case "--serve-port": servePort = Int(args.isEmpty ? "" : args.removeFirst()) ?? 0
     case "-h", "--help":
-        print("usage: kube-test-server --kubeconfig PATH [--port N] [--token T]... [--serve DIR [--serve-port N]]")
+        print("usage: kube-test-server --kubeconfig PATH [--port N] [--token T]... [--serve DIR [--serve-port N]] [--verbose]")
         exit(0)
     default:
         FileSystem.writeError("kube-test-server: unknown argument \(a)\n")
@@ -36,6 +38,7 @@ guard let kubeconfig else {
 }
 do {
     let server = try KubeTestServer(tokens: tokens)
+    if verbose { server.requestLog = { FileSystem.writeError($0 + "\n") } }
     let bound = try server.start(port: port)
     let url = server.url(port: bound)
     try FileSystem.write(kubeconfig, Array(server.credentials.kubeconfig(url: url).utf8), mode: 0o600)
