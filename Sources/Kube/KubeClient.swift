@@ -113,19 +113,13 @@ public final class KubeClient: Sendable {
     /// `idempotent` marks a request safe to repeat (server-side apply is); GET, PUT and DELETE always are.
     public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Value? = nil,
                         contentType: String = "application/json", idempotent: Bool = false) async throws -> Value {
-        var url = access.server.hasSuffix("/") ? String(access.server.dropLast()) : access.server
-        url += path
-        if !query.isEmpty { url += "?" + query.map { "\(KubeClient.escape($0.0))=\(KubeClient.escape($0.1))" }.joined(separator: "&") }
+        let url = self.url(path, query)
         let payload = try body.map { Array(try JSONEncoding.encode($0, escapeHTML: false).utf8) }
         let idempotent = idempotent || [HTTPMethod.GET, .HEAD, .PUT, .DELETE].contains(method)
         var attempt = 0
         while true {
             attempt += 1
-            var req = HTTPClientRequest(url: url)
-            req.method = method
-            req.headers.add(name: "User-Agent", value: userAgent)
-            req.headers.add(name: "Accept", value: "application/json")
-            if let auth = try await authorization() { req.headers.add(name: "Authorization", value: auth) }
+            var req = try await self.request(url, method)
             if let payload {
                 req.headers.add(name: "Content-Type", value: contentType)
                 req.body = .bytes(ByteBuffer(bytes: payload))
@@ -151,6 +145,22 @@ public final class KubeClient: Sendable {
                 throw KubeConnectionError(description: "\(method.rawValue) \(path): the server's answer is not JSON: \(error)")
             }
         }
+    }
+
+    func url(_ path: String, _ query: [(String, String)]) -> String {
+        var url = access.server.hasSuffix("/") ? String(access.server.dropLast()) : access.server
+        url += path
+        if !query.isEmpty { url += "?" + query.map { "\(KubeClient.escape($0.0))=\(KubeClient.escape($0.1))" }.joined(separator: "&") }
+        return url
+    }
+
+    func request(_ url: String, _ method: HTTPMethod) async throws -> HTTPClientRequest {
+        var req = HTTPClientRequest(url: url)
+        req.method = method
+        req.headers.add(name: "User-Agent", value: userAgent)
+        req.headers.add(name: "Accept", value: "application/json")
+        if let auth = try await authorization() { req.headers.add(name: "Authorization", value: auth) }
+        return req
     }
 
     func connectionMessage(_ error: Error) -> String {
