@@ -85,6 +85,14 @@ let package = Package(
         // Helm's actions over a cluster: install/upgrade (apply), rollback, uninstall, status, diff.
         .target(name: "Actions", dependencies: ["Values", "YAML", "Chart", "Engine", "Kube", "Release", "ChartSource", "HelmRelease"]),
 
+        // Operator mode: HelmRelease objects in the cluster reconciled by a control loop.
+        .target(name: "Operator", dependencies: [
+            "Values", "YAML", "Kube", "Release", "Actions", "HelmRelease", "ChartSource",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+
         // The loopback test API server's request handling (transport comes with the server).
         .target(name: "KubeAPIServer", dependencies: ["Values", "YAML"]),
 
@@ -105,12 +113,12 @@ let package = Package(
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
             "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease", "FileIO",
-            "Kube", "Release", "Actions", "ChartSource",
+            "Kube", "Release", "Actions", "ChartSource", "Operator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
         // `make bench`: engine throughput and memory on generated input.
-        .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart"]),
+        .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart", "ChartSource", "KubeTestServer", "FileIO"]),
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release", "Values", "Chart", "Kube", "KubeTestServer"]),
@@ -119,6 +127,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values", "GoFmt"]),
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
+        .testTarget(name: "OperatorTests", dependencies: ["Operator", "Actions", "Release", "Values", "YAML", "Kube", "KubeTestServer", "KubeAPIServer", "ChartSource"]),
         .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI", "KubeTestServer", "KubeAPIServer"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML"]),
         .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),

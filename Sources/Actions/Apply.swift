@@ -76,7 +76,7 @@ public struct ApplyAction: Sendable {
         var release = Release(
             name: spec.name, namespace: spec.namespace, version: version,
             info: .init(firstDeployed: current?.info.firstDeployed ?? history.first?.info.firstDeployed ?? now, lastDeployed: now,
-                        description: Lock.holderText(isInstall ? "Install" : "Upgrade"),
+                        description: ctx.holderText(isInstall ? "Install" : "Upgrade"),
                         status: isInstall ? .pendingInstall : .pendingUpgrade,
                         notes: rendered[chart.name + "/templates/NOTES.txt"] ?? ""),
             chart: chartRecord, config: spec.values, manifest: ResourceList.manifestText(manifests))

@@ -11,16 +11,39 @@ public struct ActionContext: Sendable {
     public let storage: ReleaseStorage
     public let progress: @Sendable (String) -> Void
 
+    /// Who holds a release's lock while this context works on it, written into the pending
+    /// record ("hrctl pid P on HOST" unless an operator names itself).
+    public var lockHolder: String = Lock.defaultHolder
+    /// Locks that are stale for reasons only the caller knows: an operator that has just become
+    /// leader knows that every lock written by another operator term is abandoned.
+    public var isAbandonedLock: @Sendable (String) -> Bool = { _ in false }
+
     public init(client: KubeClient, progress: @escaping @Sendable (String) -> Void = { _ in }) {
         resources = ResourceClient(client: client, discovery: Discovery(client: client))
         storage = ReleaseStorage(client: client)
         self.progress = progress
     }
 
+    func holderText(_ verb: String) -> String { "\(verb) in progress (\(lockHolder))" }
+
+    func isStale(_ r: Release, timeout: Double) -> Bool { isAbandonedLock(r.info.description) || Lock.isStale(r, timeout: timeout) }
+
     /// The cluster's version, for `.Capabilities.KubeVersion`.
     public func kubeVersion() async -> String? {
         guard case .map(let m)? = try? await resources.client.request(.GET, "/version") else { return nil }
         return m.entries["gitVersion"]?.stringValue
+    }
+
+    /// Creates the release namespace when it is missing (what `--create-namespace` does in Helm).
+    public func ensureNamespace(_ ns: String) async throws {
+        do { _ = try await resources.client.request(.GET, "/api/v1/namespaces/\(ns)") }
+        catch let e as KubeAPIError where e.reason == .notFound {
+            progress("creating namespace \(ns)")
+            do {
+                _ = try await resources.client.request(.POST, "/api/v1/namespaces", body: .map(["apiVersion": .string("v1"), "kind": .string("Namespace"),
+                                                                                             "metadata": .map(["name": .string(ns)])]))
+            } catch let e as KubeAPIError where e.reason == .alreadyExists {}
+        }
     }
 }
 
@@ -47,7 +70,7 @@ enum Lock {
         return String(cString: buf)
     }
 
-    static func holderText(_ verb: String) -> String { "\(verb) in progress (hrctl pid \(getpid()) on \(host))" }
+    public static var defaultHolder: String { "hrctl pid \(getpid()) on \(host)" }
 
     /// A pending record whose holder is gone (same host, no such process) or that is older than
     /// the operation's timeout plus a minute is stale.

@@ -107,7 +107,7 @@ extension ActionContext {
     /// Takes the lock: fails when a live operation holds the release, recovers a stale one.
     func checkLock(_ history: [Release], timeout: Double) async throws {
         guard let last = history.last, last.info.status.isPending else { return }
-        guard Lock.isStale(last, timeout: timeout) else {
+        guard isStale(last, timeout: timeout) else {
             throw ActionError.inProgress(last.name, holder: "revision \(last.version) is \(last.info.status.rawValue) since \(last.info.lastDeployed): \(last.info.description)")
         }
         progress("recovering the lock left by an interrupted run (revision \(last.version), \(last.info.status.rawValue))")

@@ -20,7 +20,7 @@ public struct RollbackAction: Sendable {
         let now = Timestamp.now()
         var release = Release(name: name, namespace: namespace, version: latest.version + 1,
                               info: .init(firstDeployed: history.first?.info.firstDeployed ?? now, lastDeployed: now,
-                                          description: Lock.holderText("Rollback"), status: .pendingRollback, notes: target.info.notes),
+                                          description: context.holderText("Rollback"), status: .pendingRollback, notes: target.info.notes),
                               chart: target.chart, config: target.config, manifest: target.manifest, hooks: target.hooks)
         release.extra = target.extra
         release.applyMethod = "ssa"

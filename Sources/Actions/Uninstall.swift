@@ -21,7 +21,7 @@ public struct UninstallAction: Sendable {
             if !keepHistory { for r in history { try await ctx.storage.delete(r.name, version: r.version, namespace: r.namespace) } }
             return Result(release: latest, kept: [])
         }
-        if latest.info.status.isPending && !Lock.isStale(latest, timeout: opts.timeout) {
+        if latest.info.status.isPending && !context.isStale(latest, timeout: opts.timeout) {
             throw ActionError.inProgress(name, holder: "revision \(latest.version) is \(latest.info.status.rawValue): \(latest.info.description)")
         }
         if opts.dryRun { return Result(release: latest, kept: []) }

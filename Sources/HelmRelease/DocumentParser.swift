@@ -103,6 +103,7 @@ struct DocumentParser {
         r.forceUpgrade = try bool(spec, "forceUpgrade", "spec.forceUpgrade") ?? false
         let rollback = map(spec, "rollback"), test = map(spec, "test")
         r.atomic = try bool(rollback, "enable", "spec.rollback.enable") ?? false
+        r.rollbackRetry = try bool(rollback, "retry", "spec.rollback.retry") ?? false
         let testing = try bool(test, "enable", "spec.test.enable") ?? false
         // Helm Operator waited whenever rollback or tests were enabled.
         r.wait = try bool(spec, "wait", "spec.wait") ?? (r.atomic || testing)

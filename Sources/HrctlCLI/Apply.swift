@@ -43,7 +43,7 @@ struct Apply: AsyncParsableCommand {
                 var (spec, opts) = try await inputs.spec(hr, overrides: Coalesce.copyMap(overrides))
                 deploy.apply(to: &opts)
                 opts.force = force
-                if !opts.dryRun { try await Namespaces.ensure(spec.namespace, ctx) }
+                if !opts.dryRun { try await ctx.ensureNamespace(spec.namespace) }
                 let outcome = try await ApplyAction(context: ctx).run(spec, opts)
                 return ReleaseText.outcome(outcome, dryRun: opts.dryRun)
             }
@@ -86,20 +86,6 @@ struct DeployFlags: ParsableArguments {
         if let timeout, GoDuration.seconds(timeout) == nil { throw CLIError.invalidOption("--timeout", timeout, expected: "a duration like 5m0s or 300s") }
         if let dryRun, !["client", "server", "true", "none"].contains(dryRun) {
             throw CLIError.invalidOption("--dry-run", dryRun, expected: "client or server")
-        }
-    }
-}
-
-enum Namespaces {
-    /// Creates the release namespace when it is missing (what `--create-namespace` does in Helm).
-    static func ensure(_ ns: String, _ ctx: ActionContext) async throws {
-        do { _ = try await ctx.resources.client.request(.GET, "/api/v1/namespaces/\(ns)") }
-        catch let e as KubeAPIError where e.reason == .notFound {
-            ctx.progress("creating namespace \(ns)")
-            do {
-                _ = try await ctx.resources.client.request(.POST, "/api/v1/namespaces", body: .map(["apiVersion": .string("v1"), "kind": .string("Namespace"),
-                                                                                                     "metadata": .map(["name": .string(ns)])]))
-            } catch let e as KubeAPIError where e.reason == .alreadyExists {}
         }
     }
 }

@@ -5,6 +5,9 @@ import Values
 import YAML
 import Engine
 import Chart
+import ChartSource
+import KubeTestServer
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,6 +89,17 @@ func measure(_ label: String, minSeconds: Double = 1.0, _ body: () throws -> Voi
 func format3(_ d: Double) -> String {
     let v = (d * 1000).rounded() / 1000
     return "\(v)"
+}
+
+// `hrctl-bench index FILE`: parse one index in a fresh process, so its peak memory is its own.
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "index" {
+    let bytes = try FileSystem.read(CommandLine.arguments[2])
+    let start = now()
+    let index = try RepositoryIndex.parse(bytes, source: CommandLine.arguments[2])
+    let ms = (now() - start) * 1000
+    let versions = index.entries.values.reduce(0) { $0 + $1.count }
+    print("\(format3(ms)) \(versions)")
+    exit(0)
 }
 
 let blocks = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1000 : 1000
@@ -202,4 +216,172 @@ if access(binary, X_OK) == 0 {
     }
 } else {
     print("(build \(binary) with 'make release' to time whole chart renders)")
+}
+
+// MARK: chart sources and releases (issues 6 and 7)
+
+/// Runs a child process; its wall time, peak RSS (from GNU time) and standard output.
+func runCapture(_ args: [String], env: [String: String] = [:]) -> (ms: Double, rssMiB: Double, ok: Bool, out: String) {
+    let outFile = "/tmp/hrctl-bench-out-\(getpid())"
+    var pid: pid_t = 0
+    let full = (access("/usr/bin/time", X_OK) == 0 ? ["/usr/bin/time", "-f", "%M", "-o", rssReport] : []) + args
+    let cargs = full.map { strdup($0) } + [nil]
+    defer { cargs.forEach { free($0) } }
+    var envp = Subprocess.environment.merging(env) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { envp.forEach { free($0) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 1, outFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    let start = now()
+    guard posix_spawn(&pid, full[0], &actions, nil, cargs, &envp) == 0 else { return (0, 0, false, "") }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    let ms = (now() - start) * 1000
+    let rss = (try? FileSystem.readText(rssReport)).flatMap { Double($0.split(separator: "\n").last.map(String.init) ?? "") } ?? 0
+    let out = (try? FileSystem.readText(outFile)) ?? ""
+    return (ms, rss / 1024, status == 0, out)
+}
+
+let work = "/tmp/hrctl-bench-\(getpid())"
+try FileSystem.makeDirectories(work)
+defer { FileSystem.removeTree(work) }
+let selfPath = CommandLine.arguments[0]
+
+// Index parsing: ../shared/tools/gen-index writes 15,000 versions (~13 MB).
+if access("\(shared)/tools/gen-index", R_OK) == 0 {
+    let indexPath = work + "/index.yaml"
+    _ = runCapture(["/usr/bin/env", "python3", "\(shared)/tools/gen-index", indexPath])
+    var times: [Double] = [], rss: [Double] = []
+    var versions = ""
+    for _ in 0..<5 {
+        let r = runCapture([selfPath, "index", indexPath])
+        let parts = r.out.split(separator: " ")
+        if let t = parts.first.flatMap({ Double($0) }) { times.append(t) }
+        versions = parts.count > 1 ? String(parts[1]).trimmingCharacters() : ""
+        rss.append(r.rssMiB)
+    }
+    times.sort()
+    let size = FileSystem.info(indexPath)?.size ?? 0
+    print("repository index (\(size >> 20) MB, \(versions) versions): parse median \(format3(times.isEmpty ? 0 : times[times.count / 2])) ms, process peak RSS \(format3(rss.max() ?? 0)) MiB (Helm: ~1200 ms, ~350 MiB)")
+}
+
+if access(binary, X_OK) == 0 {
+    // Chart fetch: a v1 HelmRelease naming a chart in a repository on 127.0.0.1, cold cache then warm.
+    let repo = StaticServer(root: "\(shared)/repo")
+    let repoPort = try repo.start()
+    let hr = work + "/rabbit.yaml"
+    try FileSystem.write(hr, Array("""
+    apiVersion: helm.fluxcd.io/v1
+    kind: HelmRelease
+    metadata: {name: rabbit, namespace: default}
+    spec:
+      releaseName: rabbit
+      chart: {repository: "http://127.0.0.1:\(repoPort)/", name: kube-prometheus-stack, version: 88.5.3}
+
+    """.utf8))
+    var cold: [Double] = [], warm: [Double] = []
+    for i in 0..<5 {
+        let env = ["HRCTL_CACHE": work + "/cache-\(i)"]
+        cold.append(runCapture([binary, "template", "-f", hr], env: env).ms)
+        warm.append(runCapture([binary, "template", "-f", hr], env: env).ms)
+    }
+    cold.sort(); warm.sort()
+    print("hrctl template -f (kube-prometheus-stack from a repository on 127.0.0.1): cold cache median \(format3(cold[2])) ms, warm cache median \(format3(warm[2])) ms")
+    repo.stop()
+
+    // Releases against the loopback API server: requests counted by the server.
+    let server = try KubeTestServer()
+    let apiPort = try server.start()
+    let kubeconfig = work + "/kubeconfig"
+    try FileSystem.write(kubeconfig, Array(server.credentials.kubeconfig(url: server.url(port: apiPort)).utf8))
+    final class Counter: @unchecked Sendable {
+        var n = 0
+        let lock = NSLockBench()
+        func add() { lock.lock(); n += 1; lock.unlock() }
+        func take() -> Int { lock.lock(); defer { lock.unlock() }; let v = n; n = 0; return v }
+    }
+    let counter = Counter()
+    server.requestLog = { _ in counter.add() }
+
+    // A generated chart with 200 objects: ConfigMaps, Services and Deployments.
+    let big = work + "/big"
+    try FileSystem.makeDirectories(big + "/templates")
+    try FileSystem.write(big + "/Chart.yaml", Array("apiVersion: v2\nname: big\nversion: 1.0.0\n".utf8))
+    try FileSystem.write(big + "/values.yaml", Array("count: 200\nimage: nginx:1.27\n".utf8))
+    try FileSystem.write(big + "/templates/objects.yaml", Array("""
+    {{- range $i, $_ := until (int .Values.count) }}
+    ---
+    {{- if eq (mod $i 3) 0 }}
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: {{ $.Release.Name }}-cm-{{ $i }}
+    data:
+      index: "{{ $i }}"
+    {{- else if eq (mod $i 3) 1 }}
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: {{ $.Release.Name }}-svc-{{ $i }}
+    spec:
+      ports: [{port: 80}]
+      selector: {app: {{ $.Release.Name }}-{{ $i }}}
+    {{- else }}
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: {{ $.Release.Name }}-deploy-{{ $i }}
+    spec:
+      replicas: 1
+      selector: {matchLabels: {app: {{ $.Release.Name }}-{{ $i }}}}
+      template:
+        metadata: {labels: {app: {{ $.Release.Name }}-{{ $i }}}}
+        spec:
+          containers: [{name: web, image: {{ $.Values.image }}}]
+    {{- end }}
+    {{- end }}
+
+    """.utf8))
+    func release(_ name: String, chart: String, ns: String, values: String = "{}") -> String {
+        "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata: {name: \(name), namespace: \(ns)}\nspec:\n  releaseName: \(name)\n  chart: {path: \(chart)}\n  values: \(values)\n"
+    }
+    let bigRelease = work + "/big.yaml"
+    try FileSystem.write(bigRelease, Array(release("big", chart: big, ns: "bench").utf8))
+    let install = runCapture([binary, "apply", "-f", bigRelease, "--kubeconfig", kubeconfig, "--wait"])
+    let installRequests = counter.take()
+    let noop = runCapture([binary, "apply", "-f", bigRelease, "--kubeconfig", kubeconfig])
+    let noopRequests = counter.take()
+    try FileSystem.write(bigRelease, Array(release("big", chart: big, ns: "bench", values: "{image: nginx:1.28}").utf8))
+    let upgrade = runCapture([binary, "apply", "-f", bigRelease, "--kubeconfig", kubeconfig, "--wait"])
+    let upgradeRequests = counter.take()
+    print("hrctl apply, 200-object chart: install --wait \(format3(install.ms)) ms, \(installRequests) requests (\(format3(Double(installRequests) / 200)) per object), peak RSS \(format3(install.rssMiB)) MiB\(install.ok ? "" : " (FAILED)")")
+    print("hrctl apply, 200-object chart unchanged (drift check): \(format3(noop.ms)) ms, \(noopRequests) requests\(noop.ok ? "" : " (FAILED)")")
+    print("hrctl apply, 200-object chart upgrade --wait: \(format3(upgrade.ms)) ms, \(upgradeRequests) requests\(upgrade.ok ? "" : " (FAILED)")")
+
+    // 50 releases in one input, applied in parallel.
+    let shop = "Fixtures/charts/shop"
+    var many = ""
+    for i in 0..<50 { many += "---\n" + release("shop-\(i)", chart: FileSystem.kind(shop) == .directory ? shop : big, ns: "many", values: "{hooks: false}") }
+    let manyFile = work + "/many.yaml"
+    try FileSystem.write(manyFile, Array(many.utf8))
+    for parallel in [1, 8, 50] {
+        _ = runCapture([binary, "delete", "-f", manyFile, "--kubeconfig", kubeconfig])
+        _ = counter.take()
+        let r = runCapture([binary, "apply", "-f", manyFile, "--kubeconfig", kubeconfig, "--parallel", String(parallel)])
+        print("hrctl apply, 50 releases --parallel \(parallel): \(format3(r.ms)) ms, \(counter.take()) requests, peak RSS \(format3(r.rssMiB)) MiB\(r.ok ? "" : " (FAILED)")")
+    }
+    server.stop()
+}
+
+final class NSLockBench: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    init() { pthread_mutex_init(&m, nil) }
+    func lock() { pthread_mutex_lock(&m) }
+    func unlock() { pthread_mutex_unlock(&m) }
+}
+
+extension String {
+    func trimmingCharacters() -> String { String(self.filter { !$0.isWhitespace }) }
 }

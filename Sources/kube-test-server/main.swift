@@ -4,6 +4,7 @@
 // repository), serves until SIGTERM or SIGINT.
 import KubeTestServer
 import FileIO
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,6 +16,7 @@ var tokens: Set<String> = []
 var serveDir: String? = nil
 var servePort = 0
 var verbose = false
+var stateDir: String? = nil
 while !args.isEmpty {
     let a = args.removeFirst()
     switch a {
@@ -23,9 +25,10 @@ while !args.isEmpty {
     case "--token": if !args.isEmpty { tokens.insert(args.removeFirst()) }
     case "--serve": serveDir = args.isEmpty ? nil : args.removeFirst()
     case "-v", "--verbose": verbose = true
+    case "--state": stateDir = args.isEmpty ? nil : args.removeFirst()
     case "--serve-port": servePort = Int(args.isEmpty ? "" : args.removeFirst()) ?? 0
     case "-h", "--help":
-        print("usage: kube-test-server --kubeconfig PATH [--port N] [--token T]... [--serve DIR [--serve-port N]] [--verbose]")
+        print("usage: kube-test-server --kubeconfig PATH [--port N] [--token T]... [--state DIR] [--serve DIR [--serve-port N]] [--verbose]")
         exit(0)
     default:
         FileSystem.writeError("kube-test-server: unknown argument \(a)\n")
@@ -39,6 +42,26 @@ guard let kubeconfig else {
 do {
     let server = try KubeTestServer(tokens: tokens)
     if verbose { server.requestLog = { FileSystem.writeError($0 + "\n") } }
+    // --state DIR: objects survive restarts (saved each second when changed, and at exit).
+    var saver: DispatchSourceTimer? = nil
+    var save: () -> Void = {}
+    if let stateDir {
+        try FileSystem.makeDirectories(stateDir)
+        let file = stateDir + "/state.json"
+        if FileSystem.kind(file) == .file { try server.core.restore(try FileSystem.read(file)) }
+        nonisolated(unsafe) var saved = server.core.currentResourceVersion
+        let core = server.core
+        save = {
+            let rv = core.currentResourceVersion
+            guard rv != saved, let bytes = try? core.snapshot() else { return }
+            do { try FileSystem.writeAtomically(file, bytes); saved = rv } catch { FileSystem.writeError("kube-test-server: cannot save state: \(error)\n") }
+        }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "state"))
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { save() }
+        timer.resume()
+        saver = timer
+    }
     let bound = try server.start(port: port)
     let url = server.url(port: bound)
     try FileSystem.write(kubeconfig, Array(server.credentials.kubeconfig(url: url).utf8), mode: 0o600)
@@ -60,6 +83,8 @@ do {
     pthread_sigmask(SIG_BLOCK, &set, nil)
     var sig: Int32 = 0
     sigwait(&set, &sig)
+    saver?.cancel()
+    save()
     files?.stop()
     server.stop()
 } catch {

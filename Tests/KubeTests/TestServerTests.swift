@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import KubeTestServer
 import Kube
+import KubeAPIServer
 
 /// The loopback API server over real HTTPS, driven by kubectl when it is installed.
 final class TestServerTests: XCTestCase {
@@ -94,5 +95,34 @@ final class TestServerTests: XCTestCase {
         let good = try run(["--server", url, "--insecure-skip-tls-verify", "--token", "good-token", "get", "configmaps", "-A", "-o", "name"])
         XCTAssertEqual(good.code, 0, good.err)
         XCTAssertTrue(good.out.contains("configmap/kube-root-ca.crt"), good.out)
+    }
+
+    func testStateSurvivesARestartWithCustomResources() throws {
+        let first = try KubeTestServer()
+        _ = first.core.handle(APIRequest(method: "POST", path: "/api/v1/namespaces/default/configmaps",
+                                         body: .map(["metadata": .map(["name": .string("kept")]), "data": .map(["k": .string("v")])])))
+        _ = first.core.handle(APIRequest(method: "POST", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: .map([
+            "metadata": .map(["name": .string("widgets.example.com")]),
+            "spec": .map(["group": .string("example.com"), "scope": .string("Namespaced"),
+                          "names": .map(["plural": .string("widgets"), "kind": .string("Widget")]),
+                          "versions": .list([.map(["name": .string("v1"), "served": .bool(true), "storage": .bool(true)])])]),
+        ])))
+        _ = first.core.handle(APIRequest(method: "POST", path: "/apis/example.com/v1/namespaces/default/widgets",
+                                         body: .map(["apiVersion": .string("example.com/v1"), "kind": .string("Widget"), "metadata": .map(["name": .string("w")])])))
+        let rv = first.core.currentResourceVersion
+        let snapshot = try first.core.snapshot()
+
+        let second = try KubeTestServer()
+        try second.core.restore(snapshot)
+        XCTAssertEqual(second.core.currentResourceVersion, rv)
+        XCTAssertEqual(second.core.handle(APIRequest(method: "GET", path: "/api/v1/namespaces/default/configmaps/kept")).status, 200)
+        XCTAssertEqual(second.core.handle(APIRequest(method: "GET", path: "/apis/example.com/v1/namespaces/default/widgets/w")).status, 200,
+                       "the CRD's resources are served again")
+        let created = second.core.handle(APIRequest(method: "POST", path: "/api/v1/namespaces/default/configmaps",
+                                                    body: .map(["metadata": .map(["name": .string("new")])])))
+        guard case .map(let m) = created.body, case .map(let md)? = m.entries["metadata"], let newRV = md.entries["resourceVersion"]?.stringValue else {
+            return XCTFail("not created")
+        }
+        XCTAssertGreaterThan(Int64(newRV) ?? 0, rv, "resourceVersions keep growing across restarts")
     }
 }

@@ -1,0 +1,194 @@
+import Values
+import YAML
+import Kube
+import Release
+import Actions
+import HelmRelease
+import ChartSource
+
+/// Brings one HelmRelease object and its Helm release together: the same path as `hrctl apply`
+/// (fetch the chart, assemble values, install/upgrade/no-op with drift repair), driven by the
+/// object in the cluster, reporting through its status subresource and Events. Deletion goes
+/// through a finalizer: uninstall, then let the object go.
+public struct Reconciler: Sendable {
+    public let context: ActionContext
+    public let fetcher: ChartFetcher
+    public var component = "hrctl-operator"
+
+    public init(context: ActionContext, fetcher: ChartFetcher) { self.context = context; self.fetcher = fetcher }
+
+    var client: KubeClient { context.resources.client }
+
+    public enum Outcome: Sendable, Equatable {
+        /// Nothing more to do until something changes.
+        case done
+        /// The object is gone.
+        case gone
+        /// Failed; try again after a backoff.
+        case retry(String)
+    }
+
+    public static func path(_ namespace: String, _ name: String? = nil) -> String {
+        "/apis/\(HelmReleaseCRD.group)/\(HelmReleaseCRD.version)/namespaces/\(namespace)/\(HelmReleaseCRD.plural)" + (name.map { "/\($0)" } ?? "")
+    }
+
+    public func reconcile(namespace: String, name: String) async -> Outcome {
+        let object: Map
+        do {
+            guard case .map(let m) = try await client.request(.GET, Reconciler.path(namespace, name)) else { return .retry("not an object") }
+            object = m
+        } catch let e as KubeAPIError where e.reason == .notFound {
+            return .gone
+        } catch {
+            return .retry("\(error)")
+        }
+        let md = object.entries["metadata"].flatMap { if case .map(let m) = $0 { return m } else { return nil } } ?? Map([:])
+        var finalizers: [String] = []
+        if case .list(let l)? = md.entries["finalizers"] { finalizers = l.items.compactMap(\.stringValue) }
+        let generation = md.entries["generation"].flatMap { if case .float(let g, _) = $0 { return Int(g) } else { return nil } } ?? 0
+        var status = ReleaseStatus(object.entries["status"])
+
+        // Parse the object as a HelmRelease document (errors name the object and field).
+        let release: HelmRelease
+        do {
+            let text = try YAMLWriter.marshal(.map(object))
+            guard let r = try HelmReleaseLoader.load(file: "helmrelease \(namespace)/\(name)", text: text).first else { return .retry("not a HelmRelease") }
+            release = r
+        } catch {
+            if md.entries["deletionTimestamp"] != nil { return await removeFinalizer(namespace, name, finalizers) }
+            status.phase = .failed
+            status.observedGeneration = generation
+            status.set("Released", false, reason: "InvalidSpec", message: "\(error)")
+            await write(status, namespace, name)
+            await event(object, "Warning", "InvalidSpec", "\(error)")
+            return .done
+        }
+
+        if md.entries["deletionTimestamp"] != nil {
+            guard finalizers.contains(HelmReleaseCRD.finalizer) else { return .done }
+            do {
+                let history = try await context.storage.history(release.releaseName, namespace: release.targetNamespace)
+                if !history.isEmpty, history.last?.info.status != .uninstalled {
+                    var opts = DeployOptions()
+                    opts.timeout = release.timeout
+                    _ = try await UninstallAction(context: context).run(name: release.releaseName, namespace: release.targetNamespace, keepHistory: false, opts: opts)
+                    await event(object, "Normal", "Uninstalled", "Helm release '\(release.releaseName)' in '\(release.targetNamespace)' uninstalled")
+                }
+            } catch {
+                await event(object, "Warning", "UninstallFailed", "\(error)")
+                return .retry("uninstall: \(error)")
+            }
+            return await removeFinalizer(namespace, name, finalizers)
+        }
+        if !finalizers.contains(HelmReleaseCRD.finalizer) {
+            let patch: Value = .map(["metadata": .map(["finalizers": .list((finalizers + [HelmReleaseCRD.finalizer]).map { .string($0) }),
+                                                       "resourceVersion": md.entries["resourceVersion"] ?? .null])])
+            do { _ = try await client.request(.PATCH, Reconciler.path(namespace, name), body: patch, contentType: "application/merge-patch+json") }
+            catch { return .retry("adding the finalizer: \(error)") }
+        }
+
+        // A rolled-back release is not retried until its spec changes (rollback.retry).
+        if status.phase == .rolledBack, status.observedGeneration == generation, !release.rollbackRetry { return .done }
+
+        status.releaseName = release.releaseName
+        let revision = Reconciler.revision(release)
+        status.lastAttemptedRevision = revision
+        let spec: ReleaseSpec, opts: DeployOptions
+        do {
+            (spec, opts) = try await ReleaseInputs(fetcher: fetcher, client: client).spec(release)
+        } catch {
+            status.phase = .chartFetchFailed
+            status.observedGeneration = generation
+            status.set("ChartFetched", false, reason: "ChartFetchFailed", message: "\(error)")
+            await write(status, namespace, name)
+            await event(object, "Warning", "ChartFetchFailed", "\(error)")
+            return .retry("\(error)")
+        }
+        if status.condition("ChartFetched")?.status != "True" || status.phase == .chartFetchFailed {
+            status.set("ChartFetched", true, reason: "ChartFetched", message: "chart fetched: \(spec.chart.metadata.name)-\(spec.chart.metadata.version)")
+            status.phase = .chartFetched
+        }
+
+        do {
+            try await context.ensureNamespace(spec.namespace)
+            let outcome = try await ApplyAction(context: context).run(spec, opts)
+            let r = outcome.release
+            status.releaseStatus = r.info.status.rawValue
+            status.revision = revision
+            status.observedGeneration = generation
+            switch outcome {
+            case .unchanged:
+                if status.phase != .deployed && status.phase != .succeeded { status.phase = .deployed }
+                if status.condition("Released")?.status != "True" {
+                    status.set("Released", true, reason: "Succeeded", message: "Release was successful for Helm release '\(r.name)' in '\(r.namespace)'.")
+                }
+            case .installed, .upgraded, .planned:
+                status.phase = .deployed
+                status.set("Released", true, reason: "Succeeded", message: "Release was successful for Helm release '\(r.name)' in '\(r.namespace)'.")
+                let what: String
+                if case .upgraded(_, let reason) = outcome { what = "upgraded (\(reason))" } else { what = "installed" }
+                await event(object, "Normal", "ReleaseSynced", "Helm release '\(r.name)' in '\(r.namespace)' \(what): revision \(r.version)")
+            }
+            await write(status, namespace, name)
+            return .done
+        } catch {
+            status.observedGeneration = generation
+            let history = (try? await context.storage.history(spec.name, namespace: spec.namespace)) ?? []
+            status.releaseStatus = history.last?.info.status.rawValue ?? ""
+            let rolledBack = opts.atomic && history.last?.info.description.hasPrefix("Rollback") == true && history.last?.info.status == .deployed
+            status.set("Released", false, reason: "Failed", message: "\(error)")
+            if opts.atomic {
+                status.phase = rolledBack ? .rolledBack : .rollbackFailed
+                status.set("RolledBack", rolledBack, reason: rolledBack ? "Succeeded" : "Failed",
+                           message: rolledBack ? "Helm release '\(spec.name)' rolled back to revision \(history.last?.version ?? 0)" : "rollback failed")
+            } else {
+                status.phase = .deployFailed
+            }
+            await write(status, namespace, name)
+            await event(object, "Warning", rolledBack ? "RolledBack" : "DeployFailed", "\(error)")
+            return rolledBack ? .done : .retry("\(error)")
+        }
+    }
+
+    /// What Helm Operator reported as the revision: the chart version, or the git ref.
+    static func revision(_ r: HelmRelease) -> String {
+        switch r.chart {
+        case .repository(_, _, let version): return version
+        case .git(_, let ref, _): return ref
+        case .sourceRef(_, _, _, let version): return version
+        case .path(let p): return p
+        }
+    }
+
+    func removeFinalizer(_ namespace: String, _ name: String, _ finalizers: [String]) async -> Outcome {
+        let rest = finalizers.filter { $0 != HelmReleaseCRD.finalizer }
+        let patch: Value = .map(["metadata": .map(["finalizers": rest.isEmpty ? .null : .list(rest.map { .string($0) })])])
+        do { _ = try await client.request(.PATCH, Reconciler.path(namespace, name), body: patch, contentType: "application/merge-patch+json") }
+        catch let e as KubeAPIError where e.reason == .notFound { return .gone }
+        catch { return .retry("removing the finalizer: \(error)") }
+        return .gone
+    }
+
+    func write(_ status: ReleaseStatus, _ namespace: String, _ name: String) async {
+        _ = try? await client.request(.PATCH, Reconciler.path(namespace, name) + "/status", body: .map(["status": status.value]),
+                                      contentType: "application/merge-patch+json")
+    }
+
+    /// A core/v1 Event about the HelmRelease, as `kubectl describe hr` lists them.
+    func event(_ object: Map, _ type: String, _ reason: String, _ message: String) async {
+        guard case .map(let md)? = object.entries["metadata"], let name = md.entries["name"]?.stringValue,
+              let ns = md.entries["namespace"]?.stringValue else { return }
+        let now = ReleaseStatus.now()
+        let e: Value = .map([
+            "apiVersion": .string("v1"), "kind": .string("Event"),
+            "metadata": .map(["generateName": .string(name + "."), "namespace": .string(ns)]),
+            "involvedObject": .map(["apiVersion": .string("\(HelmReleaseCRD.group)/\(HelmReleaseCRD.version)"), "kind": .string("HelmRelease"),
+                                    "name": .string(name), "namespace": .string(ns), "uid": md.entries["uid"] ?? .null,
+                                    "resourceVersion": md.entries["resourceVersion"] ?? .null]),
+            "reason": .string(reason), "message": .string(message), "type": .string(type),
+            "source": .map(["component": .string(component)]),
+            "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": .float(1),
+        ])
+        _ = try? await client.request(.POST, "/api/v1/namespaces/\(ns)/events", body: e)
+    }
+}
