@@ -26,7 +26,8 @@ public struct ReleaseInputs: Sendable {
             return try ChartLoader.load(path: try HelmReleaseLoader.localChartPath(r))
         case .repository(let url, let name, let version):
             if url.hasPrefix("oci://") {
-                throw InputError(r, "spec.chart.repository", "OCI registries (\(url)) are not supported yet; use an HTTP chart repository, git or a local path")
+                let f = try await fetcher.fetchOCI(repository: url, name: name, version: version)
+                return try ChartLoader.load(archive: f.bytes, name: f.url)
             }
             let f = try await fetcher.fetch(repository: url, name: name, version: version)
             return try ChartLoader.load(archive: f.bytes, name: f.url)

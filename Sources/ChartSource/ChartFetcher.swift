@@ -12,6 +12,8 @@ public final class ChartFetcher: Sendable {
     public struct Options: Sendable {
         public var offline = false
         public var http = HTTPFetcher.Options()
+        /// OCI registries over plain HTTP (`--plain-http`, as Helm's flag).
+        public var plainHTTP = false
         public init() {}
     }
 
@@ -85,6 +87,43 @@ public final class ChartFetcher: Sendable {
         }
         try cache.storeChart(bytes)
         return Fetched(bytes: bytes, version: cv, url: url, fromCache: false)
+    }
+
+    /// A chart from an OCI registry: `oci://host/path` and the chart's name, an exact version or a
+    /// range resolved against the tags. Cached by the chart layer's digest; the tag's digest is
+    /// remembered too, so `--offline` finds it again.
+    public func fetchOCI(repository: String, name: String, version: String) async throws -> Fetched {
+        let full = repository.hasSuffix("/" + name) || name.isEmpty ? repository : (repository.hasSuffix("/") ? repository + name : repository + "/" + name)
+        let ref = try OCIRegistry.Reference.parse(full)
+        let registry = OCIRegistry(http: fetcher, plainHTTP: options.plainHTTP)
+        let tagKey = "\(full):\(version)"
+        var cv = ChartVersion()
+        cv.name = name
+        if options.offline {
+            guard let (bytes, _) = cache.index(url: tagKey), let layer = String(validating: bytes, as: UTF8.self),
+                  let chart = cache.chart(digest: String(layer.dropFirst("sha256:".count))) else { throw SourceError.offline("chart \(full) \(version)") }
+            cv.version = version
+            cv.digest = layer
+            return Fetched(bytes: chart, version: cv, url: full, fromCache: true)
+        }
+        cv.version = try await registry.resolve(ref, version: version)
+        let (layer, _) = try await registry.manifest(ref, version: cv.version)
+        cv.digest = layer
+        try? cache.storeIndex(url: tagKey, bytes: Array(layer.utf8), etag: nil)
+        if let bytes = cache.chart(digest: String(layer.dropFirst("sha256:".count))) {
+            return Fetched(bytes: bytes, version: cv, url: full, fromCache: true)
+        }
+        let bytes = try await registry.blob(ref, digest: layer)
+        try cache.storeChart(bytes)
+        return Fetched(bytes: bytes, version: cv, url: full, fromCache: false)
+    }
+
+    /// `hrctl push`: a packaged chart to `oci://host/path` (the chart's name is appended, as Helm does).
+    public func push(_ archive: [UInt8], metadataJSON: [UInt8], name: String, version: String, to repository: String) async throws -> (ref: String, digest: String) {
+        let full = repository.hasSuffix("/") ? repository + name : repository + "/" + name
+        let ref = try OCIRegistry.Reference.parse(full)
+        let digest = try await OCIRegistry(http: fetcher, plainHTTP: options.plainHTTP).push(archive, metadataJSON: metadataJSON, version: version, to: ref)
+        return ("\(ref.host)/\(ref.repository):\(OCIRegistry.tag(version))", digest)
     }
 
     /// Any file over HTTP (valuesFrom externalSourceRef), not cached.

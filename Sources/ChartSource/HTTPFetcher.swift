@@ -84,4 +84,27 @@ public final class HTTPFetcher: Sendable {
             }
         }
     }
+
+    /// One request as given (no retries, no default credentials): status, headers and body.
+    /// Redirects are followed by the client (registries send blobs from storage URLs).
+    public func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws
+        -> (status: Int, headers: [(String, String)], body: [UInt8]) {
+        var req = HTTPClientRequest(url: url)
+        req.method = method
+        req.headers.add(name: "User-Agent", value: userAgent)
+        for (k, v) in headers { req.headers.add(name: k, value: v) }
+        if let body { req.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let resp = try await http.execute(req, timeout: .seconds(options.timeoutSeconds))
+            let bytes: ByteBuffer
+            do { bytes = try await resp.body.collect(upTo: options.maxBytes) } catch {
+                throw SourceError.download(url: url, reason: "larger than \(options.maxBytes >> 20) MiB")
+            }
+            return (Int(resp.status.code), resp.headers.map { ($0.name, $0.value) }, Array(buffer: bytes))
+        } catch let e as SourceError {
+            throw e
+        } catch {
+            throw SourceError.download(url: url, reason: "\(error)")
+        }
+    }
 }

@@ -52,6 +52,11 @@ public enum IndexWriter {
         return e
     }
 
+    /// Chart.yaml's fields as JSON: the config blob of a chart in an OCI registry.
+    public static func metadataJSON(_ md: Metadata) throws -> [UInt8] {
+        Array(try JSONEncoding.encode(.map(Map(metadataMap(md))), escapeHTML: false).utf8)
+    }
+
     public static func now() -> String {
         var t = time(nil)
         var tm = tm()

@@ -75,6 +75,9 @@ struct SourceOptions: ParsableArguments {
     @Flag(name: .customLong("insecure-skip-tls-verify"), help: "Skip TLS verification of chart repositories.")
     var insecure = false
 
+    @Flag(name: .customLong("plain-http"), help: "Talk to OCI registries over plain HTTP.")
+    var plainHTTP = false
+
     @Option(name: .long, help: "Chart repository user name (basic auth).")
     var username: String?
 
@@ -88,6 +91,7 @@ struct SourceOptions: ParsableArguments {
         o.http.insecureSkipTLSVerify = insecure
         o.http.username = username
         o.http.password = password
+        o.plainHTTP = plainHTTP
         let env = Subprocess.environment
         return try ChartFetcher(cache: ChartCache(root: ChartCache.defaultRoot(environment: env)), options: o,
                                 warn: { Output.error("warning: \($0)\n") })

@@ -38,3 +38,28 @@ struct Repo: ParsableCommand {
         }
     }
 }
+
+/// `hrctl push CHART.tgz oci://host/path`: a packaged chart into an OCI registry, as `helm push`.
+struct Push: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Push a packaged chart to an OCI registry.")
+
+    @Argument(help: "The chart archive (.tgz).") var archive: String
+    @Argument(help: "The registry and path: oci://HOST/PATH.") var remote: String
+    @OptionGroup var sources: SourceOptions
+
+    func run() async throws {
+        guard remote.hasPrefix("oci://") else { throw CLIError.invalidOption("REMOTE", remote, expected: "an oci:// reference") }
+        let bytes = try FileSystem.read(archive)
+        let chart = try ChartLoader.load(archive: bytes, name: archive)
+        let fetcher = try sources.fetcher()
+        do {
+            let (ref, digest) = try await fetcher.push(bytes, metadataJSON: try IndexWriter.metadataJSON(chart.metadata), name: chart.metadata.name,
+                                                       version: chart.metadata.version, to: remote)
+            await fetcher.shutdown()
+            Output.write(Array("Pushed: \(ref)\nDigest: \(digest)\n".utf8))
+        } catch {
+            await fetcher.shutdown()
+            throw error
+        }
+    }
+}

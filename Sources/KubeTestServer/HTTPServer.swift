@@ -255,6 +255,10 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
                                  contentType: head.headers.first(name: "Content-Type").map { String($0.split(separator: ";")[0]) }, body: value)
             let r = server.respond(to: req, caller: caller(context, head))
             status = r.status; responseBody = r.body; raw = r.raw
+            if status == 200, head.method == .GET, head.headers.first(name: "Accept")?.contains("as=Table") == true,
+               let table = server.core.table(for: req, answer: r.body) {
+                responseBody = table
+            }
         }
         server.requestLog?("\(head.method.rawValue) \(head.uri) \(contentType ?? "-") -> \(status)")
         write(context: context, head: head, status: status, body: responseBody, raw: raw)
