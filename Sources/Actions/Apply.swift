@@ -3,6 +3,7 @@ import Chart
 import Engine
 import Kube
 import Release
+import HelmRelease
 
 /// What a release should be: a chart and the user's values, in a namespace.
 public struct ReleaseSpec: Sendable {
@@ -14,6 +15,8 @@ public struct ReleaseSpec: Sendable {
     public var extraAnnotations: [String: String] = [:]
     /// Where the chart came from, for messages.
     public var chartSource = ""
+    /// Run on the rendered manifests (not hooks) before they are applied and recorded.
+    public var postRenderers: [PostRenderer] = []
 
     public init(name: String, namespace: String, chart: Chart, values: Map) {
         self.name = name; self.namespace = namespace; self.chart = chart; self.values = values
@@ -39,6 +42,7 @@ public struct ApplyAction: Sendable {
     public init(context: ActionContext) { self.context = context }
 
     static let digestKey = "hrctl_digest"
+    static let postRenderKey = "hrctl_postrender"
 
     public func run(_ spec: ReleaseSpec, _ opts: DeployOptions) async throws -> ApplyOutcome {
         let ctx = context
@@ -50,11 +54,13 @@ public struct ApplyAction: Sendable {
         let chartRecord = ChartRecord.encode(spec.chart)
         let digest = ChartRecord.digest(chart: chartRecord, config: spec.values)
         let subDigest = ChartRecord.subchartDigest(spec.chart)
+        let postRenderDigest = PostRender.fingerprint(spec.postRenderers)
 
         var reason = current == nil ? "install" : "chart or values changed"
         if let current, latest?.version == current.version, !opts.force,
            ChartRecord.digest(chart: current.chart, config: current.config) == digest,
-           (current.extra[ApplyAction.digestKey]?.stringValue ?? subDigest) == subDigest {
+           (current.extra[ApplyAction.digestKey]?.stringValue ?? subDigest) == subDigest,
+           (current.extra[ApplyAction.postRenderKey]?.stringValue ?? "") == postRenderDigest {
             let drift = try await self.drift(current, extra: spec.extraAnnotations)
             if drift.isEmpty { return .unchanged(current) }
             reason = "drift: " + drift.joined(separator: ", ")
@@ -71,7 +77,10 @@ public struct ApplyAction: Sendable {
         if let kv = await ctx.kubeVersion() { options.kubeVersion = kv }
         let (chart, values) = try Renderer.prepare(chart: spec.chart, user: spec.values)
         let rendered = try Renderer.render(chart, values: values, options: options)
-        let (hookManifests, manifests) = try Manifests.sort(rendered)
+        let sorted = try Manifests.sort(rendered)
+        let hookManifests = sorted.hooks
+        var manifests = sorted.manifests
+        if !spec.postRenderers.isEmpty { manifests = try PostRender.run(spec.postRenderers, manifests) }
         let now = Timestamp.now()
         var release = Release(
             name: spec.name, namespace: spec.namespace, version: version,
@@ -81,6 +90,7 @@ public struct ApplyAction: Sendable {
                         notes: rendered[chart.name + "/templates/NOTES.txt"] ?? ""),
             chart: chartRecord, config: spec.values, manifest: ResourceList.manifestText(manifests))
         release.extra[ApplyAction.digestKey] = .string(subDigest)
+        release.extra[ApplyAction.postRenderKey] = postRenderDigest.isEmpty ? nil : .string(postRenderDigest)
         // Helm 4 upgrades a release by the method its last revision was applied with.
         release.applyMethod = "ssa"
         var d = Deployment(release: release, hooks: try Hook.from(hookManifests), previous: current ?? latest,

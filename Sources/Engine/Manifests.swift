@@ -10,6 +10,10 @@ public struct Manifest: Sendable {
     public let kind: String
     public let hookEvents: [String]
     public var isHook: Bool { !hookEvents.isEmpty }
+
+    public init(name: String, content: String, kind: String, hookEvents: [String]) {
+        self.name = name; self.content = content; self.kind = kind; self.hookEvents = hookEvents
+    }
 }
 
 /// Helm's releaseutil: splits rendered templates into documents, separates hooks and sorts

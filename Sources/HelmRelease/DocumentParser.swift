@@ -132,6 +132,55 @@ struct DocumentParser {
         } else if let v = spec.entries["valuesFrom"], !v.isNull { throw fail("spec.valuesFrom", "must be a list") }
     }
 
+    /// `postRenderers[].kustomize`: `patches` (a target and a patch: JSON 6902 operations, or a
+    /// map merged into the object), `patchesJson6902` and `images`.
+    func postRenderers(_ spec: Map) throws -> [PostRenderer] {
+        guard case .list(let l)? = spec.entries["postRenderers"] else { return [] }
+        var out: [PostRenderer] = []
+        for (i, item) in l.items.enumerated() {
+            let field = "spec.postRenderers[\(i)].kustomize"
+            guard case .map(let pm) = item, let k = map(pm, "kustomize") else { throw fail("spec.postRenderers[\(i)]", "needs kustomize") }
+            var kz = Kustomize()
+            func target(_ m: Map?) -> Kustomize.Target {
+                var t = Kustomize.Target()
+                t.group = str(m, "group") ?? ""; t.version = str(m, "version") ?? ""; t.kind = str(m, "kind") ?? ""
+                t.name = str(m, "name") ?? ""; t.namespace = str(m, "namespace") ?? ""
+                return t
+            }
+            for key in ["patches", "patchesJson6902"] {
+                guard case .list(let ps)? = k.entries[key] else { continue }
+                for (j, p) in ps.items.enumerated() {
+                    let pf = "\(field).\(key)[\(j)].patch"
+                    guard case .map(let pmap) = p else { throw fail("\(field).\(key)[\(j)]", "must be a map") }
+                    var patch = pmap.entries["patch"] ?? .null
+                    if case .string(let text) = patch {
+                        do { patch = try YAML.load(text) ?? .null } catch { throw fail(pf, "is not YAML: \(error)") }
+                    }
+                    switch patch {
+                    case .list(let ops):
+                        kz.patches.append(.init(target: target(map(pmap, "target")), operations: ops.items))
+                    case .map:
+                        // A strategic-merge patch, applied as a JSON merge patch of the whole object.
+                        kz.patches.append(.init(target: target(map(pmap, "target")),
+                                                operations: [.map(["op": .string("merge"), "path": .string(""), "value": patch])]))
+                    default:
+                        throw fail(pf, "must be a list of JSON 6902 operations or a patch object")
+                    }
+                }
+            }
+            if case .list(let imgs)? = k.entries["images"] {
+                for img in imgs.items {
+                    guard case .map(let im) = img, let n = str(im, "name") else { continue }
+                    var x = Kustomize.Image(name: n)
+                    x.newName = str(im, "newName") ?? ""; x.newTag = str(im, "newTag") ?? ""; x.digest = str(im, "digest") ?? ""
+                    kz.images.append(x)
+                }
+            }
+            out.append(.kustomize(kz))
+        }
+        return out
+    }
+
     mutating func parseV2(_ spec: Map, _ chart: Map, _ r: inout HelmRelease) throws {
         checkKnown(spec, ["releaseName", "targetNamespace", "storageNamespace", "chart", "chartRef", "values", "valuesFrom", "interval", "timeout",
                           "install", "upgrade", "rollback", "uninstall", "test", "dependsOn", "maxHistory", "suspend", "serviceAccountName",
@@ -166,6 +215,7 @@ struct DocumentParser {
         if let rem = map(upgrade, "remediation") {
             r.atomic = (try int(rem, "retries", "spec.upgrade.remediation.retries") ?? 0) != 0 && str(rem, "strategy") != "uninstall"
         }
+        r.postRenderers = try postRenderers(spec)
         if case .list(let deps)? = spec.entries["dependsOn"] {
             r.dependsOn = deps.items.compactMap { d in
                 guard case .map(let dm) = d, let n = str(dm, "name") else { return nil }

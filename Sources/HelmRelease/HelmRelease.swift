@@ -46,6 +46,8 @@ public struct HelmRelease: Sendable {
     public var maxHistory = 10
     public var wait = false
     public var atomic = false
+    /// v2 `postRenderers` (kustomize patches and images), run on the rendered manifests.
+    public var postRenderers: [PostRenderer] = []
     /// `rollback.retry`: try the upgrade again after a successful rollback.
     public var rollbackRetry = false
     public var skipCRDs = false

@@ -21,6 +21,7 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var sources: SourceOptions
     @OptionGroup var values: ValueOptions
     @OptionGroup var deploy: DeployFlags
+    @OptionGroup var postRender: PostRendererOptions
 
     @Option(name: .long, help: "How many releases to apply at once (dependsOn order is kept).")
     var parallel = 4
@@ -42,6 +43,7 @@ struct Apply: AsyncParsableCommand {
                 let inputs = ReleaseInputs(fetcher: fetcher, client: ctx.resources.client)
                 var (spec, opts) = try await inputs.spec(hr, overrides: Coalesce.copyMap(overrides))
                 deploy.apply(to: &opts)
+                spec.postRenderers += postRender.renderers
                 opts.force = force
                 if !opts.dryRun { try await ctx.ensureNamespace(spec.namespace) }
                 let outcome = try await ApplyAction(context: ctx).run(spec, opts)
@@ -51,6 +53,16 @@ struct Apply: AsyncParsableCommand {
         await fetcher.shutdown()
         if failures > 0 { throw ExitCode(1) }
     }
+}
+
+/// Helm's `--post-renderer PATH [--post-renderer-args ARG]…`.
+struct PostRendererOptions: ParsableArguments {
+    @Option(name: .customLong("post-renderer"), help: "An executable that rewrites the rendered manifests (stdin to stdout).")
+    var path: String?
+    @Option(name: .customLong("post-renderer-args"), help: "An argument for the post-renderer (repeatable).")
+    var args: [String] = []
+
+    var renderers: [PostRenderer] { path.map { [.executable(path: $0, args: args)] } ?? [] }
 }
 
 /// --wait, --timeout, --atomic, --dry-run and friends, over what the HelmRelease says.

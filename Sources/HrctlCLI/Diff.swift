@@ -1,6 +1,7 @@
 import ArgumentParser
 import Actions
 import Chart
+import HelmRelease
 
 /// `hrctl diff -f FILE`: what apply would change; `--detailed-exitcode` exits 2 when something would.
 struct Diff: AsyncParsableCommand {
@@ -11,6 +12,7 @@ struct Diff: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var sources: SourceOptions
     @OptionGroup var values: ValueOptions
+    @OptionGroup var postRender: PostRendererOptions
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when none (as helmfile).") var detailedExitcode = false
     @Flag(name: .customLong("show-secrets"), help: "Show Secret values instead of masking them.") var showSecrets = false
 
@@ -23,7 +25,8 @@ struct Diff: AsyncParsableCommand {
         let changed = try await cluster.withContext { ctx, _ -> Int in
             var n = 0
             for hr in docs {
-                let (spec, _) = try await ReleaseInputs(fetcher: fetcher, client: ctx.resources.client).spec(hr, overrides: Coalesce.copyMap(overrides))
+                var (spec, _) = try await ReleaseInputs(fetcher: fetcher, client: ctx.resources.client).spec(hr, overrides: Coalesce.copyMap(overrides))
+                spec.postRenderers += postRender.renderers
                 let changes = try await DiffAction(context: ctx).run(spec, showSecrets: showSecrets)
                 n += changes.count
                 var text = ""

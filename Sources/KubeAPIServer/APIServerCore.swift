@@ -323,6 +323,7 @@ public final class APIServerCore: @unchecked Sendable {
         }
         try validateName(t.resource, name)
         if objects[key(t.resource)]?[objectKey(t.namespace, name)] != nil { throw APIError.alreadyExists(t.resource, name) }
+        try validateWorkload(t.resource, body, name: name)
         body.entries["kind"] = .string(t.resource.kind)
         body.entries["apiVersion"] = .string(t.resource.groupVersion)
         if t.resource.name == "secrets" { APIServerCore.foldStringData(body) }
@@ -385,8 +386,9 @@ public final class APIServerCore: @unchecked Sendable {
             if case .bool(false)? = vm.entries["served"] { continue }
             var hasStatus = false
             if case .map(let sub)? = vm.entries["subresources"], sub.entries["status"] != nil { hasStatus = true }
-            let r = ResourceType(group: group, version: name, name: plural, singular: names.entries["singular"]?.stringValue ?? kind.lowercased(),
+            var r = ResourceType(group: group, version: name, name: plural, singular: names.entries["singular"]?.stringValue ?? kind.lowercased(),
                                  kind: kind, namespaced: namespaced, shortNames: shorts, hasStatus: hasStatus)
+            r.builtin = false
             resources.removeAll { $0.group == group && $0.version == name && $0.name == plural }
             resources.append(r)
         }
@@ -501,9 +503,22 @@ public final class APIServerCore: @unchecked Sendable {
         switch req.contentType ?? "" {
         case "application/json-patch+json":
             guard case .list(let ops)? = req.body else { throw APIError.badRequest("json patch must be a list of operations") }
-            patched = try JSONPatch.apply(ops.items, to: current)
-        case "application/merge-patch+json", "application/strategic-merge-patch+json":
+            do { patched = try JSONPatch.apply(ops.items, to: current) } catch let f as JSONPatch.Failure {
+                switch f {
+                case .invalidOperation(let why): throw APIError.badRequest(why)
+                case .missingPath, .testFailed:
+                    throw APIError(code: 422, reason: "Invalid", message: "the server rejected our request due to an error in our request\(f.missingSuffix)")
+                }
+            }
+        case "application/merge-patch+json":
             patched = MergePatch.apply(req.body ?? .null, to: current)
+        case "application/strategic-merge-patch+json":
+            // Custom resources have no strategy: the real server refuses.
+            if !t.resource.builtin {
+                throw APIError(code: 415, reason: "UnsupportedMediaType",
+                               message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+            }
+            patched = StrategicMergePatch.apply(req.body ?? .null, to: current)
         default:
             throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
         }
@@ -625,4 +640,9 @@ final class NSLockLite: @unchecked Sendable {
 extension String {
     func trimmingTrailingEquals() -> String { var s = self; while s.hasSuffix("=") { s.removeLast() }; return s }
     func padding() -> String { let r = utf8.count % 4; return r == 0 ? self : self + String(repeating: "=", count: 4 - r) }
+}
+
+extension JSONPatch.Failure {
+    /// The real server names a missing path; a failed test it does not.
+    var missingSuffix: String { if case .missingPath(let p) = self { return ": missing path \(p)" }; return "" }
 }

@@ -10,6 +10,8 @@ public struct ResourceType: Sendable, Hashable {
     public var namespaced: Bool
     public var shortNames: [String] = []
     public var hasStatus = false
+    /// A kind the server defines (not from a CRD): strategic merge patches apply to these.
+    public var builtin = true
 
     public var groupVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
     /// "configmaps" or "deployments.apps", as Status messages name resources.

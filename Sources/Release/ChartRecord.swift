@@ -78,6 +78,10 @@ public enum ChartRecord {
         return h.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
     /// A digest of the subcharts' contents, which Helm's records do not hold.
     public static func subchartDigest(_ c: Chart) -> String {
         var h = SHA256()

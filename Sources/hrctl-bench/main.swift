@@ -361,7 +361,8 @@ if access(binary, X_OK) == 0 {
     print("hrctl apply, 200-object chart upgrade --wait: \(format3(upgrade.ms)) ms, \(upgradeRequests) requests\(upgrade.ok ? "" : " (FAILED)")")
 
     // 50 releases in one input, applied in parallel.
-    let shop = "Fixtures/charts/shop"
+    var cwd = [CChar](repeating: 0, count: 4096)
+    let shop = String(cString: getcwd(&cwd, cwd.count)) + "/Fixtures/charts/shop"
     var many = ""
     for i in 0..<50 { many += "---\n" + release("shop-\(i)", chart: FileSystem.kind(shop) == .directory ? shop : big, ns: "many", values: "{hooks: false}") }
     let manyFile = work + "/many.yaml"

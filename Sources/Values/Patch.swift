@@ -1,8 +1,6 @@
-import Values
-
 /// RFC 7386 JSON merge patch: maps merge, `null` deletes, everything else replaces.
-enum MergePatch {
-    static func apply(_ patch: Value, to target: Value) -> Value {
+public enum MergePatch {
+    public static func apply(_ patch: Value, to target: Value) -> Value {
         guard case .map(let p) = patch else { return patch }
         let result: Map
         if case .map(let t) = target { result = t } else { result = Map([:]) }
@@ -14,19 +12,32 @@ enum MergePatch {
     }
 }
 
-/// RFC 6902 JSON patch: add, remove, replace, move, copy, test.
-enum JSONPatch {
-    static func pointer(_ path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
-            JSONPointer.unescape($0)
+/// RFC 6902 JSON patch: add, remove, replace, move, copy, test. Used by the test API server and
+/// by HelmRelease post-renderers.
+public enum JSONPatch {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case invalidOperation(String)
+        case missingPath(String)
+        case testFailed(String)
+
+        public var description: String {
+            switch self {
+            case .invalidOperation(let why): return why
+            case .missingPath(let p): return "missing path \(p)"
+            case .testFailed(let p): return "test failed at \(p)"
+            }
         }
     }
 
-    static func apply(_ ops: [Value], to doc: Value) throws -> Value {
+    public static func pointer(_ path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { JSONPointer.unescape($0) }
+    }
+
+    public static func apply(_ ops: [Value], to doc: Value) throws -> Value {
         var doc = doc
         for op in ops {
             guard case .map(let o) = op, let kind = o.entries["op"]?.stringValue, let path = o.entries["path"]?.stringValue else {
-                throw APIError.badRequest("invalid JSON patch operation")
+                throw Failure.invalidOperation("invalid JSON patch operation")
             }
             let p = pointer(path)
             switch kind {
@@ -34,22 +45,22 @@ enum JSONPatch {
             case "replace": _ = try get(doc, p); doc = try set(doc, p, o.entries["value"] ?? .null, insert: false)
             case "remove": doc = try remove(doc, p)
             case "move", "copy":
-                guard let from = o.entries["from"]?.stringValue else { throw APIError.badRequest("\(kind) needs from") }
+                guard let from = o.entries["from"]?.stringValue else { throw Failure.invalidOperation("\(kind) needs from") }
                 let v = try get(doc, pointer(from))
                 if kind == "move" { doc = try remove(doc, pointer(from)) }
                 doc = try set(doc, p, v, insert: true)
             case "test":
                 let v = try get(doc, p)
-                if (try? JSONEncoding.encode(v)) != (try? JSONEncoding.encode(o.entries["value"] ?? .null)) {
-                    throw APIError(code: 422, reason: "Invalid", message: "the server rejected our request due to an error in our request")
-                }
-            default: throw APIError.badRequest("unknown JSON patch operation \(kind)")
+                if (try? JSONEncoding.encode(v)) != (try? JSONEncoding.encode(o.entries["value"] ?? .null)) { throw Failure.testFailed(path) }
+            default: throw Failure.invalidOperation("unknown JSON patch operation \(kind)")
             }
         }
         return doc
     }
 
-    static func get(_ doc: Value, _ p: [String]) throws -> Value {
+    static func missing(_ p: [String]) -> Failure { .missingPath("/" + p.joined(separator: "/")) }
+
+    public static func get(_ doc: Value, _ p: [String]) throws -> Value {
         var cur = doc
         for k in p {
             switch cur {
@@ -59,10 +70,6 @@ enum JSONPatch {
             }
         }
         return cur
-    }
-
-    static func missing(_ p: [String]) -> APIError {
-        APIError(code: 422, reason: "Invalid", message: "the server rejected our request due to an error in our request: missing path /\(p.joined(separator: "/"))")
     }
 
     static func set(_ doc: Value, _ p: [String], _ value: Value, insert: Bool) throws -> Value {
