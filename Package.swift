@@ -118,7 +118,8 @@ let package = Package(
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
         // `make bench`: engine throughput and memory on generated input.
-        .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart", "ChartSource", "KubeTestServer", "FileIO"]),
+        .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart", "ChartSource", "KubeTestServer", "FileIO",
+                                                              "Kube", "Actions", "Operator"]),
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release", "Values", "Chart", "Kube", "KubeTestServer"]),

@@ -18,8 +18,9 @@ public struct ActionContext: Sendable {
     /// leader knows that every lock written by another operator term is abandoned.
     public var isAbandonedLock: @Sendable (String) -> Bool = { _ in false }
 
-    public init(client: KubeClient, progress: @escaping @Sendable (String) -> Void = { _ in }) {
-        resources = ResourceClient(client: client, discovery: Discovery(client: client))
+    /// `discoveryCache`: a directory for discovery documents kept between runs.
+    public init(client: KubeClient, discoveryCache: String? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        resources = ResourceClient(client: client, discovery: Discovery(client: client, cacheDirectory: discoveryCache))
         storage = ReleaseStorage(client: client)
         self.progress = progress
     }

@@ -32,7 +32,8 @@ struct ClusterOptions: ParsableArguments {
         let access = try self.access()
         let client = try KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)")
         let progress = Progress()
-        let ctx = ActionContext(client: client, progress: { progress.say($0) })
+        let cache = ChartCache.defaultRoot(environment: Subprocess.environment) + "/discovery"
+        let ctx = ActionContext(client: client, discoveryCache: cache, progress: { progress.say($0) })
         do {
             let out = try await body(ctx, access)
             try? await client.shutdown()

@@ -8,6 +8,9 @@ import Chart
 import ChartSource
 import KubeTestServer
 import FileIO
+import Kube
+import Actions
+import Operator
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -374,6 +377,46 @@ if access(binary, X_OK) == 0 {
         print("hrctl apply, 50 releases --parallel \(parallel): \(format3(r.ms)) ms, \(counter.take()) requests, peak RSS \(format3(r.rssMiB)) MiB\(r.ok ? "" : " (FAILED)")")
     }
     server.stop()
+
+    // Operator mode: 100 HelmRelease objects created at once, reconciled by 8 workers.
+    let opServer = try KubeTestServer()
+    let opPort = try opServer.start()
+    let opText = opServer.credentials.kubeconfig(url: opServer.url(port: opPort))
+    let opAccess = try KubeConfig.load(explicitPath: "kc", environment: [:], readFile: { _ in opText }).resolve(context: nil, namespace: nil)
+    let opClient = try KubeClient(access: opAccess)
+    let opFetcher = try ChartFetcher(cache: ChartCache(root: work + "/op-cache"))
+    _ = try await opClient.request(.POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: HelmReleaseCRD.definition())
+    for _ in 0..<3 { _ = try await opClient.request(.GET, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/helmreleases.helm.fluxcd.io") }
+    _ = try await opClient.request(.POST, "/api/v1/namespaces", body: .map(["metadata": .map(["name": .string("fleet")])]))
+    var opConfig = OperatorConfig(identity: "bench")
+    opConfig.workers = 8
+    opConfig.resyncInterval = 3600
+    let op = Operator(config: opConfig, context: ActionContext(client: opClient), fetcher: opFetcher)
+    let opTask = Task { try await op.run() }
+    let start = now()
+    for i in 0..<100 {
+        let hr = try YAML.load(release("r\(i)", chart: shop, ns: "fleet", values: "{hooks: false}"))!
+        _ = try await opClient.request(.POST, "/apis/helm.fluxcd.io/v1/namespaces/fleet/helmreleases", body: hr)
+    }
+    var deployed = 0
+    while now() - start < 120 {
+        guard case .map(let list) = try await opClient.request(.GET, "/apis/helm.fluxcd.io/v1/namespaces/fleet/helmreleases"),
+              case .list(let items)? = list.entries["items"] else { break }
+        deployed = items.items.filter { v in
+            if case .map(let m) = v, case .map(let st)? = m.entries["status"] { return st.entries["phase"]?.stringValue == "Deployed" }
+            return false
+        }.count
+        if deployed == 100 { break }
+        try await Task.sleep(nanoseconds: 50_000_000)
+    }
+    let elapsed = (now() - start) * 1000
+    let perRelease = await op.metrics.text().split(separator: "\n").first { $0.hasPrefix("hrctl_reconcile_duration_seconds_sum") }
+    print("operator, 100 HelmReleases created at once (8 workers): \(deployed)/100 Deployed in \(format3(elapsed)) ms; \(perRelease ?? "")")
+    op.stop()
+    _ = try? await opTask.value
+    await opFetcher.shutdown()
+    try? await opClient.shutdown()
+    opServer.stop()
 }
 
 final class NSLockBench: @unchecked Sendable {

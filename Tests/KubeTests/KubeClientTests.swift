@@ -170,3 +170,35 @@ final class ExecPluginTests: XCTestCase {
         }
     }
 }
+
+final class DiscoveryCacheTests: XCTestCase {
+    func testDiscoveryIsKeptOnDiskAndAskedAgainOnAMissOrWhenOld() async throws {
+        let server = try KubeTestServer()
+        let port = try server.start()
+        defer { server.stop() }
+        let text = server.credentials.kubeconfig(url: server.url(port: port))
+        let access = try KubeConfig.load(explicitPath: "kc", environment: [:], readFile: { _ in text }).resolve(context: nil, namespace: nil)
+        let client = try KubeClient(access: access)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-discovery-\(port)").path
+        let first = Discovery(client: client, cacheDirectory: dir)
+        let m = try await first.mapping(apiVersion: "apps/v1", kind: "Deployment")
+        XCTAssertEqual(m.resource, "deployments")
+        let firstRequests = await first.serverRequests
+        XCTAssertEqual(firstRequests, 1)
+        // A second run reads the disk cache.
+        let second = Discovery(client: client, cacheDirectory: dir)
+        _ = try await second.mapping(apiVersion: "apps/v1", kind: "StatefulSet")
+        let secondRequests = await second.serverRequests
+        XCTAssertEqual(secondRequests, 0)
+        // A kind the cached document lacks is looked up on the server (a CRD may have just added it).
+        do { _ = try await second.mapping(apiVersion: "apps/v1", kind: "Nothing"); XCTFail() } catch {}
+        let afterMiss = await second.serverRequests
+        XCTAssertEqual(afterMiss, 1)
+        // An expired cache is not used.
+        let third = Discovery(client: client, cacheDirectory: dir, ttl: 0)
+        _ = try await third.mapping(apiVersion: "apps/v1", kind: "Deployment")
+        let thirdRequests = await third.serverRequests
+        XCTAssertEqual(thirdRequests, 1)
+        try? await client.shutdown()
+    }
+}
