@@ -114,18 +114,7 @@ public struct OCIRegistry: Sendable {
         return out
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default: out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { PercentEncoding.escape(s) }
 
     /// Tags are versions with `+` written `_` (OCI tags cannot hold `+`).
     public static func tag(_ version: String) -> String { version.replacingOccurrences("+", "_") }

@@ -7,21 +7,7 @@ final class CRDCommandTests: XCTestCase {
     static let kubectl = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     func kubectl(_ args: [String], stdin: String? = nil) throws -> (out: String, err: String, code: Int32) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.kubectl!)
-        p.arguments = args
-        if let stdin {
-            let i = Pipe()
-            p.standardInput = i
-            i.fileHandleForWriting.write(Data(stdin.utf8))
-            try i.fileHandleForWriting.close()
-        }
-        let o = Pipe(), e = Pipe()
-        p.standardOutput = o; p.standardError = e
-        try p.run()
-        let out = o.fileHandleForReading.readDataToEndOfFile(), err = e.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self), p.terminationStatus)
+        try CLIRunner.exec(URL(fileURLWithPath: Self.kubectl!), args, stdin: stdin)
     }
 
     func testTheCRDInstallsAndKubectlPrintsItsColumns() throws {

@@ -14,8 +14,13 @@ enum CLIRunner {
     }
 
     static func run(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> (out: String, err: String, code: Int32) {
+        try exec(binary, args, env: env, stdin: stdin)
+    }
+
+    /// Any program (kubectl, for instance) with arguments, environment additions and standard input.
+    static func exec(_ program: URL, _ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> (out: String, err: String, code: Int32) {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = program
         p.arguments = args
         if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
         if let stdin {
