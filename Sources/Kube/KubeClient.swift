@@ -98,6 +98,10 @@ public final class KubeClient: Sendable {
 
     public func shutdown() async throws { try await http.shutdown() }
 
+    // A client dropped without shutdown() (a test or command that failed early) still releases its
+    // connections instead of tripping async-http-client's leak check.
+    deinit { try? http.syncShutdown() }
+
     func authorization() async throws -> String? {
         if let exec, let t = try await exec.credential().token { return "Bearer " + t }
         if let t = access.token { return "Bearer " + t }
@@ -163,7 +167,9 @@ public final class KubeClient: Sendable {
         return req
     }
 
-    func connectionMessage(_ error: Error) -> String {
+    func connectionMessage(_ error: Error) -> String { KubeClient.connectionMessage(error, access) }
+
+    static func connectionMessage(_ error: Error, _ access: ClusterAccess) -> String {
         let text = "\(error)"
         if text.contains("certificate") || text.contains("handshake") || text.contains("SSL") || text.contains("TLS") {
             let ca = access.certificateAuthoritySource.map { "the certificate authority from \($0)" } ?? "the system's certificate authorities"

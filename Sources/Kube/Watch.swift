@@ -48,7 +48,9 @@ extension KubeClient {
         if let auth = try await authorization() { headers.add(name: "Authorization", value: auth) }
         let request = try HTTPClient.Request(url: url, method: .GET, headers: headers)
         let (events, feed) = AsyncThrowingStream<WatchEvent, Error>.makeStream()
-        let delegate = WatchDelegate(feed: feed, describe: { [self] in KubeConnectionError(description: self.connectionMessage($0)) })
+        // The delegate is released on an event loop: it must not hold the client (whose deinit shuts it down).
+        let access = self.access
+        let delegate = WatchDelegate(feed: feed, describe: { KubeConnectionError(description: KubeClient.connectionMessage($0, access)) })
         // The callback API gives a handle that cancels the request, so stopping early closes the
         // connection instead of leaving it open until the server's timeout.
         let running = http.execute(request: request, delegate: delegate, deadline: .now() + .seconds(Int64(timeoutSeconds) + 30))
