@@ -49,7 +49,11 @@ public struct APIResponse: Sendable {
     public var body: Value
     /// A body that is not JSON: its content type and bytes.
     public var raw: (String, [UInt8])?
-    public init(status: Int, body: Value, raw: (String, [UInt8])? = nil) { self.status = status; self.body = body; self.raw = raw }
+    /// An injected transport fault for the server to act out (drop the connection, answer late).
+    public var fault: Fault.Effect?
+    public init(status: Int, body: Value, raw: (String, [UInt8])? = nil, fault: Fault.Effect? = nil) {
+        self.status = status; self.body = body; self.raw = raw; self.fault = fault
+    }
 }
 
 /// The loopback test API server's request handling, transport aside: discovery, storage of any

@@ -1,17 +1,31 @@
 import Values
 
 /// Injected failures for reliability tests: requests matching a method and a path fragment fail
-/// with a status (500, 503, 429…) a number of times, optionally only from the Nth request on.
+/// a number of times, optionally only from the Nth request on — with a status (500, 503, 429…),
+/// by the connection being dropped without an answer, or by the answer coming late.
 public struct Fault: Sendable {
+    public enum Effect: Sendable, Equatable {
+        case status(Int)
+        /// The connection closes without a response.
+        case dropConnection
+        /// The request is handled, but its answer waits this many seconds (a slow or hung server).
+        case delay(Double)
+    }
     public var method: String?
     public var pathContains: String?
-    public var status: Int
+    public var effect: Effect
     public var times: Int
     /// Requests (of any kind) to let through before this fault applies.
     public var after: Int
 
+    public var status: Int { if case .status(let s) = effect { return s }; return 0 }
+
     public init(method: String? = nil, pathContains: String? = nil, status: Int = 500, times: Int = 1, after: Int = 0) {
-        self.method = method; self.pathContains = pathContains; self.status = status; self.times = times; self.after = after
+        self.init(method: method, pathContains: pathContains, effect: .status(status), times: times, after: after)
+    }
+
+    public init(method: String? = nil, pathContains: String? = nil, effect: Effect, times: Int = 1, after: Int = 0) {
+        self.method = method; self.pathContains = pathContains; self.effect = effect; self.times = times; self.after = after
     }
 }
 
@@ -36,6 +50,14 @@ extension APIServerCore {
             if let m = f.method, m != req.method { continue }
             if let p = f.pathContains, !req.path.contains(p) { continue }
             faults[i].times -= 1
+            switch f.effect {
+            case .dropConnection: return APIResponse(status: 0, body: .null, fault: .dropConnection)
+            case .delay(let s):
+                var r = (try? route(req)).map { $0 } ?? APIResponse(status: 500, body: .null)
+                r.fault = .delay(s)
+                return r
+            case .status: break
+            }
             let reason = f.status == 429 ? "TooManyRequests" : f.status == 503 ? "ServiceUnavailable" : "InternalError"
             return APIResponse(status: f.status, body: APIError(code: f.status, reason: reason, message: "injected fault: \(req.method) \(req.path)").body)
         }

@@ -255,6 +255,22 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
                                  contentType: head.headers.first(name: "Content-Type").map { String($0.split(separator: ";")[0]) }, body: value)
             let r = server.respond(to: req, caller: caller(context, head))
             status = r.status; responseBody = r.body; raw = r.raw
+            switch r.fault {
+            case .dropConnection?:
+                server.requestLog?("\(head.method.rawValue) \(head.uri) -> connection dropped (injected)")
+                context.close(promise: nil)
+                return
+            case .delay(let seconds)?:
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                let body = responseBody, st = status, answer = raw
+                context.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
+                    let (handler, ctx) = loopBound.value
+                    handler.write(context: ctx, head: head, status: st, body: body, raw: answer)
+                }
+                return
+            default:
+                break
+            }
             if status == 200, head.method == .GET, head.headers.first(name: "Accept")?.contains("as=Table") == true,
                let table = server.core.table(for: req, answer: r.body) {
                 responseBody = table

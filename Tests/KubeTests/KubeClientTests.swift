@@ -1,6 +1,7 @@
 import XCTest
 import Kube
 import KubeTestServer
+import KubeAPIServer
 import Values
 
 /// The client against the loopback API server over real HTTPS.
@@ -200,5 +201,34 @@ final class DiscoveryCacheTests: XCTestCase {
         let thirdRequests = await third.serverRequests
         XCTAssertEqual(thirdRequests, 1)
         try? await client.shutdown()
+    }
+}
+
+final class TransportFaultTests: XCTestCase {
+    func testDroppedConnectionsAreRetriedForReadsAndSlowAnswersAreWaitedFor() async throws {
+        let server = try KubeTestServer()
+        let port = try server.start()
+        defer { server.stop() }
+        let text = server.credentials.kubeconfig(url: server.url(port: port))
+        let access = try KubeConfig.load(explicitPath: "kc", environment: [:], readFile: { _ in text }).resolve(context: nil, namespace: nil)
+        let client = try KubeClient(access: access)
+        let path = "/api/v1/namespaces/default/configmaps"
+        server.core.inject(Fault(method: "GET", pathContains: "configmaps", effect: .dropConnection))
+        let list = try await client.request(.GET, path)
+        guard case .map(let m) = list else { return XCTFail("no list after a dropped connection") }
+        XCTAssertEqual(m.entries["kind"]?.stringValue, "ConfigMapList")
+        // A create is not repeated: the caller learns the connection dropped.
+        server.core.inject(Fault(method: "POST", pathContains: "configmaps", effect: .dropConnection))
+        do {
+            _ = try await client.request(.POST, path, body: .map(["metadata": .map(["name": .string("x")])]))
+            XCTFail("a dropped create was not reported")
+        } catch let e as KubeConnectionError {
+            XCTAssertTrue(e.description.hasPrefix("cannot reach https://127.0.0.1:\(port)"), e.description)
+        }
+        server.core.inject(Fault(method: "GET", pathContains: "configmaps", effect: .delay(0.5)))
+        let start = Date()
+        _ = try await client.request(.GET, path)
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.5)
+        try await client.shutdown()
     }
 }
