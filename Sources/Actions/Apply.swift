@@ -15,6 +15,8 @@ public struct ReleaseSpec: Sendable {
     public var extraAnnotations: [String: String] = [:]
     /// Where the chart came from, for messages.
     public var chartSource = ""
+    /// Where the release's records live when not in its namespace (Flux v2 `storageNamespace`).
+    public var storageNamespace: String?
     /// Run on the rendered manifests (not hooks) before they are applied and recorded.
     public var postRenderers: [PostRenderer] = []
 
@@ -45,7 +47,7 @@ public struct ApplyAction: Sendable {
     static let postRenderKey = "hrctl_postrender"
 
     public func run(_ spec: ReleaseSpec, _ opts: DeployOptions) async throws -> ApplyOutcome {
-        let ctx = context
+        let ctx = spec.storageNamespace == nil ? context : context.storing(in: spec.storageNamespace)
         let history = try await ctx.storage.history(spec.name, namespace: spec.namespace)
         try await ctx.checkLock(history, timeout: opts.timeout)
         let current = history.last(where: { $0.info.status == .deployed })
@@ -105,13 +107,14 @@ public struct ApplyAction: Sendable {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory)
         } catch {
-            await ctx.fail(d.release, error)
+            let failure = error
+            await ctx.fail(d.release, failure)
             if opts.atomic {
                 if let current {
                     ctx.progress("rolling back to revision \(current.version) after the failure")
                     do { _ = try await RollbackAction(context: ctx).run(name: spec.name, namespace: spec.namespace, revision: current.version, opts: opts) }
-                    catch { throw ActionError.failed("\(error)\nand the rollback failed too: \(error)") }
-                    throw ActionError.failed("release \(spec.name) failed, and has been rolled back due to atomic being set: \(error)")
+                    catch { throw ActionError.failed("\(failure)\nand the rollback failed too: \(error)") }
+                    throw ActionError.failed("release \(spec.name) failed, and has been rolled back due to atomic being set: \(failure)")
                 }
                 ctx.progress("uninstalling after the failed install")
                 _ = try? await UninstallAction(context: ctx).run(name: spec.name, namespace: spec.namespace, keepHistory: true, opts: opts)

@@ -8,7 +8,7 @@ import Glibc
 /// What every action needs: the cluster's objects, the release records, and a place to report progress.
 public struct ActionContext: Sendable {
     public let resources: ResourceClient
-    public let storage: ReleaseStorage
+    public var storage: ReleaseStorage
     public let progress: @Sendable (String) -> Void
 
     /// Who holds a release's lock while this context works on it, written into the pending
@@ -23,6 +23,13 @@ public struct ActionContext: Sendable {
         resources = ResourceClient(client: client, discovery: Discovery(client: client, cacheDirectory: discoveryCache))
         storage = ReleaseStorage(client: client)
         self.progress = progress
+    }
+
+    /// The same context with release records kept in `namespace` (nil: beside each release).
+    public func storing(in namespace: String?) -> ActionContext {
+        var c = self
+        c.storage.storageNamespace = namespace
+        return c
     }
 
     func holderText(_ verb: String) -> String { "\(verb) in progress (\(lockHolder))" }

@@ -112,6 +112,7 @@ public struct ReleaseInputs: Sendable {
         ReleaseInputs.merge(values, overrides)
         var spec = ReleaseSpec(name: r.releaseName, namespace: r.targetNamespace, chart: chart, values: values)
         spec.postRenderers = r.postRenderers
+        if !r.storageNamespace.isEmpty && r.storageNamespace != r.targetNamespace { spec.storageNamespace = r.storageNamespace }
         if r.apiVersion == "helm.fluxcd.io/v1" { spec.extraAnnotations["helm.fluxcd.io/antecedent"] = "\(r.namespace):helmrelease/\(r.name)" }
         var opts = DeployOptions()
         opts.wait = r.wait

@@ -20,15 +20,18 @@ struct Delete: AsyncParsableCommand {
     func run() async throws {
         var opts = DeployOptions()
         deploy.apply(to: &opts)
-        var targets: [(String, String?)] = names.map { ($0, nil) }
+        // (release, namespace, where its records live when elsewhere)
+        var targets: [(String, String?, String?)] = names.map { ($0, nil, nil) }
         if !filenames.isEmpty {
-            targets += try ReleaseDocuments.load(filenames, selector: selector).map { ($0.releaseName, $0.targetNamespace) }
+            targets += try ReleaseDocuments.load(filenames, selector: selector).map {
+                ($0.releaseName, $0.targetNamespace, $0.storageNamespace.isEmpty || $0.storageNamespace == $0.targetNamespace ? nil : $0.storageNamespace)
+            }
         }
         var failed = 0
         try await cluster.withContext { ctx, access in
-            for (name, ns) in targets {
+            for (name, ns, storage) in targets {
                 do {
-                    let result = try await UninstallAction(context: ctx).run(name: name, namespace: ns ?? access.namespace, keepHistory: keepHistory, opts: opts)
+                    let result = try await UninstallAction(context: ctx.storing(in: storage)).run(name: name, namespace: ns ?? access.namespace, keepHistory: keepHistory, opts: opts)
                     var text = opts.dryRun ? "release \"\(name)\" would be uninstalled (dry run)\n" : "release \"\(name)\" uninstalled\n"
                     if !result.kept.isEmpty { text = "These resources were kept due to the resource policy:\n" + result.kept.map { "[\($0)]\n" }.joined() + "\n" + text }
                     Output.write(Array(text.utf8))

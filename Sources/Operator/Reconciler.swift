@@ -64,6 +64,9 @@ public struct Reconciler: Sendable {
             return .done
         }
 
+        // Records live in storageNamespace when the HelmRelease names one.
+        let context = release.storageNamespace.isEmpty || release.storageNamespace == release.targetNamespace
+            ? self.context : self.context.storing(in: release.storageNamespace)
         if md.entries["deletionTimestamp"] != nil {
             guard finalizers.contains(HelmReleaseCRD.finalizer) else { return .done }
             do {

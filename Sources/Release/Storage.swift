@@ -5,20 +5,25 @@ import Kube
 /// `helm.sh/release.v1`, labels name/owner/status/version/modifiedAt, `data.release` the encoded record.
 public struct ReleaseStorage: Sendable {
     public let client: KubeClient
+    /// Where the Secrets live when not in the release's namespace (Flux v2 `storageNamespace`,
+    /// Helm's driver namespace); nil keeps each record beside its release.
+    public var storageNamespace: String?
 
-    public init(client: KubeClient) { self.client = client }
+    public init(client: KubeClient, storageNamespace: String? = nil) { self.client = client; self.storageNamespace = storageNamespace }
+
+    func place(_ namespace: String?) -> String? { storageNamespace ?? namespace }
 
     public static func secretName(_ name: String, _ version: Int) -> String { "sh.helm.release.v1.\(name).v\(version)" }
 
     /// The Secret as the driver writes it.
-    public static func secret(_ r: Release) throws -> Value {
+    public static func secret(_ r: Release, namespace: String? = nil) throws -> Value {
         let labels: [String: Value] = [
             "name": .string(r.name), "owner": .string("helm"), "status": .string(r.info.status.rawValue),
             "version": .string(String(r.version)), "modifiedAt": .string(String(Timestamp.unixNow())),
         ]
         return .map([
             "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string("helm.sh/release.v1"),
-            "metadata": .map(["name": .string(secretName(r.name, r.version)), "namespace": .string(r.namespace), "labels": .map(Map(labels))]),
+            "metadata": .map(["name": .string(secretName(r.name, r.version)), "namespace": .string(namespace ?? r.namespace), "labels": .map(Map(labels))]),
             "data": .map(["release": .string(Base64.encode(Array(try ReleaseCodec.encode(r).utf8)))]),
         ])
     }
@@ -52,7 +57,7 @@ public struct ReleaseStorage: Sendable {
         repeat {
             var q: [(String, String)] = [("labelSelector", selector), ("limit", "500")]
             if !cont.isEmpty { q.append(("continue", cont)) }
-            let list = try await client.request(.GET, secretsPath(namespace), query: q)
+            let list = try await client.request(.GET, secretsPath(place(namespace)), query: q)
             guard case .map(let lm) = list else { break }
             if case .list(let items)? = lm.entries["items"] {
                 for item in items.items {
@@ -79,16 +84,17 @@ public struct ReleaseStorage: Sendable {
 
     /// Creates a revision; fails with AlreadyExists when another run wrote it first (the lock).
     public func create(_ r: Release) async throws {
-        _ = try await client.request(.POST, secretsPath(r.namespace), body: try ReleaseStorage.secret(r))
+        _ = try await client.request(.POST, secretsPath(place(r.namespace)), body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
     }
 
     public func update(_ r: Release) async throws {
-        _ = try await client.request(.PUT, secretsPath(r.namespace) + "/" + ReleaseStorage.secretName(r.name, r.version), body: try ReleaseStorage.secret(r))
+        _ = try await client.request(.PUT, secretsPath(place(r.namespace)) + "/" + ReleaseStorage.secretName(r.name, r.version),
+                                     body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
     }
 
     public func delete(_ name: String, version: Int, namespace: String) async throws {
         do {
-            _ = try await client.request(.DELETE, secretsPath(namespace) + "/" + ReleaseStorage.secretName(name, version))
+            _ = try await client.request(.DELETE, secretsPath(place(namespace)) + "/" + ReleaseStorage.secretName(name, version))
         } catch let e as KubeAPIError where e.reason == .notFound {}
     }
 }
