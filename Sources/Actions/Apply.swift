@@ -106,6 +106,7 @@ public struct ApplyAction: Sendable {
         do {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory)
+            if opts.runTests { d.release = try await TestAction(context: ctx).run(d.release, opts) }
         } catch {
             let failure = error
             await ctx.fail(d.release, failure)

@@ -63,6 +63,10 @@ public struct DeployOptions: Sendable {
     public var maxHistory = 10
     public var skipCRDs = false
     public var noHooks = false
+    /// Run the chart's test hooks after a successful install or upgrade (HelmRelease `test.enable`).
+    public var runTests = false
+    /// A failed test does not fail the release (`test.ignoreFailures`).
+    public var ignoreTestFailures = false
     public var dryRun = false
     /// Upgrade even when neither chart nor values changed.
     public var force = false

@@ -120,6 +120,8 @@ public struct ReleaseInputs: Sendable {
         opts.atomic = r.atomic
         opts.maxHistory = r.maxHistory
         opts.skipCRDs = r.skipCRDs
+        opts.runTests = r.runTests
+        opts.ignoreTestFailures = r.ignoreTestFailures
         return (spec, opts)
     }
 }

@@ -105,6 +105,8 @@ struct DocumentParser {
         r.atomic = try bool(rollback, "enable", "spec.rollback.enable") ?? false
         r.rollbackRetry = try bool(rollback, "retry", "spec.rollback.retry") ?? false
         let testing = try bool(test, "enable", "spec.test.enable") ?? false
+        r.runTests = testing
+        r.ignoreTestFailures = try bool(test, "ignoreFailures", "spec.test.ignoreFailures") ?? false
         // Helm Operator waited whenever rollback or tests were enabled.
         r.wait = try bool(spec, "wait", "spec.wait") ?? (r.atomic || testing)
         if case .list(let l)? = spec.entries["valuesFrom"] {
@@ -216,6 +218,8 @@ struct DocumentParser {
             r.atomic = (try int(rem, "retries", "spec.upgrade.remediation.retries") ?? 0) != 0 && str(rem, "strategy") != "uninstall"
         }
         r.postRenderers = try postRenderers(spec)
+        r.runTests = try bool(map(spec, "test"), "enable", "spec.test.enable") ?? false
+        r.ignoreTestFailures = try bool(map(spec, "test"), "ignoreFailures", "spec.test.ignoreFailures") ?? false
         if case .list(let deps)? = spec.entries["dependsOn"] {
             r.dependsOn = deps.items.compactMap { d in
                 guard case .map(let dm) = d, let n = str(dm, "name") else { return nil }

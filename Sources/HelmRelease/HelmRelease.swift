@@ -48,6 +48,9 @@ public struct HelmRelease: Sendable {
     public var atomic = false
     /// v2 `postRenderers` (kustomize patches and images), run on the rendered manifests.
     public var postRenderers: [PostRenderer] = []
+    /// `test.enable` / `test.ignoreFailures`: run the chart's tests after each release.
+    public var runTests = false
+    public var ignoreTestFailures = false
     /// `rollback.retry`: try the upgrade again after a successful rollback.
     public var rollbackRetry = false
     public var skipCRDs = false

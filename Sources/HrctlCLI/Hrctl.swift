@@ -10,7 +10,7 @@ public struct Hrctl: ParsableCommand {
         abstract: "Helm releases managed declaratively, with output identical to Helm's.",
         version: version,
         subcommands: [Apply.self, List.self, Status.self, History.self, Rollback.self, Delete.self, Get.self, Diff.self,
-                      Template.self, Render.self, PackageChart.self, Push.self, Repo.self, CRDs.self, OperatorCommand.self, Cache.self]
+                      Template.self, Render.self, PackageChart.self, Push.self, Repo.self, TestCommand.self, CRDs.self, OperatorCommand.self, Cache.self]
     )
 
     public init() {}

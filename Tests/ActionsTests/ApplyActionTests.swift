@@ -31,7 +31,7 @@ final class ApplyActionTests: XCTestCase {
         let secret = try await c.get("/api/v1/namespaces/default/secrets/sh.helm.release.v1.shop.v1")
         XCTAssertEqual(c.at(secret, "metadata", "labels")?.stringValueAt("status"), "deployed")
         let stored = try ReleaseStorage.release(fromSecret: secret!)
-        XCTAssertEqual(stored.hooks.count, 2)
+        XCTAssertEqual(stored.hooks.count, 3, "the Job, the post-install ConfigMap and the test Pod (recorded, not run on install)")
         XCTAssertTrue(stored.manifest.contains("# Source: shop/templates/deployment.yaml"))
         XCTAssertFalse(stored.manifest.contains("shop-migrate"))
         await c.close()
