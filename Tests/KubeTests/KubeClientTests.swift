@@ -174,12 +174,8 @@ final class ExecPluginTests: XCTestCase {
 
 final class DiscoveryCacheTests: XCTestCase {
     func testDiscoveryIsKeptOnDiskAndAskedAgainOnAMissOrWhenOld() async throws {
-        let server = try KubeTestServer()
-        let port = try server.start()
+        let (server, port, client) = try LoopbackCluster.start()
         defer { server.stop() }
-        let text = server.credentials.kubeconfig(url: server.url(port: port))
-        let access = try KubeConfig.load(explicitPath: "kc", environment: [:], readFile: { _ in text }).resolve(context: nil, namespace: nil)
-        let client = try KubeClient(access: access)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-discovery-\(port)").path
         let first = Discovery(client: client, cacheDirectory: dir)
         let m = try await first.mapping(apiVersion: "apps/v1", kind: "Deployment")
@@ -206,12 +202,8 @@ final class DiscoveryCacheTests: XCTestCase {
 
 final class TransportFaultTests: XCTestCase {
     func testDroppedConnectionsAreRetriedForReadsAndSlowAnswersAreWaitedFor() async throws {
-        let server = try KubeTestServer()
-        let port = try server.start()
+        let (server, port, client) = try LoopbackCluster.start()
         defer { server.stop() }
-        let text = server.credentials.kubeconfig(url: server.url(port: port))
-        let access = try KubeConfig.load(explicitPath: "kc", environment: [:], readFile: { _ in text }).resolve(context: nil, namespace: nil)
-        let client = try KubeClient(access: access)
         let path = "/api/v1/namespaces/default/configmaps"
         server.core.inject(Fault(method: "GET", pathContains: "configmaps", effect: .dropConnection))
         let list = try await client.request(.GET, path)
@@ -230,5 +222,16 @@ final class TransportFaultTests: XCTestCase {
         _ = try await client.request(.GET, path)
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.5)
         try await client.shutdown()
+    }
+}
+
+/// A loopback API server and a client for it over HTTPS with its client certificate.
+enum LoopbackCluster {
+    static func start() throws -> (KubeTestServer, Int, KubeClient) {
+        let server = try KubeTestServer()
+        let port = try server.start()
+        let text = server.credentials.kubeconfig(url: server.url(port: port))
+        let access = try KubeConfig.load(explicitPath: "kc", environment: [:], readFile: { _ in text }).resolve(context: nil, namespace: nil)
+        return (server, port, try KubeClient(access: access))
     }
 }
