@@ -328,6 +328,7 @@ public final class APIServerCore: @unchecked Sendable {
         try validateName(t.resource, name)
         if objects[key(t.resource)]?[objectKey(t.namespace, name)] != nil { throw APIError.alreadyExists(t.resource, name) }
         try validateWorkload(t.resource, body, name: name)
+        applyDefaults(t.resource, body)
         body.entries["kind"] = .string(t.resource.kind)
         body.entries["apiVersion"] = .string(t.resource.groupVersion)
         if t.resource.name == "secrets" { APIServerCore.foldStringData(body) }
@@ -447,6 +448,7 @@ public final class APIServerCore: @unchecked Sendable {
         new.entries["kind"] = .string(t.resource.kind)
         new.entries["apiVersion"] = .string(t.resource.groupVersion)
         if t.resource.name == "secrets" { APIServerCore.foldStringData(new) }
+        if !status { applyDefaults(t.resource, new) }
         if status {
             // The status subresource changes only status.
             let merged = APIServerCore.copy(.map(old))
