@@ -4,9 +4,6 @@ import YAML
 import Chart
 import FileIO
 import Semver
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `helm repo index`: an index.yaml for a folder of packaged charts, each entry with its
 /// metadata, sha256 digest and URL; versions newest first, as Helm sorts them.
@@ -57,11 +54,6 @@ public enum IndexWriter {
         Array(try JSONEncoding.encode(.map(Map(metadataMap(md))), escapeHTML: false).utf8)
     }
 
-    public static func now() -> String {
-        var t = time(nil)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))T\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))Z"
-    }
+    public static func now() -> String { Timestamp.format(seconds: Timestamp.unixNow()) }
+
 }

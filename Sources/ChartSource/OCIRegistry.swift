@@ -76,8 +76,8 @@ public struct OCIRegistry: Sendable {
             guard let realm = params["realm"] else { throw SourceError.download(url: url, reason: "401 with a Bearer challenge without a realm") }
             var tokenURL = realm + (realm.contains("?") ? "&" : "?")
             var q: [String] = []
-            if let s = params["service"] { q.append("service=" + OCIRegistry.escape(s)) }
-            q.append("scope=" + OCIRegistry.escape(params["scope"] ?? "repository:\(ref.repository):pull"))
+            if let s = params["service"] { q.append("service=" + PercentEncoding.escape(s)) }
+            q.append("scope=" + PercentEncoding.escape(params["scope"] ?? "repository:\(ref.repository):pull"))
             tokenURL += q.joined(separator: "&")
             var th: [(String, String)] = []
             if let (u, p) = creds { th.append(("Authorization", "Basic " + Base64.encode(Array("\(u):\(p)".utf8)))) }
@@ -114,7 +114,6 @@ public struct OCIRegistry: Sendable {
         return out
     }
 
-    static func escape(_ s: String) -> String { PercentEncoding.escape(s) }
 
     /// Tags are versions with `+` written `_` (OCI tags cannot hold `+`).
     public static func tag(_ version: String) -> String { version.replacingOccurrences("+", "_") }
@@ -191,7 +190,7 @@ public struct OCIRegistry: Sendable {
                 throw SourceError.download(url: base(ref) + "/blobs/uploads/", reason: "the registry answered \(start.status) to an upload")
             }
             if location.hasPrefix("/") { location = "\(plainHTTP ? "http" : "https")://\(ref.host)" + location }
-            location += (location.contains("?") ? "&" : "?") + "digest=" + OCIRegistry.escape(digest)
+            location += (location.contains("?") ? "&" : "?") + "digest=" + PercentEncoding.escape(digest)
             let put = try await send(.PUT, location, ref, headers: [("Content-Type", "application/octet-stream")], body: blob, token: &token)
             guard put.status == 201 else { throw SourceError.download(url: location, reason: "the registry answered \(put.status) to a blob upload") }
         }

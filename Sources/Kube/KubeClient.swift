@@ -154,7 +154,7 @@ public final class KubeClient: Sendable {
     func url(_ path: String, _ query: [(String, String)]) -> String {
         var url = access.server.hasSuffix("/") ? String(access.server.dropLast()) : access.server
         url += path
-        if !query.isEmpty { url += "?" + query.map { "\(KubeClient.escape($0.0))=\(KubeClient.escape($0.1))" }.joined(separator: "&") }
+        if !query.isEmpty { url += "?" + query.map { "\(PercentEncoding.escape($0.0))=\(PercentEncoding.escape($0.1))" }.joined(separator: "&") }
         return url
     }
 
@@ -178,7 +178,6 @@ public final class KubeClient: Sendable {
         return "cannot reach \(access.server): \(text)"
     }
 
-    static func escape(_ s: String) -> String { PercentEncoding.escape(s) }
 }
 
 extension String {

@@ -242,13 +242,7 @@ public final class APIServerCore: @unchecked Sendable {
         return [c[0..<8], c[8..<12], c[12..<16], c[16..<20], c[20..<32]].map { String($0) }.joined(separator: "-")
     }
 
-    static func rfc3339Now() -> String {
-        var t = time(nil)
-        var tmv = tm()
-        gmtime_r(&t, &tmv)
-        func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2))Z"
-    }
+    static func rfc3339Now() -> String { Timestamp.format(seconds: Timestamp.unixNow()) }
 
     func namespaceExists(_ ns: String) -> Bool {
         objects["/namespaces"]?[objectKey(nil, ns)] != nil

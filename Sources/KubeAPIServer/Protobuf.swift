@@ -1,7 +1,4 @@
 import Values
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Request bodies in Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`), which
 /// client-go's typed clients send for built-in kinds — Helm stores its releases through one. The
@@ -72,11 +69,8 @@ public enum KubeProtobuf {
     /// metav1.Time: seconds and nanos; the zero time is absent.
     static func time(_ bytes: [UInt8]) throws -> String? {
         let f = try parse(bytes[...])
-        guard var t = f.varint(1).map({ time_t(Int64(bitPattern: $0)) }), t != 0 else { return nil }
-        var tmv = tm()
-        gmtime_r(&t, &tmv)
-        func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2))Z"
+        guard let t = f.varint(1).map({ Int(Int64(bitPattern: $0)) }), t != 0 else { return nil }
+        return Timestamp.format(seconds: t)
     }
 
     /// A protobuf map<string, string|bytes>: repeated entries of key (1) and value (2).

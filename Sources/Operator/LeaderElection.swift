@@ -76,25 +76,13 @@ public struct LeaderElector: Sendable {
 
     /// metav1.MicroTime: RFC 3339 with microseconds.
     static func microTime(_ t: Double) -> String {
-        var secs = time_t(t)
-        var tmv = tm()
-        gmtime_r(&secs, &tmv)
-        func p(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        let micros = Int((t - Double(Int(t))) * 1e6)
-        return "\(p(Int(tmv.tm_year) + 1900, 4))-\(p(Int(tmv.tm_mon) + 1, 2))-\(p(Int(tmv.tm_mday), 2))T\(p(Int(tmv.tm_hour), 2)):\(p(Int(tmv.tm_min), 2)):\(p(Int(tmv.tm_sec), 2)).\(p(micros, 6))Z"
+        Timestamp.format(seconds: Int(t), nanos: Int((t - Double(Int(t))) * 1e9), fractionDigits: 6)
     }
 
+    /// Seconds of a (Micro)Time, with its fraction: renewals are compared to the lease's duration.
     static func parse(_ s: String) -> Double? {
-        let b = Array(s.utf8)
-        guard b.count >= 20 else { return nil }
-        func n(_ r: Range<Int>) -> Int32? { Int32(String(decoding: b[r], as: UTF8.self)) }
-        guard let y = n(0..<4), let mo = n(5..<7), let d = n(8..<10), let h = n(11..<13), let mi = n(14..<16), let se = n(17..<19) else { return nil }
-        var tmv = tm()
-        tmv.tm_year = y - 1900; tmv.tm_mon = mo - 1; tmv.tm_mday = d; tmv.tm_hour = h; tmv.tm_min = mi; tmv.tm_sec = se
-        var frac = 0.0
-        if b[19] == UInt8(ascii: "."), let end = b[20...].firstIndex(where: { $0 < 48 || $0 > 57 }) {
-            frac = Double("0." + String(decoding: b[20..<end], as: UTF8.self)) ?? 0
-        }
-        return Double(timegm(&tmv)) + frac
+        guard let whole = Timestamp.parse(s) else { return nil }
+        guard let dot = s.firstIndex(of: ".") else { return Double(whole) }
+        return Double(whole) + (Double("0" + s[dot...].prefix { $0 == "." || $0.isNumber }) ?? 0)
     }
 }

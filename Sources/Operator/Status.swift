@@ -1,7 +1,4 @@
 import Values
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A HelmRelease's `.status`, as Helm Operator reported it.
 public struct ReleaseStatus: Sendable, Equatable {
@@ -78,11 +75,6 @@ public struct ReleaseStatus: Sendable, Equatable {
         }
     }
 
-    public static func now() -> String {
-        var t = time(nil)
-        var tmv = tm()
-        gmtime_r(&t, &tmv)
-        func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2))Z"
-    }
+    public static func now() -> String { Timestamp.format(seconds: Timestamp.unixNow()) }
+
 }

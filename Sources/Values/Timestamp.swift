@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// Times as Go's time.Time marshals them (RFC 3339 with nanoseconds, UTC) and Unix seconds for labels.
+/// Times as Go's time.Time marshals them (RFC 3339 in UTC, nanoseconds without trailing zeros,
+/// or a fixed number of fraction digits as metav1.MicroTime has) and Unix seconds for labels.
 public enum Timestamp {
     public static func now() -> String {
         var ts = timespec()
@@ -12,13 +13,16 @@ public enum Timestamp {
 
     public static func unixNow() -> Int { Int(time(nil)) }
 
-    public static func format(seconds: Int, nanos: Int = 0) -> String {
+    /// `fractionDigits`: always that many digits (6 for MicroTime); nil: Go's RFC3339Nano.
+    public static func format(seconds: Int, nanos: Int = 0, fractionDigits: Int? = nil) -> String {
         var t = time_t(seconds)
         var tmv = tm()
         gmtime_r(&t, &tmv)
         func p(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
         var frac = ""
-        if nanos > 0 {
+        if let digits = fractionDigits, digits > 0 {
+            frac = "." + String(p(nanos, 9).prefix(digits))
+        } else if nanos > 0 {
             frac = "." + p(nanos, 9)
             while frac.hasSuffix("0") { frac.removeLast() }
         }
