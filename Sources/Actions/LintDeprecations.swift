@@ -55,8 +55,8 @@ enum Deprecations {
         var t: [String: Entry] = [:]
         for (key, message) in rows {
             // "… is deprecated in vMAJOR.MINOR+…": the version from which lint warns.
-            let v = message.split(separator: " ").first { $0.hasPrefix("v") && $0.hasSuffix("+") && $0.contains(".") }.map { String($0.dropFirst().dropLast()) } ?? "0.0"
-            let p = v.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) }
+            let after = message.split(separator: " ").drop { $0 != "in" }.dropFirst().first ?? "v0.0+"
+            let p = after.dropFirst().split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) }
             t[key] = Entry(since: (p.first ?? 0) * 1000 + (p.count > 1 ? p[1] : 0), message: message)
         }
         return t

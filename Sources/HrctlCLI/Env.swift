@@ -46,8 +46,7 @@ struct Env: ParsableCommand {
     func run() throws {
         let vars = Self.variables(Subprocess.environment, cluster: cluster)
         if let name {
-            // helm env NAME prints the value without a newline.
-            if let hit = vars.first(where: { $0.0 == name }) { Output.write(Array(hit.1.utf8)) }
+            if let hit = vars.first(where: { $0.0 == name }) { Output.write(Array((hit.1 + "\n").utf8)) }
             return
         }
         Output.write(Array(vars.map { "\($0.0)=\"\($0.1)\"\n" }.joined().utf8))
