@@ -15,7 +15,7 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: "The kubeconfig context to use.")
     var context: String?
 
-    @Option(name: [.short, .long], help: "Namespace (default: the context's, else \"default\").")
+    @Option(name: [.short, .long], help: "Namespace (default: the context's, else \"default\").", completion: ClusterCompletion.namespaces)
     var namespace: String?
 
     @Flag(name: .long, help: "Print progress details.")
