@@ -14,10 +14,12 @@ public struct DependencyManager: Sendable {
         public var tags: [String] = []
         public var enabled = false
         public var importValues: [Value] = []
+        public init() {}
     }
 
     public struct Locked: Sendable, Equatable {
         public var name = "", version = "", repository = ""
+        public init(name: String, version: String, repository: String) { self.name = name; self.version = version; self.repository = repository }
     }
 
     public let paths: HelmPaths
