@@ -103,4 +103,29 @@ final class RegistryCommandTests: XCTestCase {
         XCTAssertTrue(r.out.hasPrefix("Pulled: \(host)/charts/shop:1.0.0\nDigest: sha256:"), r.out)
         XCTAssertEqual(try t.tree(rd), try t.tree(hd))
     }
+
+    func testDependencyUpdateFromAnOCIRegistry() throws {
+        XCTAssertEqual(try t.hrctl(["registry", "login", host, "-u", "alice", "-p", "s3cret", "--plain-http"]).code, 0)
+        let shop = ChartCommandTests.root + "/Fixtures/charts/shop"
+        XCTAssertEqual(try t.hrctl(["package", shop, "-d", t.dir]).code, 0)
+        XCTAssertEqual(try t.hrctl(["package", shop, "-d", t.dir, "--version", "1.1.0"]).code, 0)
+        for v in ["1.0.0", "1.1.0"] { XCTAssertEqual(try t.hrctl(["push", t.dir + "/shop-\(v).tgz", "oci://\(host)/charts", "--plain-http"]).code, 0) }
+        var charts: [String] = []
+        for who in ["hrctl", "helm"] {
+            let c = t.dir + "/" + who + "/store"
+            try FileManager.default.createDirectory(atPath: c + "/templates", withIntermediateDirectories: true)
+            try "apiVersion: v2\nname: store\nversion: 0.1.0\ndependencies:\n- name: shop\n  version: ~1.0.0\n  repository: oci://\(host)/charts\n"
+                .write(toFile: c + "/Chart.yaml", atomically: true, encoding: .utf8)
+            charts.append(c)
+        }
+        let r = try t.hrctl(["dependency", "update", charts[0], "--plain-http"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(try t.helm(["dependency", "update", charts[1], "--plain-http"]).code, 0)
+        func body(_ c: String) throws -> String {
+            try String(contentsOfFile: c + "/Chart.lock", encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("generated:") }.joined(separator: "\n")
+        }
+        XCTAssertEqual(try body(charts[0]), try body(charts[1]))
+        XCTAssertTrue(try body(charts[0]).contains("version: 1.0.0"))
+        XCTAssertEqual(FileManager.default.contents(atPath: charts[0] + "/charts/shop-1.0.0.tgz"), FileManager.default.contents(atPath: charts[1] + "/charts/shop-1.0.0.tgz"))
+    }
 }
