@@ -150,6 +150,9 @@ final class ChartCommandTests: XCTestCase {
         try assertSameAsHelm(["show", "values", "--repo", repoURL, "rabbitmq", "--version", "~6.16"])
         try assertSameAsHelm(["show", "readme", "shared/nginx"])
         try assertSameAsHelm(["show", "all", "shared/kube-state-metrics"])
+        // template takes the same chart references as show.
+        try assertSameAsHelm(["template", "demo", "shared/kube-state-metrics", "--version", "8.4.0", "--namespace", "apps"])
+        try assertSameAsHelm(["template", "demo", "kube-state-metrics", "--repo", repoURL])
         let noRepo = try hrctl(["show", "chart", "nope/nginx"])
         XCTAssertEqual(noRepo.err, "Error: repo nope not found\n")
         let bare = try hrctl(["show", "chart", "nginx"])
