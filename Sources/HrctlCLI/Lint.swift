@@ -1,6 +1,7 @@
 import ArgumentParser
 import FileIO
 import Actions
+import ChartSource
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +29,7 @@ struct Lint: ParsableCommand {
         var failed = 0
         var out = ""
         for path in charts {
-            let messages = Actions.Lint.lint(path, absolutePath: Self.absolute(path), options: o)
+            let messages = try Self.lint(path, options: o)
             let worst = messages.map(\.severity).max()
             let fails = worst == .error || (strict && worst == .warning)
             if fails { failed += 1 }
@@ -40,6 +41,16 @@ struct Lint: ParsableCommand {
         let summary = "\(charts.count) chart(s) linted, \(failed) chart(s) failed"
         if failed > 0 { throw CLIError.lintFailed(summary) }
         Output.write(Array((summary + "\n").utf8))
+    }
+
+    /// A folder is linted where it is; an archive is unpacked into a temporary folder first, as helm does.
+    static func lint(_ path: String, options: Actions.Lint.Options) throws -> [Actions.Lint.Message] {
+        guard FileSystem.kind(path) == .file else { return Actions.Lint.lint(path, absolutePath: absolute(path), options: options) }
+        let tmp = "/tmp/hrctl-lint-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { FileSystem.removeTree(tmp) }
+        try ChartPull.unpack(try FileSystem.read(path), into: tmp, name: path)
+        guard let top = try FileSystem.list(tmp).first else { return [] }
+        return Actions.Lint.lint(tmp + "/" + top, absolutePath: tmp + "/" + top, options: options)
     }
 
     /// The chart folder as an absolute path (Helm names the folder so in its dependency warning).

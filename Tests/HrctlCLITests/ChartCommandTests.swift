@@ -294,6 +294,9 @@ final class ChartCommandTests: XCTestCase {
             XCTAssertEqual(r.err, h.err, "lint \(c)")
             XCTAssertEqual(r.code, h.code, "lint \(c)")
         }
+        // Archives are unpacked and linted as folders.
+        try assertSameAsHelm(["lint", Self.shared + "/repo/rabbitmq-3.3.6.tgz"])
+        try assertSameAsHelm(["lint", Self.shared + "/repo/nginx-22.1.1.tgz"])
         try assertSameAsHelm(["lint", Self.fixtures + "/lint-bad", "--kube-version", "1.20"])
         try assertSameAsHelm(["lint", Self.fixtures + "/localdep", "--strict"])
         try assertSameAsHelm(["lint", Self.fixtures + "/localdep", Self.fixtures + "/lint-schema"])
