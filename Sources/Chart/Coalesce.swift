@@ -227,11 +227,11 @@ public enum Dependencies {
             for iv in r.importValues {
                 switch iv {
                 case .map(let m):
-                    guard case .string(let child)? = m.entries["child"], case .string(let parent)? = m.entries["parent"] else { continue }
+                    guard let child = m.entries["child"]?.stringValue, let parent = m.entries["parent"]?.stringValue else { continue }
                     guard case .map(let table)? = Coalesce.pathValue(cvals, r.name + "." + child) else { continue }
                     Coalesce.coalesceTables(imported, pathToMap(parent, Coalesce.copyMap(table)), merge: true)
                 case .string(let name):
-                    guard case .map(let table)? = Coalesce.pathValue(cvals, r.name + ".exports." + name) else { continue }
+                    guard case .map(let table)? = Coalesce.pathValue(cvals, r.name + ".exports." + name.string) else { continue }
                     Coalesce.coalesceTables(imported, Coalesce.copyMap(table), merge: true)
                 default:
                     continue
