@@ -122,6 +122,7 @@ let package = Package(
                                                               "Kube", "Actions", "Operator"]),
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
+        .testTarget(name: "ChartTests", dependencies: ["Chart", "Values"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release", "Values", "Chart", "Kube", "KubeTestServer"]),
         .testTarget(name: "ChartSourceTests", dependencies: ["ChartSource", "Chart", "KubeTestServer", "FileIO", "Archive"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Release", "Values", "Chart", "Kube", "KubeTestServer", "KubeAPIServer"]),

@@ -48,14 +48,21 @@ public enum Coalesce {
         return dest
     }
 
+    /// A chart's own `null` defaults never enter the coalesced values (Helm v4.3, helm#31919):
+    /// only a user's `null` deletes a key, so a parent chart's default `key: null` for a
+    /// subchart leaves the subchart's default in place (Helm's issue-9027 chart).
     static func coalesceValues(_ chart: Chart, _ v: Map, merge: Bool) {
         let defaults = copyMap(chart.values)
+        dropNulls(defaults)
         for (key, val) in defaults.entries {
             if let value = v.entries[key] {
                 if case .null = value, !merge {
                     v.entries[key] = nil
                 } else if case .map(let dst) = value {
-                    if case .map(let src) = val { coalesceTables(dst, src, merge: merge) }
+                    // A subchart's table keeps the user's nulls until the subchart's own
+                    // defaults are coalesced, where they delete keys.
+                    let keepNulls = merge || chart.dependencies.contains { $0.name == key }
+                    if case .map(let src) = val { coalesceTables(dst, src, merge: keepNulls) }
                 }
             } else {
                 v.entries[key] = val
@@ -220,11 +227,11 @@ public enum Dependencies {
             for iv in r.importValues {
                 switch iv {
                 case .map(let m):
-                    guard case .string(let child)? = m.entries["child"], case .string(let parent)? = m.entries["parent"] else { continue }
+                    guard let child = m.entries["child"]?.stringValue, let parent = m.entries["parent"]?.stringValue else { continue }
                     guard case .map(let table)? = Coalesce.pathValue(cvals, r.name + "." + child) else { continue }
                     Coalesce.coalesceTables(imported, pathToMap(parent, Coalesce.copyMap(table)), merge: true)
                 case .string(let name):
-                    guard case .map(let table)? = Coalesce.pathValue(cvals, r.name + ".exports." + name) else { continue }
+                    guard case .map(let table)? = Coalesce.pathValue(cvals, r.name + ".exports." + name.string) else { continue }
                     Coalesce.coalesceTables(imported, Coalesce.copyMap(table), merge: true)
                 default:
                     continue

@@ -135,7 +135,7 @@ public enum ChartLoader {
 
     static func string(_ v: Value?) -> String {
         switch v {
-        case .string(let s)?: return s
+        case .string(let s)?: return s.string
         case .float(let f, _)?: return ShortestDecimal(f).gFormat()
         case .bool(let b)?: return b ? "true" : "false"
         default: return ""

@@ -66,7 +66,7 @@ public enum SchemaValidator {
     }
 
     static func resolve(_ schema: Value, root: Value) -> Value {
-        guard case .map(let m) = schema, case .string(let ref)? = m.entries["$ref"], ref.hasPrefix("#") else { return schema }
+        guard case .map(let m) = schema, let ref = m.entries["$ref"]?.stringValue, ref.hasPrefix("#") else { return schema }
         var cur = root
         for part in ref.dropFirst().split(separator: "/") {
             let key = JSONPointer.unescape(part)
@@ -84,7 +84,7 @@ public enum SchemaValidator {
         if let t = e["type"] {
             let types: [String]
             switch t {
-            case .string(let x): types = [x]
+            case .string(let x): types = [x.string]
             case .list(let l): types = l.items.compactMap(\.stringValue)
             default: types = []
             }
@@ -105,11 +105,11 @@ public enum SchemaValidator {
             if let m = number(e["exclusiveMinimum"]), n <= m { out.append(Violation(path: path, message: "exclusiveMinimum: got \(fmt(n)), want \(fmt(m))")) }
             if let m = number(e["exclusiveMaximum"]), n >= m { out.append(Violation(path: path, message: "exclusiveMaximum: got \(fmt(n)), want \(fmt(m))")) }
         }
-        if case .string(let str) = v {
+        if let str = v.stringValue {
             let count = str.unicodeScalars.count
             if let m = number(e["minLength"]), Double(count) < m { out.append(Violation(path: path, message: "minLength: got \(count), want \(fmt(m))")) }
             if let m = number(e["maxLength"]), Double(count) > m { out.append(Violation(path: path, message: "maxLength: got \(count), want \(fmt(m))")) }
-            if case .string(let p)? = e["pattern"], let r = try? Regex(p), !str.contains(r) {
+            if let p = e["pattern"]?.stringValue, let r = try? Regex(p), !str.contains(r) {
                 out.append(Violation(path: path, message: "'\(str)' does not match pattern '\(p)'"))
             }
         }

@@ -1,7 +1,7 @@
-/// Helm's default capabilities for rendering without a cluster (what `helm template` assumes).
+/// Helm's default capabilities for rendering without a cluster (what `helm template` of Helm v4.3.1 assumes).
 public enum DefaultCapabilities {
-    public static let kubeVersion = "v1.36.0"
-    public static let helmVersion = "v4.2"
+    public static let kubeVersion = "v1.37.0"
+    public static let helmVersion = "v4.3"
     public static let apiVersions: [String] = [
         "v1",
         "admissionregistration.k8s.io/v1",
@@ -35,6 +35,7 @@ public enum DefaultCapabilities {
         "flowcontrol.apiserver.k8s.io/v1beta1",
         "flowcontrol.apiserver.k8s.io/v1beta2",
         "flowcontrol.apiserver.k8s.io/v1beta3",
+        "lifecycle.k8s.io/v1alpha1",
         "networking.k8s.io/v1",
         "networking.k8s.io/v1beta1",
         "node.k8s.io/v1",
@@ -49,12 +50,13 @@ public enum DefaultCapabilities {
         "resource.k8s.io/v1beta2",
         "resource.k8s.io/v1beta1",
         "resource.k8s.io/v1alpha3",
-        "scheduling.k8s.io/v1alpha2",
+        "scheduling.k8s.io/v1alpha3",
         "scheduling.k8s.io/v1beta1",
         "scheduling.k8s.io/v1",
         "storage.k8s.io/v1beta1",
         "storage.k8s.io/v1",
         "storage.k8s.io/v1alpha1",
+        "storagemigration.k8s.io/v1",
         "storagemigration.k8s.io/v1beta1",
         "apiextensions.k8s.io/v1beta1",
         "apiextensions.k8s.io/v1",

@@ -127,7 +127,8 @@ enum HelmFunctions {
         // Durations (Helm v4): numbers are seconds, strings Go durations.
         @Sendable func dur(_ v: Value?) throws -> Double {
             switch v {
-            case .string(let s)?:
+            case .string(let gs)?:
+                let s = gs.string
                 guard let d = GoDuration.parse(s) else { throw FunctionError("time: invalid duration \(GoQuoteLite.quote(s))") }
                 return Double(d)
             case .int(let i, _)?: return Double(i) * 1e9

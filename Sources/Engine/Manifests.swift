@@ -117,9 +117,9 @@ public enum Manifests {
             var kind = "", events: [String] = []
             switch value {
             case .map(let m)?:
-                if case .string(let k)? = m.entries["kind"] { kind = k }
+                if let k = m.entries["kind"]?.stringValue { kind = k }
                 if case .map(let md)? = m.entries["metadata"], case .map(let ann)? = md.entries["annotations"],
-                   case .string(let h)? = ann.entries["helm.sh/hook"] {
+                   let h = ann.entries["helm.sh/hook"]?.stringValue {
                     events = h.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
                 }
             case nil, .null?:

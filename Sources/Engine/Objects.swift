@@ -121,16 +121,15 @@ enum FilesObject {
         switch name {
         case "Get":
             return GoFunction(name, [.typed(.string)]) { a in
-                .string(data(entries[a[0]?.stringValue ?? ""]).map { String(decoding: $0, as: UTF8.self) } ?? "")
+                .string(bytes: data(entries[a[0]?.stringValue ?? ""]) ?? [])
             }
         case "GetBytes":
             return GoFunction(name, [.typed(.string)]) { a in entries[a[0]?.stringValue ?? ""] ?? bytes([]) }
         case "Lines":
             return GoFunction(name, [.typed(.string)]) { a in
                 guard let d = data(entries[a[0]?.stringValue ?? ""]), !d.isEmpty else { return .list([], of: .string) }
-                var s = String(decoding: d, as: UTF8.self)
-                if s.hasSuffix("\n") { s.removeLast() }
-                return .list(s.split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }, of: .string)
+                let body = d.last == 0x0A ? d.dropLast() : d[...]
+                return .list(body.split(separator: 0x0A, omittingEmptySubsequences: false).map { .string(bytes: $0) }, of: .string)
             }
         case "Glob":
             return GoFunction(name, [.typed(.string)]) { a in
@@ -142,7 +141,7 @@ enum FilesObject {
         case "AsConfig":
             return GoFunction(name, []) { _ in
                 var m: [String: Value] = [:]
-                for (k, v) in entries { m[baseName(k)] = .string(String(decoding: data(v) ?? [], as: UTF8.self)) }
+                for (k, v) in entries { m[baseName(k)] = .string(bytes: data(v) ?? []) }
                 return .string(toYAML(.map(Map(m, elem: .string))))
             }
         case "AsSecrets":

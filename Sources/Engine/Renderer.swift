@@ -164,7 +164,7 @@ public enum Renderer {
                 defer { counts.byName[name] = n }
                 var out: [UInt8] = []
                 try weakSet.execute(name, data: a[1], output: &out)
-                return .string(String(decoding: out, as: UTF8.self))
+                return .string(bytes: out)
             },
             "tpl": GoFunction("tpl", [.typed(.string), .typed(.map(.string, .interface))]) { a in
                 let text = a[0]?.stringValue ?? ""
@@ -181,7 +181,7 @@ public enum Renderer {
                 } catch let e as ExecError {
                     throw TplError(message: "error during tpl function execution for \(GoQuote.quote(text)): \(e.message)", inner: e)
                 }
-                return .string(String(decoding: NoValue.strip(out), as: UTF8.self))
+                return .string(bytes: NoValue.strip(out))
             },
         ])
     }

@@ -65,7 +65,7 @@ enum TOML {
             if f < 0 { s = "-" + s }
             if !s.contains(".") { s += ".0" }
             return s
-        case .string(let s): return GoQuote.quote(s)
+        case .string(let s): return GoQuote.quote(s.string)
         case .list(let l):
             return "[" + (try l.items.filter { !$0.isNull }.map(scalar)).joined(separator: ", ") + "]"
         case .map(let m):

@@ -3,7 +3,7 @@ import Values
 /// Go's fmt package over Values: Sprint, Sprintln and Sprintf with Go's verbs, flags,
 /// widths, precisions, argument indexes and error notations (`%!d(string=x)`).
 public enum GoFmt {
-    public static func sprint(_ args: [Value]) -> String {
+    public static func sprint(_ args: [Value]) -> GoString {
         var p = Printer()
         var prevString = false
         for (i, arg) in args.enumerated() {
@@ -16,7 +16,7 @@ public enum GoFmt {
         return p.result
     }
 
-    public static func sprintln(_ args: [Value]) -> String {
+    public static func sprintln(_ args: [Value]) -> GoString {
         var p = Printer()
         for (i, arg) in args.enumerated() {
             if i > 0 { p.buf.append(0x20) }
@@ -26,14 +26,14 @@ public enum GoFmt {
         return p.result
     }
 
-    public static func sprintf(_ format: String, _ args: [Value]) -> String {
+    public static func sprintf(_ format: GoString, _ args: [Value]) -> GoString {
         var p = Printer()
-        p.doPrintf(Array(format.utf8), args)
+        p.doPrintf(format.bytes, args)
         return p.result
     }
 
     /// `%v` of one value: what templates print for an action.
-    public static func print(_ v: Value) -> String {
+    public static func print(_ v: Value) -> GoString {
         if case .string(let s) = v { return s }
         var p = Printer()
         p.printArg(v, verb: "v")
@@ -42,7 +42,7 @@ public enum GoFmt {
 
     /// Appends `%v` of one value to a byte buffer (the executor's hot path).
     public static func append(_ v: Value, to out: inout [UInt8]) {
-        if case .string(let s) = v { out.append(contentsOf: s.utf8); return }
+        if case .string(let s) = v { s.append(to: &out); return }
         var p = Printer()
         swap(&p.buf, &out)
         p.printArg(v, verb: "v")
@@ -63,7 +63,7 @@ struct Printer {
     var goodArgNum = true
     var reordered = false
 
-    var result: String { String(decoding: buf, as: UTF8.self) }
+    var result: GoString { GoString(bytes: buf) }
 
     mutating func write(_ s: String) { buf.append(contentsOf: s.utf8) }
 
@@ -71,23 +71,29 @@ struct Printer {
 
     mutating func writePadding(_ n: Int) {
         guard n > 0 else { return }
-        let byte: UInt8 = f.zero ? 0x30 : 0x20
+        let byte: UInt8 = f.zero && !f.minus ? 0x30 : 0x20
         buf.append(contentsOf: repeatElement(byte, count: n))
     }
 
-    mutating func pad(_ s: String) {
-        if !f.widPresent || f.wid == 0 { write(s); return }
-        let width = f.wid - s.unicodeScalars.count
-        if !f.minus { writePadding(width); write(s) } else { write(s); writePadding(width) }
+    mutating func pad(_ s: String) { pad(bytes: Array(s.utf8)) }
+
+    /// Width counts runes; a byte that is not valid UTF-8 is one rune, as in Go.
+    mutating func pad(bytes s: [UInt8]) {
+        if !f.widPresent || f.wid == 0 { buf.append(contentsOf: s); return }
+        let width = f.wid - Printer.runeCount(s)
+        if !f.minus { writePadding(width); buf.append(contentsOf: s) } else { buf.append(contentsOf: s); writePadding(width) }
     }
 
-    /// Strings are never padded with zeros.
-    mutating func padString(_ s: String) {
-        let z = f.zero
-        f.zero = false
-        pad(s)
-        f.zero = z
+    static func runeCount(_ s: [UInt8]) -> Int {
+        var n = 0, i = 0
+        while i < s.count { i += max(1, GoString.validSequenceLength(s, at: i)); n += 1 }
+        return n
     }
+
+    /// Strings pad with zeros too when the 0 flag asks (`%05s` of "ab" is "000ab").
+    mutating func padString(_ s: String) { pad(bytes: Array(s.utf8)) }
+
+    mutating func padString(bytes s: [UInt8]) { pad(bytes: s) }
 
     // MARK: dispatch
 
@@ -133,7 +139,7 @@ struct Printer {
             fmtString(s, verb: verb, value: v)
         case .list(let l):
             if l.elem == .uint8 && l.name == nil, ["s", "q", "x", "X"].contains(verb), let bytes = l.bytes {
-                fmtString(String(decoding: bytes, as: UTF8.self), verb: verb, value: v)
+                fmtString(GoString(bytes: bytes), verb: verb, value: v)
                 return
             }
             if f.sharpV {
@@ -164,7 +170,7 @@ struct Printer {
         case .object(let o):
             switch verb {
             case "v", "s", "x", "X", "q":
-                if f.sharpV { write(o.formatted) } else { fmtString(o.formatted, verb: verb, value: v) }
+                if f.sharpV { write(o.formatted) } else { fmtString(GoString(o.formatted), verb: verb, value: v) }
             default:
                 badVerb(verb, v)
             }
@@ -189,10 +195,8 @@ struct Printer {
         if let v, !v.isNull {
             write(v.goType.description)
             write("=")
-            let saved = f
-            f = Flags()
+            // Go prints the operand as %v with the bad verb's flags, width and precision.
             printArg(v, verb: "v")
-            f = saved
         } else {
             write("<nil>")
         }
@@ -340,7 +344,7 @@ struct Printer {
 
     // MARK: strings
 
-    mutating func fmtString(_ s: String, verb: Character, value: Value) {
+    mutating func fmtString(_ s: GoString, verb: Character, value: Value) {
         switch verb {
         case "v": if f.sharpV { fmtQ(s) } else { fmtS(s) }
         case "s": fmtS(s)
@@ -351,29 +355,30 @@ struct Printer {
         }
     }
 
-    func truncate(_ s: String) -> String {
+    /// The precision counts runes (a byte that is not valid UTF-8 is one).
+    func truncate(_ s: GoString) -> [UInt8] {
+        let b = s.bytes
         if f.precPresent {
-            var n = f.prec
-            var idx = s.unicodeScalars.startIndex
-            while idx < s.unicodeScalars.endIndex {
+            var n = f.prec, i = 0
+            while i < b.count {
                 n -= 1
-                if n < 0 { return String(s.unicodeScalars[..<idx]) }
-                idx = s.unicodeScalars.index(after: idx)
+                if n < 0 { return Array(b[..<i]) }
+                i += max(1, GoString.validSequenceLength(b, at: i))
             }
         }
-        return s
+        return b
     }
 
-    mutating func fmtS(_ s: String) { padString(truncate(s)) }
+    mutating func fmtS(_ s: GoString) { padString(bytes: truncate(s)) }
 
-    mutating func fmtQ(_ sIn: String) {
-        let s = truncate(sIn)
-        if f.sharp && GoQuote.canBackquote(s) { padString("`" + s + "`"); return }
-        padString(GoQuote.quote(s, asciiOnly: f.plus))
+    mutating func fmtQ(_ sIn: GoString) {
+        let s = GoString(bytes: truncate(sIn))
+        if f.sharp && GoQuote.canBackquote(s) { padString(bytes: [0x60] + s.bytes + [0x60]); return }
+        padString(bytes: GoQuote.quote(s, asciiOnly: f.plus).bytes)
     }
 
-    mutating func fmtSx(_ s: String, digits: [UInt8]) {
-        var bytes = Array(s.utf8)
+    mutating func fmtSx(_ s: GoString, digits: [UInt8]) {
+        var bytes = s.bytes
         if f.precPresent && f.prec < bytes.count { bytes = Array(bytes[0..<f.prec]) }
         var out: [UInt8] = []
         for (i, c) in bytes.enumerated() {

@@ -1,3 +1,4 @@
+import Values
 /// Go's strconv quoting rules, used by %q, %#v and Sprig's quote-like functions.
 public enum GoQuote {
     /// unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
@@ -63,6 +64,33 @@ public enum GoQuote {
         appendEscaped(&out, scalar: scalar, quote: 0x27, asciiOnly: asciiOnly)
         out.append(0x27)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// strconv.Quote of a Go string: a byte that is not valid UTF-8 is written `\xNN`.
+    public static func quote(_ s: GoString, asciiOnly: Bool = false) -> GoString {
+        guard !s.isValidUTF8 else { return GoString(quote(s.string, asciiOnly: asciiOnly)) }
+        let b = s.bytes
+        var out: [UInt8] = [0x22]
+        var i = 0
+        while i < b.count {
+            let n = GoString.validSequenceLength(b, at: i)
+            if n == 0 {
+                out.append(contentsOf: [0x5C, UInt8(ascii: "x"), hex[Int(b[i] >> 4)], hex[Int(b[i] & 0xF)]])
+                i += 1
+                continue
+            }
+            for r in String(decoding: b[i..<(i + n)], as: UTF8.self).unicodeScalars {
+                appendEscaped(&out, scalar: r, quote: 0x22, asciiOnly: asciiOnly)
+            }
+            i += n
+        }
+        out.append(0x22)
+        return GoString(bytes: out)
+    }
+
+    /// strconv.CanBackquote: bytes that are not valid UTF-8 cannot be backquoted.
+    public static func canBackquote(_ s: GoString) -> Bool {
+        s.isValidUTF8 && canBackquote(s.string)
     }
 
     /// strconv.CanBackquote.

@@ -20,7 +20,7 @@ enum Builtins {
         add("print", [], variadic: .any) { .string(GoFmt.sprint($0.map { $0 ?? .null })) }
         add("println", [], variadic: .any) { .string(GoFmt.sprintln($0.map { $0 ?? .null })) }
         add("printf", [.typed(.string)], variadic: .any) { args in
-            .string(GoFmt.sprintf(args[0]?.stringValue ?? "", args.dropFirst().map { $0 ?? .null }))
+            .string(GoFmt.sprintf(args[0]?.goString ?? .empty, args.dropFirst().map { $0 ?? .null }))
         }
         add("html", [], variadic: .any) { .string(htmlEscape(evalArgs($0))) }
         add("js", [], variadic: .any) { .string(jsEscape(evalArgs($0))) }
@@ -53,7 +53,7 @@ enum Builtins {
         guard let item else { throw FunctionError("reflect: call of reflect.Value.Type on zero Value") }
         switch item {
         case .null: throw FunctionError("len of nil pointer")
-        case .string(let s): return .int(Int64(s.utf8.count))
+        case .string(let s): return .int(Int64(s.count))
         case .list(let l): return .int(Int64(l.count))
         case .map(let m): return .int(Int64(m.entries.count))
         default: throw FunctionError("len of type \(item.goType)")
@@ -84,7 +84,7 @@ enum Builtins {
                 if x == l.items.count { throw FunctionError("index out of range: \(x)") }
                 item = l.items[x]
             case .string(let s):
-                let bytes = Array(s.utf8)
+                let bytes = s.bytes
                 let x = try indexArg(index, cap: bytes.count)
                 if x == bytes.count { throw FunctionError("index out of range: \(x)") }
                 item = .uint(UInt64(bytes[x]), .uint8)
@@ -93,7 +93,7 @@ enum Builtins {
                 guard case .string(let key) = index else {
                     throw FunctionError("value has type \(index.goType); should be string")
                 }
-                item = m.entries[key] ?? zero(m.elem)
+                item = m.entries[key.string] ?? zero(m.elem)
             default:
                 throw FunctionError("can't index item of type \(item.goType)")
             }
@@ -118,7 +118,7 @@ enum Builtins {
         switch item {
         case .string(let s):
             if indexes.count == 3 { throw FunctionError("cannot 3-index slice a string") }
-            len = s.utf8.count
+            len = s.count
         case .list(let l):
             len = l.items.count
         default:
@@ -132,7 +132,7 @@ enum Builtins {
         if indexes.count == 3 && idx[1] > idx[2] { throw FunctionError("invalid slice index: \(idx[1]) > \(idx[2])") }
         switch item {
         case .string(let s):
-            return .string(String(decoding: Array(s.utf8)[idx[0]..<idx[1]], as: UTF8.self))
+            return .string(s.slice(idx[0], idx[1]))
         case .list(var l):
             l.items = Array(l.items[idx[0]..<idx[1]])
             return .list(l)
@@ -221,7 +221,7 @@ enum Builtins {
         switch (arg1, arg2) {
         case (.float(let x, _)?, .float(let y, _)?): return x < y
         case (.int(let x, _)?, .int(let y, _)?): return x < y
-        case (.string(let x)?, .string(let y)?): return goLess(x, y)
+        case (.string(let x)?, .string(let y)?): return x < y
         case (.uint(let x, _)?, .uint(let y, _)?): return x < y
         default: throw FunctionError("invalid type for comparison")
         }
@@ -231,7 +231,7 @@ enum Builtins {
 
     /// The text of the arguments as Go's evalArgs builds it: a lone string as is,
     /// otherwise Sprint with absent values shown as <no value>.
-    static func evalArgs(_ args: [Value?]) -> String {
+    static func evalArgs(_ args: [Value?]) -> GoString {
         if args.count == 1, case .string(let s)? = args[0] { return s }
         var parts: [Value] = []
         for a in args {
@@ -240,10 +240,10 @@ enum Builtins {
         return GoFmt.sprint(parts)
     }
 
-    static func htmlEscape(_ s: String) -> String {
+    static func htmlEscape(_ s: GoString) -> GoString {
         var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        for c in s.utf8 {
+        out.reserveCapacity(s.count)
+        for c in s.bytes {
             switch c {
             case UInt8(ascii: "\""): out.append(contentsOf: "&#34;".utf8)
             case UInt8(ascii: "'"): out.append(contentsOf: "&#39;".utf8)
@@ -254,14 +254,22 @@ enum Builtins {
             default: out.append(c)
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return GoString(bytes: out)
     }
 
     static let hexUpper = Array("0123456789ABCDEF".utf8)
 
-    static func jsEscape(_ s: String) -> String {
+    /// Runes are read from the bytes; a byte that is not valid UTF-8 is written as it is
+    /// (Go reads it as U+FFFD, which is printable, and copies the input bytes).
+    static func jsEscape(_ gs: GoString) -> GoString {
         var out: [UInt8] = []
-        for r in s.unicodeScalars {
+        let b = gs.bytes
+        var i = 0
+        while i < b.count {
+            let n = GoString.validSequenceLength(b, at: i)
+            if n == 0 { out.append(b[i]); i += 1; continue }
+            let r = String(decoding: b[i..<(i + n)], as: UTF8.self).unicodeScalars.first!
+            i += n
             let v = r.value
             if v < 0x80 {
                 switch v {
@@ -288,13 +296,13 @@ enum Builtins {
                 out.append(contentsOf: "\\u\(hex)".utf8)
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return GoString(bytes: out)
     }
 
     /// url.QueryEscape.
-    static func queryEscape(_ s: String) -> String {
+    static func queryEscape(_ s: GoString) -> GoString {
         var out: [UInt8] = []
-        for c in s.utf8 {
+        for c in s.bytes {
             switch c {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                  UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
@@ -306,7 +314,7 @@ enum Builtins {
                 out.append(UInt8(ascii: "%")); out.append(hexUpper[Int(c >> 4)]); out.append(hexUpper[Int(c & 0xF)])
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return GoString(bytes: out)
     }
 
     /// The `call` builtin: calls a function value with the remaining arguments.

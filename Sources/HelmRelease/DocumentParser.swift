@@ -41,7 +41,7 @@ struct DocumentParser {
         case .float(let f, _)?: return f
         case .int(let i, _)?: return Double(i)
         case .string(let s)?:
-            guard let d = GoDuration.seconds(s) else { throw fail(field, "\"\(s)\" is not a duration (like 300s or 5m)") }
+            guard let d = GoDuration.seconds(s.string) else { throw fail(field, "\"\(s)\" is not a duration (like 300s or 5m)") }
             return d
         default: throw fail(field, "must be a duration")
         }
@@ -156,7 +156,7 @@ struct DocumentParser {
                     guard case .map(let pmap) = p else { throw fail("\(field).\(key)[\(j)]", "must be a map") }
                     var patch = pmap.entries["patch"] ?? .null
                     if case .string(let text) = patch {
-                        do { patch = try YAML.load(text) ?? .null } catch { throw fail(pf, "is not YAML: \(error)") }
+                        do { patch = try YAML.load(text.string) ?? .null } catch { throw fail(pf, "is not YAML: \(error)") }
                     }
                     switch patch {
                     case .list(let ops):

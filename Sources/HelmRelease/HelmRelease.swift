@@ -104,7 +104,7 @@ public enum HelmReleaseLoader {
     }
 
     static func str(_ m: Map?, _ key: String) -> String? {
-        if case .string(let s)? = m?.entries[key] { return s }
+        if case .string(let s)? = m?.entries[key] { return s.string }
         if case .float(let f, _)? = m?.entries[key] { return ShortestDecimal(f).gFormat() }
         if case .bool(let b)? = m?.entries[key] { return b ? "true" : "false" }
         return nil

@@ -147,7 +147,7 @@ struct ReleaseOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "Namespace of the release.")
     var namespace: String = "default"
 
-    @Option(name: .customLong("kube-version"), help: "Kubernetes version for .Capabilities (default v1.36.0).")
+    @Option(name: .customLong("kube-version"), help: "Kubernetes version for .Capabilities (default v1.37.0).")
     var kubeVersion: String?
 
     @Option(name: [.customShort("a"), .customLong("api-versions")], help: "Extra API versions for .Capabilities (repeatable).")

@@ -95,7 +95,7 @@ public struct KubeConfig: Sendable {
         func section(_ key: String, _ inner: String, into dict: inout [String: Named]) throws {
             guard case .list(let l)? = m.entries[key] else { return }
             for (i, item) in l.items.enumerated() {
-                guard case .map(let entry) = item, case .string(let name)? = entry.entries["name"] else {
+                guard case .map(let entry) = item, let name = entry.entries["name"]?.stringValue else {
                     throw KubeConfigError("\(path): \(key)[\(i)]: name is required")
                 }
                 guard dict[name] == nil else { continue } // the first file to define a name wins
@@ -106,7 +106,7 @@ public struct KubeConfig: Sendable {
         try section("clusters", "cluster", into: &clusters)
         try section("users", "user", into: &users)
         try section("contexts", "context", into: &contexts)
-        if currentContext.isEmpty, case .string(let c)? = m.entries["current-context"] { currentContext = c }
+        if currentContext.isEmpty, let c = m.entries["current-context"]?.stringValue { currentContext = c }
     }
 
     public var contextNames: [String] { contexts.keys.sorted() }
@@ -121,7 +121,7 @@ public struct KubeConfig: Sendable {
         guard let ctx = contexts[name] else {
             throw KubeConfigError("context \"\(name)\" does not exist in \(files.joined(separator: ", ")) (contexts: \(contextNames.joined(separator: ", ")))")
         }
-        func str(_ m: Map, _ k: String) -> String? { if case .string(let s)? = m.entries[k], !s.isEmpty { return s }; return nil }
+        func str(_ m: Map, _ k: String) -> String? { if let s = m.entries[k]?.stringValue, !s.isEmpty { return s }; return nil }
         guard let clusterName = str(ctx.value, "cluster") else { throw KubeConfigError("context \"\(name)\" names no cluster") }
         guard let cluster = clusters[clusterName] else {
             throw KubeConfigError("cluster \"\(clusterName)\" of context \"\(name)\" is not defined")

@@ -301,7 +301,7 @@ public final class APIServerCore: @unchecked Sendable {
     }
 
     func checkKind(_ r: ResourceType, _ body: Map) throws {
-        if case .string(let kind)? = body.entries["kind"], kind != r.kind {
+        if let kind = body.entries["kind"]?.stringValue, kind != r.kind {
             let api = (body.entries["apiVersion"]?.stringValue) ?? r.groupVersion
             let internalGroup = r.group.isEmpty ? "core" : r.group.split(separator: ".").first.map(String.init) ?? r.group
             throw APIError.badRequest("\(kind) in version \"\(api.split(separator: "/").last ?? "")\" cannot be handled as a \(r.kind): converting (\(r.version).\(kind)) to (\(internalGroup).\(r.kind)): unknown conversion")

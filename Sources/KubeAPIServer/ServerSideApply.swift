@@ -41,7 +41,7 @@ extension APIServerCore {
         case .map(let m)?: return m
         case .string(let text)?:
             do {
-                guard case .map(let m)? = try YAML.load(text) else { throw APIError.badRequest("the apply patch is not an object") }
+                guard case .map(let m)? = try YAML.load(text.string) else { throw APIError.badRequest("the apply patch is not an object") }
                 return m
             } catch let e as YAMLError {
                 throw APIError.badRequest("error decoding YAML: \(e.message)")

@@ -201,7 +201,7 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
             bytes = raw.1
             headers.add(name: "Content-Type", value: raw.0)
         } else if case .string(let text) = body {
-            bytes = Array(text.utf8)
+            bytes = text.bytes
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         } else {
             bytes = Array(((try? JSONEncoding.encode(body, escapeHTML: false)) ?? "{}").utf8)

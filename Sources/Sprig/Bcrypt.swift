@@ -200,11 +200,11 @@ enum Bcrypt {
 
     static func register(_ t: inout FunctionTable) {
         t.add("bcrypt", [.s]) { a in
-            do { return .string(try hash(Array(a.str(0).utf8))) } catch { return .string("failed to encrypt string with bcrypt: \(error)") }
+            do { return .string(try hash(a.gostr(0).bytes)) } catch { return .string("failed to encrypt string with bcrypt: \(error)") }
         }
         t.add("htpasswd", [.s, .s]) { a in
             if a.str(0).contains(":") { return .string("invalid username: \(a.str(0))") }
-            let h = (try? hash(Array(a.str(1).utf8))) ?? ""
+            let h = (try? hash(a.gostr(1).bytes)) ?? ""
             return .string(a.str(0) + ":" + h)
         }
     }

@@ -11,12 +11,15 @@ struct RuntimeError: Error, CustomStringConvertible, Sendable {
 /// Conversions Sprig makes through spf13/cast and its own strval.
 enum Cast {
     /// Sprig's strval: strings as they are, everything else as fmt's %v.
-    static func string(_ v: Value?) -> String {
+    static func string(_ v: Value?) -> String { goString(v).string }
+
+    /// strval with the bytes exact: a Go string or []byte as it is.
+    static func goString(_ v: Value?) -> GoString {
         guard let v else { return "<nil>" }
         switch v {
         case .string(let s): return s
         case .list(let l) where l.elem == .uint8 && l.name == nil:
-            return String(decoding: l.bytes ?? [], as: UTF8.self)
+            return GoString(bytes: l.bytes ?? [])
         default: return GoFmt.sprintf("%v", [v])
         }
     }
@@ -29,7 +32,7 @@ enum Cast {
         case .uint(let u, _): return Int64(truncatingIfNeeded: u)
         case .float(let f, _): return f.isFinite ? (abs(f) < 9.2e18 ? Int64(f) : (f > 0 ? Int64.max : Int64.min)) : Int64.min
         case .bool(let b): return b ? 1 : 0
-        case .string(let s): return parseIntString(s) ?? 0
+        case .string(let s): return parseIntString(s.string) ?? 0
         default: return 0
         }
     }
@@ -66,7 +69,7 @@ enum Cast {
         case .uint(let u, _): return Double(u)
         case .float(let f, _): return f
         case .bool(let b): return b ? 1 : 0
-        case .string(let s): return Double(s.filter { $0 != "_" }) ?? 0
+        case .string(let s): return Double(s.string.filter { $0 != "_" }) ?? 0
         default: return 0
         }
     }
@@ -80,6 +83,18 @@ enum Cast {
             return l.items.compactMap { $0.isNull ? nil : string($0) }
         default:
             return [string(v)]
+        }
+    }
+
+    /// strslice with the bytes exact.
+    static func goStrings(_ v: Value?) -> [GoString] {
+        guard let v else { return [] }
+        switch v {
+        case .null: return []
+        case .list(let l):
+            return l.items.compactMap { $0.isNull ? nil : goString($0) }
+        default:
+            return [goString(v)]
         }
     }
 
@@ -146,7 +161,10 @@ enum Cast {
 }
 
 extension Array where Element == Value? {
-    func str(_ i: Int) -> String { if case .string(let s)? = self[i] { return s }; return "" }
+    /// A string argument as text (invalid UTF-8 read as U+FFFD, as Go's rune functions do).
+    func str(_ i: Int) -> String { if case .string(let s)? = self[i] { return s.string }; return "" }
+    /// A string argument, bytes exact.
+    func gostr(_ i: Int) -> GoString { if case .string(let s)? = self[i] { return s }; return .empty }
     func int(_ i: Int) -> Int {
         switch self[i] {
         case .int(let v, _)?: return Int(v)

@@ -248,7 +248,8 @@ enum DateFunctions {
     /// Seconds as a duration: ints count seconds, strings are Go durations or seconds.
     static func duration(_ v: Value?) throws -> Int64 {
         switch v {
-        case .string(let s)?:
+        case .string(let gs)?:
+            let s = gs.string
             if let d = GoDuration.parse(s) { return d }
             if let n = Int64(s) { return n * 1_000_000_000 }
             throw FunctionError("time: invalid duration \"\(s)\"")
@@ -297,7 +298,7 @@ enum DateFunctions {
         t.add("duration", [.a]) { a in
             var n: Int64 = 0
             switch a[0] {
-            case .string(let s)?: n = Int64(s) ?? 0
+            case .string(let s)?: n = Int64(s.string) ?? 0
             case .int(let i, .int64)?: n = i
             default: n = 0
             }
@@ -306,7 +307,7 @@ enum DateFunctions {
         t.add("durationRound", [.a]) { a in
             var d: Int64 = 0
             switch a[0] {
-            case .string(let s)?: d = GoDuration.parse(s) ?? 0
+            case .string(let s)?: d = GoDuration.parse(s.string) ?? 0
             case .int(let i, .int64)?: d = i
             case .object(let t as GoTime)?: d = (GoTime.now().seconds - t.seconds) * 1_000_000_000
             default: d = 0

@@ -14,9 +14,9 @@ enum DefaultFunctions {
         t.add("ternary", [.a, .a, .b]) { $0.bool(2) ? $0.val(0) : $0.val(1) }
         t.add("fail", [.s]) { throw FunctionError($0.str(0)) }
         t.add("typeOf", [.a]) { .string(GoFmt.sprintf("%T", [$0.val(0)])) }
-        t.add("typeIs", [.s, .a]) { .bool($0.str(0) == GoFmt.sprintf("%T", [$0.val(1)])) }
+        t.add("typeIs", [.s, .a]) { .bool($0.str(0) == GoFmt.sprintf("%T", [$0.val(1)]).string) }
         t.add("typeIsLike", [.s, .a]) { a in
-            let t = GoFmt.sprintf("%T", [a.val(1)])
+            let t = GoFmt.sprintf("%T", [a.val(1)]).string
             return .bool(a.str(0) == t || "*" + a.str(0) == t)
         }
         t.add("kindOf", [.a]) { .string(kind($0[0])) }

@@ -3,24 +3,24 @@ import Crypto
 
 enum EncodingFunctions {
     static func register(_ t: inout FunctionTable) {
-        t.add("b64enc", [.s]) { .string(Base64.encode(Array($0.str(0).utf8))) }
+        t.add("b64enc", [.s]) { .string(Base64.encode($0.gostr(0).bytes)) }
         t.add("b64dec", [.s]) { a in
             switch Base64.decode(a.str(0)) {
-            case .success(let b): return .string(String(decoding: b, as: UTF8.self))
+            case .success(let b): return .string(bytes: b)
             case .failure(let e): return .string(e.description)
             }
         }
-        t.add("b32enc", [.s]) { .string(Base32.encode(Array($0.str(0).utf8))) }
+        t.add("b32enc", [.s]) { .string(Base32.encode($0.gostr(0).bytes)) }
         t.add("b32dec", [.s]) { a in
             switch Base32.decode(a.str(0)) {
-            case .success(let b): return .string(String(decoding: b, as: UTF8.self))
+            case .success(let b): return .string(bytes: b)
             case .failure(let e): return .string(e.description)
             }
         }
-        t.add("sha1sum", [.s]) { .string(hex(Insecure.SHA1.hash(data: Array($0.str(0).utf8)))) }
-        t.add("sha256sum", [.s]) { .string(hex(SHA256.hash(data: Array($0.str(0).utf8)))) }
-        t.add("sha512sum", [.s]) { .string(hex(SHA512.hash(data: Array($0.str(0).utf8)))) }
-        t.add("adler32sum", [.s]) { .string(String(adler32(Array($0.str(0).utf8)))) }
+        t.add("sha1sum", [.s]) { .string(hex(Insecure.SHA1.hash(data: $0.gostr(0).bytes))) }
+        t.add("sha256sum", [.s]) { .string(hex(SHA256.hash(data: $0.gostr(0).bytes))) }
+        t.add("sha512sum", [.s]) { .string(hex(SHA512.hash(data: $0.gostr(0).bytes))) }
+        t.add("adler32sum", [.s]) { .string(String(adler32($0.gostr(0).bytes))) }
         t.add("uuidv4", []) { _ in .string(uuid4()) }
         t.add("randBytes", [.i]) { a in
             var g = SystemRandomNumberGenerator()

@@ -66,7 +66,7 @@ enum SecretFunctions {
             var g = SystemRandomNumberGenerator()
             let iv = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
             do {
-                let sealed = try AES._CBC.encrypt(Array(a.str(1).utf8), using: aesKey(a.str(0)), iv: try AES._CBC.IV(ivBytes: iv))
+                let sealed = try AES._CBC.encrypt(a.gostr(1).bytes, using: aesKey(a.str(0)), iv: try AES._CBC.IV(ivBytes: iv))
                 return .string(Base64.encode(iv + Array(sealed)))
             } catch { throw FunctionError("\(error)") }
         }

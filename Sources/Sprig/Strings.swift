@@ -12,12 +12,12 @@ enum StringFunctions {
         t.add("trimAll", [.s, .s]) { .string(trim($0.str(1), cutset: $0.str(0))) }
         t.add("trimall", [.s, .s]) { .string(trim($0.str(1), cutset: $0.str(0))) }
         t.add("trimSuffix", [.s, .s]) { a in
-            let s = a.str(1), x = a.str(0)
-            return .string(s.hasSuffix(x) && !x.isEmpty ? String(decoding: Array(s.utf8).dropLast(x.utf8.count), as: UTF8.self) : s)
+            let s = a.gostr(1).bytes, x = a.gostr(0).bytes
+            return !x.isEmpty && s.reversed().starts(with: x.reversed()) ? .string(bytes: s.dropLast(x.count)) : a.val(1)
         }
         t.add("trimPrefix", [.s, .s]) { a in
-            let s = a.str(1), x = a.str(0)
-            return .string(s.hasPrefix(x) && !x.isEmpty ? String(decoding: Array(s.utf8).dropFirst(x.utf8.count), as: UTF8.self) : s)
+            let s = a.gostr(1).bytes, x = a.gostr(0).bytes
+            return !x.isEmpty && s.starts(with: x) ? .string(bytes: s.dropFirst(x.count)) : a.val(1)
         }
         t.add("nospace", [.s]) { .string(String($0.str(0).unicodeScalars.filter { !isGoSpace($0) }.map(Character.init))) }
         t.add("initials", [.s]) { a in
@@ -36,12 +36,12 @@ enum StringFunctions {
         t.add("camelcase", [.s]) { .string(camelCase($0.str(0))) }
         t.add("kebabcase", [.s]) { .string(snakeCase($0.str(0)).replacingAll("_", with: "-")) }
         t.add("shuffle", [.s]) { .string(String($0.str(0).shuffled())) }
-        t.add("substr", [.i, .i, .s]) { a in try .string(substr(a.int(0), a.int(1), a.str(2))) }
+        t.add("substr", [.i, .i, .s]) { a in try .string(substr(a.int(0), a.int(1), a.gostr(2))) }
         t.add("trunc", [.i, .s]) { a in
-            let c = a.int(0), b = Array(a.str(1).utf8)
-            if c < 0 && b.count + c > 0 { return .string(String(decoding: b[(b.count + c)...], as: UTF8.self)) }
-            if c >= 0 && b.count > c { return .string(String(decoding: b[..<c], as: UTF8.self)) }
-            return .string(a.str(1))
+            let c = a.int(0), s = a.gostr(1), n = s.count
+            if c < 0 && n + c > 0 { return .string(s.slice(n + c, n)) }
+            if c >= 0 && n > c { return .string(s.slice(0, c)) }
+            return .string(s)
         }
         t.add("abbrev", [.i, .s]) { a in
             let w = a.int(0), s = a.str(1)
@@ -53,36 +53,36 @@ enum StringFunctions {
         }
         t.add("repeat", [.i, .s]) { a in
             if a.int(0) < 0 { throw FunctionError("strings: negative Repeat count") }
-            return .string(String(repeating: a.str(1), count: a.int(0)))
+            return .string(Array(repeating: a.gostr(1), count: a.int(0)).joined())
         }
         t.add("wrap", [.i, .s]) { .string(wrap($0.str(1), width: $0.int(0), newline: "\n")) }
         t.add("wrapWith", [.i, .s, .s]) { .string(wrap($0.str(2), width: $0.int(0), newline: $0.str(1))) }
-        t.add("contains", [.s, .s]) { .bool(contains($0.str(1), $0.str(0))) }
-        t.add("hasPrefix", [.s, .s]) { .bool($0.str(1).utf8.starts(with: $0.str(0).utf8)) }
-        t.add("hasSuffix", [.s, .s]) { .bool($0.str(1).utf8.reversed().starts(with: $0.str(0).utf8.reversed())) }
+        t.add("contains", [.s, .s]) { .bool(contains($0.gostr(1), $0.gostr(0))) }
+        t.add("hasPrefix", [.s, .s]) { .bool($0.gostr(1).bytes.starts(with: $0.gostr(0).bytes)) }
+        t.add("hasSuffix", [.s, .s]) { .bool($0.gostr(1).bytes.reversed().starts(with: $0.gostr(0).bytes.reversed())) }
         t.add("quote", [], variadic: .a) { args in
-            .string(args.compactMap { v -> String? in
+            .string(args.compactMap { v -> GoString? in
                 guard let v, !v.isNull else { return nil }
-                return GoQuote.quote(Cast.string(v))
+                return GoQuote.quote(Cast.goString(v))
             }.joined(separator: " "))
         }
         t.add("squote", [], variadic: .a) { args in
-            .string(args.compactMap { v -> String? in
+            .string(args.compactMap { v -> GoString? in
                 guard let v, !v.isNull else { return nil }
-                return "'" + Cast.string(v) + "'"
+                return "'" + Cast.goString(v) + "'"
             }.joined(separator: " "))
         }
         t.add("cat", [], variadic: .a) { args in
             let vals = args.compactMap { v -> Value? in (v == nil || v!.isNull) ? nil : v }
             return .string(vals.map { GoFmt.sprintf("%v", [$0]) }.joined(separator: " "))
         }
-        t.add("indent", [.i, .s]) { a in .string(indent(a.str(1), a.int(0))) }
-        t.add("nindent", [.i, .s]) { a in .string("\n" + indent(a.str(1), a.int(0))) }
-        t.add("replace", [.s, .s, .s]) { a in .string(replaceAll(a.str(2), a.str(0), a.str(1))) }
+        t.add("indent", [.i, .s]) { a in .string(indent(a.gostr(1), a.int(0))) }
+        t.add("nindent", [.i, .s]) { a in .string("\n" + indent(a.gostr(1), a.int(0))) }
+        t.add("replace", [.s, .s, .s]) { a in .string(replaceAll(a.gostr(2), a.gostr(0), a.gostr(1))) }
         t.add("plural", [.s, .s, .i]) { a in .string(a.int(2) == 1 ? a.str(0) : a.str(1)) }
-        t.add("toString", [.a]) { .string(Cast.string($0[0])) }
+        t.add("toString", [.a]) { .string(Cast.goString($0[0])) }
         t.add("toStrings", [.a]) { strList(Cast.strings($0[0])) }
-        t.add("join", [.s, .a]) { .string(Cast.strings($0[1]).joined(separator: $0.str(0))) }
+        t.add("join", [.s, .a]) { .string(Cast.goStrings($0[1]).joined(separator: $0.gostr(0))) }
         t.add("sortAlpha", [.a]) { a in
             switch a[0] {
             case .list?: return strList(Cast.strings(a[0]).sorted(by: goLess))
@@ -90,14 +90,14 @@ enum StringFunctions {
             }
         }
         t.add("split", [.s, .s]) { a in
-            let parts = goSplit(a.str(1), a.str(0), -1)
+            let parts = goSplit(a.gostr(1), a.gostr(0), -1)
             var m: [String: Value] = [:]
             for (i, p) in parts.enumerated() { m["_\(i)"] = .string(p) }
             return .map(Map(m, elem: .string))
         }
-        t.add("splitList", [.s, .s]) { strList(goSplit($0.str(1), $0.str(0), -1)) }
+        t.add("splitList", [.s, .s]) { .list(goSplit($0.gostr(1), $0.gostr(0), -1).map { .string($0) }, of: .string) }
         t.add("splitn", [.s, .i, .s]) { a in
-            let parts = goSplit(a.str(2), a.str(0), a.int(1))
+            let parts = goSplit(a.gostr(2), a.gostr(0), a.int(1))
             var m: [String: Value] = [:]
             for (i, p) in parts.enumerated() { m["_\(i)"] = .string(p) }
             return .map(Map(m, elem: .string))
@@ -216,18 +216,18 @@ enum StringFunctions {
         return out
     }
 
-    static func substr(_ start: Int, _ end: Int, _ s: String) throws -> String {
-        let b = Array(s.utf8)
+    static func substr(_ start: Int, _ end: Int, _ s: GoString) throws -> GoString {
+        let n = s.count
         if start < 0 {
-            if end > b.count || end < 0 { throw RuntimeError.sliceBounds("[:\(end)] with length \(b.count)") }
-            return String(decoding: b[..<end], as: UTF8.self)
+            if end > n || end < 0 { throw RuntimeError.sliceBounds("[:\(end)] with length \(n)") }
+            return s.slice(0, end)
         }
-        if end < 0 || end > b.count {
-            if start > b.count { throw RuntimeError.sliceBounds("[\(start):\(b.count)]") }
-            return String(decoding: b[start...], as: UTF8.self)
+        if end < 0 || end > n {
+            if start > n { throw RuntimeError.sliceBounds("[\(start):\(n)]") }
+            return s.slice(start, n)
         }
         if start > end { throw RuntimeError.sliceBounds("[\(start):\(end)]") }
-        return String(decoding: b[start..<end], as: UTF8.self)
+        return s.slice(start, end)
     }
 
     struct AbbrevError: Error {}
@@ -274,68 +274,83 @@ enum StringFunctions {
         return out
     }
 
-    static func contains(_ s: String, _ sub: String) -> Bool {
-        if sub.isEmpty { return true }
-        let a = Array(s.utf8), b = Array(sub.utf8)
-        guard b.count <= a.count else { return false }
-        for i in 0...(a.count - b.count) where a[i] == b[0] && Array(a[i..<(i + b.count)]) == b { return true }
-        return false
+    static func contains(_ s: GoString, _ sub: GoString) -> Bool {
+        sub.isEmpty || GoBytes.index(of: sub.bytes, in: s.bytes, from: 0) != nil
     }
 
-    static func indent(_ s: String, _ n: Int) -> String {
-        let pad = String(repeating: " ", count: max(n, 0))
+    static func indent(_ s: GoString, _ n: Int) -> GoString {
+        let pad = GoString(String(repeating: " ", count: max(n, 0)))
         return pad + replaceAll(s, "\n", "\n" + pad)
     }
 
     /// strings.Replace(s, old, new, -1), byte-wise.
-    static func replaceAll(_ s: String, _ old: String, _ new: String) -> String {
-        let a = Array(s.utf8), o = Array(old.utf8), n = Array(new.utf8)
-        if o.isEmpty {
-            // Go inserts `new` before every rune and at the end.
-            var out: [UInt8] = []
-            for r in s.unicodeScalars { out += n; out += Array(String(r).utf8) }
-            out += n
-            return String(decoding: out, as: UTF8.self)
-        }
+    static func replaceAll(_ s: GoString, _ old: GoString, _ new: GoString) -> GoString {
+        let a = s.bytes, o = old.bytes, n = new.bytes
         var out: [UInt8] = []
         out.reserveCapacity(a.count)
-        var i = 0
-        while i < a.count {
-            if i + o.count <= a.count && a[i] == o[0] && Array(a[i..<(i + o.count)]) == o {
-                out += n; i += o.count
-            } else {
-                out.append(a[i]); i += 1
+        if o.isEmpty {
+            // Go inserts `new` before every rune and at the end (a stray byte is one rune).
+            var i = 0
+            while i < a.count {
+                let k = max(1, GoString.validSequenceLength(a, at: i))
+                out += n; out += a[i..<(i + k)]; i += k
             }
+            out += n
+            return GoString(bytes: out)
         }
-        return String(decoding: out, as: UTF8.self)
+        var i = 0
+        while let j = GoBytes.index(of: o, in: a, from: i) {
+            out += a[i..<j]; out += n; i = j + o.count
+        }
+        if i == 0 { return s }
+        out += a[i...]
+        return GoString(bytes: out)
     }
 
     /// strings.SplitN (n < 0: all).
-    static func goSplit(_ s: String, _ sep: String, _ n: Int) -> [String] {
+    static func goSplit(_ s: GoString, _ sep: GoString, _ n: Int) -> [GoString] {
         if n == 0 { return [] }
-        if sep.isEmpty {
-            var parts = s.unicodeScalars.map { String($0) }
-            if n > 0 && parts.count > n { let tail = parts[(n - 1)...].joined(); parts = Array(parts[..<(n - 1)]) + [tail] }
+        let a = s.bytes, p = sep.bytes
+        var parts: [GoString] = []
+        if p.isEmpty {
+            var i = 0
+            while i < a.count {
+                if n > 0 && parts.count == n - 1 { parts.append(GoString(bytes: a[i...])); return parts }
+                let k = max(1, GoString.validSequenceLength(a, at: i))
+                parts.append(GoString(bytes: a[i..<(i + k)])); i += k
+            }
             return parts
         }
-        let a = Array(s.utf8), p = Array(sep.utf8)
-        var parts: [String] = []
-        var start = 0, i = 0
-        while i + p.count <= a.count {
-            if n > 0 && parts.count == n - 1 { break }
-            if a[i] == p[0] && Array(a[i..<(i + p.count)]) == p {
-                parts.append(String(decoding: a[start..<i], as: UTF8.self))
-                i += p.count
-                start = i
-            } else {
-                i += 1
-            }
+        var start = 0
+        while n < 0 || parts.count < n - 1, let j = GoBytes.index(of: p, in: a, from: start) {
+            parts.append(GoString(bytes: a[start..<j]))
+            start = j + p.count
         }
-        parts.append(String(decoding: a[start...], as: UTF8.self))
+        parts.append(GoString(bytes: a[start...]))
         return parts
     }
 }
 
+/// Byte searches over Go strings.
+enum GoBytes {
+    static func index(of needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
+        guard !needle.isEmpty, hay.count - from >= needle.count else { return needle.isEmpty ? from : nil }
+        let first = needle[0], last = hay.count - needle.count
+        var i = from
+        while i <= last {
+            if hay[i] == first {
+                var k = 1
+                while k < needle.count && hay[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
 extension String {
-    func replacingAll(_ old: String, with new: String) -> String { StringFunctions.replaceAll(self, old, new) }
+    func replacingAll(_ old: String, with new: String) -> String {
+        StringFunctions.replaceAll(GoString(self), GoString(old), GoString(new)).string
+    }
 }

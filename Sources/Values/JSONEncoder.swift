@@ -109,6 +109,30 @@ public enum JSONEncoding {
 
     public static func writeString(_ s: String, _ out: inout [UInt8], escapeHTML: Bool) {
         out.append(0x22)
+        writeScalars(s, &out, escapeHTML: escapeHTML)
+        out.append(0x22)
+    }
+
+    /// A Go string's bytes: each byte that is not valid UTF-8 is written as `\ufffd`, as
+    /// encoding/json writes it.
+    public static func writeString(_ s: GoString, _ out: inout [UInt8], escapeHTML: Bool) {
+        guard !s.isValidUTF8 else { return writeString(s.string, &out, escapeHTML: escapeHTML) }
+        let b = s.bytes
+        out.append(0x22)
+        var i = 0, start = 0
+        while i < b.count {
+            let n = GoString.validSequenceLength(b, at: i)
+            if n > 0 { i += n; continue }
+            writeScalars(String(decoding: b[start..<i], as: UTF8.self), &out, escapeHTML: escapeHTML)
+            out.append(contentsOf: "\\ufffd".utf8)
+            i += 1
+            start = i
+        }
+        writeScalars(String(decoding: b[start..<i], as: UTF8.self), &out, escapeHTML: escapeHTML)
+        out.append(0x22)
+    }
+
+    static func writeScalars(_ s: String, _ out: inout [UInt8], escapeHTML: Bool) {
         for scalar in s.unicodeScalars {
             let v = scalar.value
             switch v {
@@ -131,7 +155,6 @@ public enum JSONEncoding {
                 }
             }
         }
-        out.append(0x22)
     }
 }
 

@@ -10,7 +10,7 @@ public enum Value: Sendable {
     case uint(UInt64, GoType = .uint)
     case float(Double, GoType = .float64)
     case complex(Double, Double)
-    case string(String)
+    case string(GoString)
     case list(List)
     case map(Map)
     case object(any GoObject)
@@ -40,7 +40,18 @@ public enum Value: Sendable {
 
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
-    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    /// A Go string from Swift text (always valid UTF-8).
+    @inline(__always)
+    public static func string(_ s: String) -> Value { .string(GoString(s)) }
+    @inline(__always)
+    public static func string(_ s: Substring) -> Value { .string(GoString(s)) }
+    /// A Go string of any bytes.
+    public static func string(bytes: some Collection<UInt8>) -> Value { .string(GoString(bytes: bytes)) }
+
+    /// The text of a string, invalid UTF-8 read as U+FFFD; nil for other values.
+    public var stringValue: String? { if case .string(let s) = self { return s.string } else { return nil } }
+    /// The Go string itself, bytes exact; nil for other values.
+    public var goString: GoString? { if case .string(let s) = self { return s } else { return nil } }
 }
 
 /// A Go slice: its items and the static type of its elements (`[]interface {}`, `[]string`).

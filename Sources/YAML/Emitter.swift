@@ -77,7 +77,7 @@ public enum YAMLWriter {
         case .complex:
             throw EmitError(description: "json: unsupported type: complex128")
         case .string(let s):
-            try string(emitter, s)
+            try string(emitter, s.string)  // through JSON: invalid bytes are U+FFFD
         case .list(let l):
             if l.elem == .uint8 && l.name == nil, let bytes = l.bytes {
                 // []byte goes through JSON as base64 text.

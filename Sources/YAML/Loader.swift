@@ -211,7 +211,7 @@ struct Loader {
     /// sigs.k8s.io/yaml turns non-string keys into strings on the way to JSON.
     func keyString(_ key: Value, line: Int) throws -> String {
         switch key {
-        case .string(let s): return s
+        case .string(let s): return s.string
         case .bool(let b): return b ? "true" : "false"
         case .float(let f, _):
             if f.isInfinite { return f > 0 ? ".inf" : "-.inf" }

@@ -3,7 +3,7 @@ import GoFmt
 import Values
 
 final class PrintfTests: XCTestCase {
-    func f(_ format: String, _ args: Value...) -> String { GoFmt.sprintf(format, args) }
+    func f(_ format: String, _ args: Value...) -> String { GoFmt.sprintf(GoString(format), args).string }
 
     func testIntegersHonourWidthFlagsAndBases() {
         XCTAssertEqual(f("%d|%5d|%-5d|%05d|%+d|% d", .int(42), .int(42), .int(42), .int(-42), .int(7), .int(7)), "42|   42|42   |-0042|+7| 7")

@@ -34,7 +34,7 @@ final class ExecTests: XCTestCase {
     func testTypedParametersConvertLiteralsAndRejectWrongTypes() throws {
         let repeatFn = GoFunction("rep", [.typed(.int), .typed(.string)]) { args in
             guard case .int(let n, _)? = args[0], case .string(let s)? = args[1] else { return nil }
-            return .string(String(repeating: s, count: Int(n)))
+            return .string(String(repeating: s.string, count: Int(n)))
         }
         let funcs = ["rep": repeatFn]
         XCTAssertEqual(try render("{{ rep 3 \"ab\" }}", funcs: funcs), "ababab")

@@ -201,7 +201,7 @@ final class ValueFlagsTests: XCTestCase {
         let root = (dir as NSString).deletingLastPathComponent
         try "apiVersion: v2\nname: kv\nversion: 1.0.0\nkubeVersion: \">=1.40.0-0\"\n".write(toFile: root + "/Chart.yaml", atomically: true, encoding: .utf8)
         let r = try CLIRunner.run(["template", "x", root])
-        XCTAssertEqual(r.err, "Error: chart requires kubeVersion: >=1.40.0-0 which is incompatible with Kubernetes v1.36.0\n")
+        XCTAssertEqual(r.err, "Error: chart requires kubeVersion: >=1.40.0-0 which is incompatible with Kubernetes v1.37.0\n")
         XCTAssertEqual(try CLIRunner.run(["template", "x", root, "--kube-version", "1.41.0"]).code, 0)
     }
 }

@@ -62,7 +62,7 @@ final class RecordedExchangeTests: XCTestCase {
                 path = String(path[..<path.range(of: "continue=")!.upperBound]) + lastContinue
             }
             var body = Self.toValue(req["body"])
-            if case .map(let b)? = body, case .map(let md)? = b.entries["metadata"], case .string(let rv)? = md.entries["resourceVersion"],
+            if case .map(let b)? = body, case .map(let md)? = b.entries["metadata"], let rv = md.entries["resourceVersion"]?.stringValue,
                let ours = versions[rv] {
                 md.entries["resourceVersion"] = .string(ours)
                 body = .map(b)
@@ -75,11 +75,11 @@ final class RecordedExchangeTests: XCTestCase {
             let r = server.handle(APIRequest(method: req["method"] as! String, target: path,
                                              contentType: req["content_type"] as? String, body: body))
             if case .map(let wb)? = Self.toValue(resp["body"]), case .map(let wmd)? = wb.entries["metadata"],
-               case .string(let realRV)? = wmd.entries["resourceVersion"],
-               case .map(let gb) = r.body, case .map(let gmd)? = gb.entries["metadata"], case .string(let ourRV)? = gmd.entries["resourceVersion"] {
+               let realRV = wmd.entries["resourceVersion"]?.stringValue,
+               case .map(let gb) = r.body, case .map(let gmd)? = gb.entries["metadata"], let ourRV = gmd.entries["resourceVersion"]?.stringValue {
                 versions[realRV] = ourRV
             }
-            if case .map(let b) = r.body, case .map(let md)? = b.entries["metadata"], case .string(let cont)? = md.entries["continue"] {
+            if case .map(let b) = r.body, case .map(let md)? = b.entries["metadata"], let cont = md.entries["continue"]?.stringValue {
                 lastContinue = cont
             }
             if Self.notYet[title] != nil { continue }

@@ -5,7 +5,7 @@ import Values
 import GoFmt
 
 final class YAMLLoaderTests: XCTestCase {
-    func load(_ s: String) throws -> String { GoFmt.print(try YAML.load(s) ?? .null) }
+    func load(_ s: String) throws -> String { GoFmt.print(try YAML.load(s) ?? .null).string }
 
     func testScalarsResolveAsGoYAMLv2ThroughJSON() throws {
         let doc = """
@@ -28,7 +28,7 @@ final class YAMLLoaderTests: XCTestCase {
         """
         let v = try YAML.load(doc)
         guard case .map(let m)? = v else { return XCTFail("not a map") }
-        func t(_ k: String) -> String { GoFmt.sprintf("%T=%v", [m.entries[k]!, m.entries[k]!]) }
+        func t(_ k: String) -> String { GoFmt.sprintf("%T=%v", [m.entries[k]!, m.entries[k]!]).string }
         XCTAssertEqual(t("a"), "float64=1")
         XCTAssertEqual(t("b"), "float64=1.5")
         XCTAssertEqual(t("c"), "float64=31")

@@ -1,3 +1,4 @@
+import Values
 /// Go literal syntax: strconv.Unquote, UnquoteChar, ParseInt/ParseUint with base 0,
 /// ParseFloat (decimal and hex, with underscores).
 enum GoLiteral {
@@ -63,19 +64,19 @@ enum GoLiteral {
     }
 
     /// strconv.Unquote for "…" and `…` strings. `\x` and octal escapes give raw bytes.
-    static func unquote(_ quoted: String) -> String? {
+    static func unquote(_ quoted: String) -> GoString? {
         let b = Array(quoted.utf8)
         guard b.count >= 2, let q = b.first, b.last == q else { return nil }
         if q == UInt8(ascii: "`") {
             let inner = b[1..<(b.count - 1)]
             if inner.contains(UInt8(ascii: "`")) { return nil }
-            return String(decoding: inner.filter { $0 != 0x0D }, as: UTF8.self)
+            return GoString(bytes: inner.filter { $0 != 0x0D })
         }
         guard q == UInt8(ascii: "\"") else { return nil }
         var s = Array(b[1..<(b.count - 1)])
         if !s.contains(UInt8(ascii: "\\")) && !s.contains(q) {
             if s.contains(0x0A) { return nil }
-            return String(decoding: s, as: UTF8.self)
+            return GoString(bytes: s)
         }
         var out: [UInt8] = []
         while !s.isEmpty {
@@ -87,7 +88,7 @@ enum GoLiteral {
             else { out.append(contentsOf: Array(String(Unicode.Scalar(r)!).utf8)) }
             s = rest
         }
-        return String(decoding: out, as: UTF8.self)
+        return GoString(bytes: out)
     }
 
     /// Go's underscoreOK: underscores only between digits (or after a base prefix).

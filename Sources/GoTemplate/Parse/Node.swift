@@ -1,3 +1,4 @@
+import Values
 /// The parse tree of a template, as Go's text/template/parse builds it. Nodes keep their
 /// byte offset so that execution errors can name `file:line:column` as Go does.
 public enum NodeKind {
@@ -133,8 +134,8 @@ public final class NumberNode: Node, @unchecked Sendable {
 
 public final class StringNode: Node, @unchecked Sendable {
     public let quoted: String
-    public let text: String
-    init(pos: Int, quoted: String, text: String) { self.quoted = quoted; self.text = text; super.init(.string, pos: pos) }
+    public let text: GoString
+    init(pos: Int, quoted: String, text: GoString) { self.quoted = quoted; self.text = text; super.init(.string, pos: pos) }
     public override var description: String { quoted }
 }
 

@@ -1,3 +1,4 @@
+import Values
 /// A parsed template: its root list and the text it came from (for error positions).
 public final class Tree: @unchecked Sendable {
     public var name: String
@@ -159,7 +160,7 @@ struct Parser {
     mutating func parseDefinition() throws {
         let context = "define clause"
         let name = try expectOneOf(.string, .rawString, context)
-        tree.name = try unquote(name)
+        tree.name = try unquote(name).string
         _ = try expect(.rightDelim, context)
         let (list, end) = try itemList()
         if end.kind != .end { throw fail("unexpected \(end) in \(context)") }
@@ -290,7 +291,7 @@ struct Parser {
 
     mutating func templateName(_ token: Item, _ context: String) throws -> String {
         switch token.type {
-        case .string, .rawString: return try unquote(token)
+        case .string, .rawString: return try unquote(token).string
         default: throw unexpected(token, context)
         }
     }
@@ -427,7 +428,7 @@ struct Parser {
         }
     }
 
-    func unquote(_ token: Item) throws -> String {
+    func unquote(_ token: Item) throws -> GoString {
         guard let s = GoLiteral.unquote(token.val) else { throw fail("invalid syntax") }
         return s
     }
