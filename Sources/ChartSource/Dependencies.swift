@@ -58,7 +58,7 @@ public struct DependencyManager: Sendable {
             guard case .map(let d) = item else { return nil }
             func s(_ k: String) -> String {
                 switch d.entries[k] {
-                case .string(let v)?: return v
+                case .string(let v)?: return v.string
                 case .float(let f, _)?: return ShortestDecimal(f).gFormat()
                 case .int(let n, _)?: return String(n)
                 default: return ""
