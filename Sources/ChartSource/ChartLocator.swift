@@ -45,6 +45,9 @@ public struct ChartLocator: Sendable {
         if allowLocal, FileSystem.kind(name) != .missing {
             return Located(archive: nil, localPath: name, fileName: Self.lastComponent(name))
         }
+        if !allowLocal, FileSystem.kind(name) != .missing {
+            throw SourceError.unsupported("\(name) is a local chart; pull downloads charts named REPO/NAME, NAME with --repo URL, or oci://…")
+        }
         if name.hasPrefix("/") || name.hasPrefix(".") { throw ChartError("path \"\(name)\" not found") }
         if name.hasPrefix("http://") || name.hasPrefix("https://") {
             let bytes = try await withFetcher(options) { try await $0.download(name) }

@@ -26,6 +26,8 @@ struct DependencyList: ParsableCommand {
 struct DependencyUpdate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "update", abstract: "Resolve the dependencies, write Chart.lock and download them into charts/.", aliases: ["up"])
     @Argument(help: "The chart folder.") var chart = "."
+    @Flag(name: .customLong("skip-refresh"), help: "helm's flag, accepted: hrctl fetches only the indexes it needs (revalidated by ETag; --offline uses the cache alone).")
+    var skipRefresh = false
     @OptionGroup var sources: SourceOptions
     func run() async throws { try await DependencyCommand.manager(sources.fetcherOptions()).update(chart) }
 }
@@ -33,6 +35,8 @@ struct DependencyUpdate: AsyncParsableCommand {
 struct DependencyBuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "build", abstract: "Download the versions of Chart.lock into charts/ (update without a lock).")
     @Argument(help: "The chart folder.") var chart = "."
+    @Flag(name: .customLong("skip-refresh"), help: "helm's flag, accepted: hrctl fetches only the indexes it needs (revalidated by ETag; --offline uses the cache alone).")
+    var skipRefresh = false
     @OptionGroup var sources: SourceOptions
     func run() async throws { try await DependencyCommand.manager(sources.fetcherOptions()).build(chart) }
 }

@@ -179,6 +179,9 @@ final class ChartCommandTests: XCTestCase {
         let again = try hrctl(["pull", "shared/jenkins", "--untar", "-d", "out"], cwd: r)
         XCTAssertEqual(again.code, 1)
         XCTAssertEqual(again.err, "Error: failed to untar: a file or directory with the name out/jenkins already exists\n")
+        let local = try hrctl(["pull", Self.fixtures + "/localdep"])
+        XCTAssertEqual(local.code, 1)
+        XCTAssertEqual(local.err, "Error: \(Self.fixtures)/localdep is a local chart; pull downloads charts named REPO/NAME, NAME with --repo URL, or oci://…\n")
     }
 
     /// Every file under a folder with its contents' digest.
@@ -254,6 +257,7 @@ final class ChartCommandTests: XCTestCase {
         XCTAssertEqual(try hrctl(["dependency", "list", mine]).out, try helm(["dependency", "list", theirs]).out)
         // helm reads hrctl's lock as in sync.
         XCTAssertEqual(try helm(["dependency", "build", mine, "--skip-refresh"]).code, 0)
+        XCTAssertEqual(try hrctl(["dependency", "build", mine, "--skip-refresh"]).code, 0)
     }
 
     func testDependencyBuildOfAFreshCheckoutThenTemplate() throws {
