@@ -117,6 +117,19 @@ final class LifecycleClusterTests: ClusterTestCase {
         XCTAssertEqual(try cluster.helm(["list", "-n", ns, "--all", "-q"]).out, "")
     }
 
+    /// rabbitmq 6.10.0 (a StatefulSet mounting one volume at two paths): applying it unchanged
+    /// is a no-op on the genuine apiserver, as it now is on the loopback one.
+    func testUnchangedRabbitmqIsUpToDate() throws {
+        let ns = namespace
+        let doc = try fluxRelease("rabbit", namespace: ns, chart: sharedRepo + "/rabbitmq-6.10.0.tgz")
+        var r = try cluster.hrctl(["apply", "-f", doc])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertNotNil(try cluster.get(["statefulset", "rabbit-rabbitmq", "-n", ns]))
+        r = try cluster.hrctl(["apply", "-f", doc])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("is up to date"), r.out)
+    }
+
     /// Part of issue 12: a chart asking for an API the server no longer serves fails at once,
     /// as helm does, before any hook ran or any record or namespace was written.
     func testKindsTheServerDoesNotServeFailBeforeAnythingIsWritten() throws {
