@@ -135,6 +135,9 @@ let package = Package(
         .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),
         .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate"]),
+        // The genuine kube-apiserver and the official helm CLI (skipped when they are not installed).
+        .testTarget(name: "ClusterTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML",
+                                                       .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Chart", "Values", "Sprig", "Semver"]),
     ]
 )

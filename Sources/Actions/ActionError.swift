@@ -8,6 +8,8 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
     case waitTimeout(String, [String])
     case hookFailed(String, String)
     case failed(String)
+    /// Objects whose kind the server does not serve ("release manifest" or "new release manifest").
+    case unbuildable(String, [String])
 
     public var description: String {
         switch self {
@@ -22,6 +24,14 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
             return "timed out after \(timeout) waiting for resources to be ready:\n" + pending.map { "  " + $0 }.joined(separator: "\n")
         case .hookFailed(let hook, let msg): return "hook \(hook) failed: \(msg)"
         case .failed(let msg): return msg
+        case .unbuildable(let manifest, let errs):
+            // One error alone, several as Kubernetes' aggregate prints them.
+            return "unable to build kubernetes objects from \(manifest): " + (errs.count == 1 ? errs[0] : "[" + errs.joined(separator: ", ") + "]")
         }
+    }
+
+    /// cli-runtime's message for an object whose kind the server does not serve.
+    static func mappingNotFound(name: String, namespace: String, kind: String, apiVersion: String) -> String {
+        "resource mapping not found for name: \"\(name)\" namespace: \"\(namespace)\" from \"\": no matches for kind \"\(kind)\" in version \"\(apiVersion)\"\nensure CRDs are installed first"
     }
 }

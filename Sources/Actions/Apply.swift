@@ -100,8 +100,11 @@ public struct ApplyAction: Sendable {
         release.hooks = d.hooks.map(\.record)
         d.release = release
         for f in chart.crdObjects { d.crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
+        try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
+                                       crds: opts.skipCRDs ? [] : d.crds, stage: isInstall ? .install : .upgrade)
         if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
 
+        if opts.createNamespace { try await ctx.ensureNamespace(spec.namespace) }
         try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)

@@ -70,6 +70,9 @@ public struct DeployOptions: Sendable {
     public var dryRun = false
     /// Upgrade even when neither chart nor values changed.
     public var force = false
+    /// Create the release namespace when missing (helm's --create-namespace), once the
+    /// manifest is known to be buildable.
+    public var createNamespace = false
     public init() {}
 }
 

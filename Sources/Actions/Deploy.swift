@@ -41,9 +41,20 @@ extension ActionContext {
         if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout) }
 
         var objects: [Resource] = []
-        for r in try ResourceList.parse(d.release.manifest) {
+        let parsed = try ResourceList.parse(d.release.manifest)
+        // Kinds a CRD of this very manifest defines map only once that CRD is applied and
+        // established; their scope comes from the CRD meanwhile.
+        let defined = ServedKinds.definedBy(parsed)
+        var deferred: Set<String> = []
+        for r in parsed {
             var m = marked(r, release: d.release, extra: d.extraAnnotations)
-            try await resources.prepare(&m, namespace: ns)
+            do { try await resources.prepare(&m, namespace: ns) } catch is Discovery.DiscoveryError {
+                guard let namespaced = defined["\(m.apiVersion)|\(m.kind)"] else { throw ActionError.unbuildable("release manifest", [
+                    ActionError.mappingNotFound(name: m.name, namespace: m.namespace ?? "", kind: m.kind, apiVersion: m.apiVersion)]) }
+                if namespaced && m.namespace == nil { m.metadata.entries["namespace"] = .string(ns) }
+                if !namespaced { m.metadata.entries["namespace"] = nil }
+                deferred.insert(m.key(defaultNamespace: ns))
+            }
             objects.append(m)
         }
         var oldKeys: Set<String> = []
@@ -54,7 +65,7 @@ extension ActionContext {
             oldKeys = Set(oldObjects.map { $0.key(defaultNamespace: ns) })
         }
         // Helm refuses to take over objects that belong to another release or to nobody.
-        for r in objects where !oldKeys.contains(r.key(defaultNamespace: ns)) {
+        for r in objects where !oldKeys.contains(r.key(defaultNamespace: ns)) && !deferred.contains(r.key(defaultNamespace: ns)) {
             if let live = try await resources.get(r, namespace: ns),
                let problem = ResourceClient.ownershipProblem(live, release: d.release.name, namespace: d.release.namespace) {
                 throw ActionError.ownership(problem, operation: operation)
@@ -63,6 +74,7 @@ extension ActionContext {
         for r in objects {
             progress("applying \(r.label)")
             try await resources.apply(r, namespace: ns)
+            if !deferred.isEmpty && r.kind == "CustomResourceDefinition" { try await resources.wait([r], namespace: ns, timeout: opts.timeout) }
         }
         let newKeys = Set(objects.map { $0.key(defaultNamespace: ns) })
         for r in ResourceList.uninstallOrder(oldObjects) where !newKeys.contains(r.key(defaultNamespace: ns)) {

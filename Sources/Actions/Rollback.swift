@@ -26,6 +26,8 @@ public struct RollbackAction: Sendable {
         release.applyMethod = "ssa"
         if opts.dryRun { return release }
         var d = Deployment(release: release, hooks: Hook.from(records: target.hooks), previous: current ?? latest, event: "rollback")
+        try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
+                                       crds: [], stage: .upgrade)
         try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)

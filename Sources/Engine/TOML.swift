@@ -61,9 +61,10 @@ enum TOML {
         case .float(let f, _):
             if f.isNaN { return "nan" }
             if f.isInfinite { return f > 0 ? "inf" : "-inf" }
-            var s = ShortestDecimal(f).fFormat()
+            // strconv 'g', shortest; a decimal point added where there is neither one nor an exponent.
+            var s = ShortestDecimal(f).gFormat()
             if f < 0 { s = "-" + s }
-            if !s.contains(".") { s += ".0" }
+            if !s.contains(".") && !s.contains("e") { s += ".0" }
             return s
         case .string(let s): return GoQuote.quote(s.string)
         case .list(let l):

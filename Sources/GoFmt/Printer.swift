@@ -105,7 +105,7 @@ struct Printer {
             }
             return
         }
-        if verb == "T" { padString(arg.goType.description); return }
+        if verb == "T" { fmtS(GoString(arg.goType.description)); return }
         if verb == "p" { badVerb(verb, arg); return }
         printValue(arg, verb: verb, depth: 0)
     }

@@ -81,12 +81,13 @@ enum Builtins {
                 throw FunctionError("index of nil pointer")
             case .list(let l):
                 let x = try indexArg(index, cap: l.items.count)
-                if x == l.items.count { throw FunctionError("index out of range: \(x)") }
+                // Go's reflect panics at the length itself; the template reports the panic.
+                if x == l.items.count { throw FunctionError("reflect: slice index out of range") }
                 item = l.items[x]
             case .string(let s):
                 let bytes = s.bytes
                 let x = try indexArg(index, cap: bytes.count)
-                if x == bytes.count { throw FunctionError("index out of range: \(x)") }
+                if x == bytes.count { throw FunctionError("reflect: string index out of range") }
                 item = .uint(UInt64(bytes[x]), .uint8)
             case .map(let m):
                 guard let index else { throw FunctionError("value is nil; should be of type string") }
@@ -157,6 +158,19 @@ enum Builtins {
         }
     }
 
+    enum ReflectKind { case invalid, basic, slice, map, object, function }
+
+    static func reflectKind(_ v: Value?) -> ReflectKind {
+        switch v {
+        case nil, .null?: return .invalid
+        case .list?: return .slice
+        case .map?: return .map
+        case .object?: return .object
+        case .function?: return .function
+        default: return .basic
+        }
+    }
+
     static func typeName(_ v: Value?) -> String { v?.goType.description ?? "<nil>" }
 
     static func isNilValue(_ v: Value?) -> Bool {
@@ -191,6 +205,11 @@ enum Builtins {
                 case (.string(let x)?, .string(let y)?): truth = x == y
                 case (.uint(let x, _)?, .uint(let y, _)?): truth = x == y
                 default:
+                    // Go's canCompare: the same reflect kind, or one side nil.
+                    let r1 = reflectKind(arg1), r2 = reflectKind(arg)
+                    if r1 != r2 && r1 != .invalid && r2 != .invalid {
+                        throw FunctionError("non-comparable types \(GoFmt.sprintf("%s", [arg1!])): \(arg1!.goType), \(arg!.goType): \(GoFmt.sprintf("%v", [arg!]))")
+                    }
                     if isNilValue(arg1) || isNilValue(arg) {
                         truth = isNilValue(arg1) == isNilValue(arg)
                     } else if case .object(let o1)? = arg1, case .object(let o2)? = arg {

@@ -45,7 +45,7 @@ struct Apply: AsyncParsableCommand {
                 deploy.apply(to: &opts)
                 spec.postRenderers += postRender.renderers
                 opts.force = force
-                if !opts.dryRun { try await ctx.ensureNamespace(spec.namespace) }
+                opts.createNamespace = true
                 let outcome = try await ApplyAction(context: ctx).run(spec, opts)
                 return ReleaseText.outcome(outcome, dryRun: opts.dryRun)
             }

@@ -37,8 +37,9 @@ struct Get: AsyncParsableCommand {
             var text = try format.encode(.map(v))
             if format == .yaml && !all { text = "USER-SUPPLIED VALUES:\n" + (v.entries.isEmpty ? "null\n" : text) }
             Output.write(Array(text.utf8))
-        case .manifest: Output.write(Array(r.manifest.utf8))
-        case .notes: Output.write(Array(("NOTES:\n" + r.info.notes).utf8))
+        // helm prints both with Println: a newline after the stored text.
+        case .manifest: Output.write(Array((r.manifest + "\n").utf8))
+        case .notes: Output.write(Array(("NOTES:\n" + r.info.notes + "\n").utf8))
         case .hooks:
             var s = ""
             for h in r.hooks {

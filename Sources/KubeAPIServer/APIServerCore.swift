@@ -208,7 +208,9 @@ public final class APIServerCore: @unchecked Sendable {
         }
         var items: [Value] = []
         for r in rs {
-            let verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"].map { Value.string($0) }
+            // Namespaces cannot be deleted as a collection.
+            let verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+                .filter { $0 != "deletecollection" || r.name != "namespaces" }.map { Value.string($0) }
             var m: [String: Value] = ["name": .string(r.name), "singularName": .string(r.singular), "namespaced": .bool(r.namespaced),
                                       "kind": .string(r.kind), "verbs": .list(verbs)]
             if !r.shortNames.isEmpty { m["shortNames"] = .list(r.shortNames.map { .string($0) }) }
@@ -322,6 +324,9 @@ public final class APIServerCore: @unchecked Sendable {
         try validateName(t.resource, name)
         if objects[key(t.resource)]?[objectKey(t.namespace, name)] != nil { throw APIError.alreadyExists(t.resource, name) }
         try validateWorkload(t.resource, body, name: name)
+        // With a status subresource, a create sets no status (the controller's to write).
+        if t.resource.hasStatus && !t.resource.builtin { body.entries["status"] = nil }
+        APIServerCore.dropEmptyMetadataMaps(md)
         applyDefaults(t.resource, body)
         body.entries["kind"] = .string(t.resource.kind)
         body.entries["apiVersion"] = .string(t.resource.groupVersion)
@@ -364,6 +369,9 @@ public final class APIServerCore: @unchecked Sendable {
     func prepareCRD(_ body: Map) throws {
         guard case .map(let spec)? = body.entries["spec"] else { throw APIError.badRequest("spec is required") }
         if spec.entries["conversion"] == nil { spec.entries["conversion"] = .map(["strategy": .string("None")]) }
+        if case .map(let names)? = spec.entries["names"], names.entries["listKind"] == nil, let k = names.entries["kind"]?.stringValue {
+            names.entries["listKind"] = .string(k + "List")
+        }
         var stored: [Value] = []
         if case .list(let vs)? = spec.entries["versions"] {
             for v in vs.items { if case .map(let vm) = v, case .bool(true)? = vm.entries["storage"] { stored.append(vm.entries["name"] ?? .null) } }
@@ -404,7 +412,12 @@ public final class APIServerCore: @unchecked Sendable {
         case .null?, nil:
             status.entries["conditions"] = .list([cond("NamesAccepted", "True", "NoConflicts", "no conflicts found"),
                                                   cond("Established", "False", "Installing", "the initial names have been accepted")])
-            status.entries["acceptedNames"] = spec.entries["names"]
+            // Accepted names as the server completes them: listKind defaults to KIND + "List".
+            if case .map(let names)? = spec.entries["names"] {
+                let accepted = Map(names.entries)
+                if accepted.entries["listKind"] == nil, let k = names.entries["kind"]?.stringValue { accepted.entries["listKind"] = .string(k + "List") }
+                status.entries["acceptedNames"] = .map(accepted)
+            } else { status.entries["acceptedNames"] = spec.entries["names"] }
             return true
         case .list(var l)? where l.items.count == 2:
             if case .map(let est) = l.items[1], est.entries["status"]?.stringValue == "False" {
@@ -432,7 +445,7 @@ public final class APIServerCore: @unchecked Sendable {
 
     /// Stores a new version of an object: resourceVersion bumped, generation bumped when the
     /// spec (anything but metadata and status) changed.
-    func store(_ t: Target, old: Map, new: Map, status: Bool = false) throws -> Value {
+    func store(_ t: Target, old: Map, new: Map, status: Bool = false, fromStatus: Bool = false) throws -> Value {
         guard let oldMD = metadata(.map(old)) else { throw APIError.badRequest("stored object has no metadata") }
         let md: Map
         if case .map(let m)? = new.entries["metadata"] { md = m } else { md = Map([:]); new.entries["metadata"] = .map(md) }
@@ -443,12 +456,15 @@ public final class APIServerCore: @unchecked Sendable {
         new.entries["apiVersion"] = .string(t.resource.groupVersion)
         if t.resource.name == "secrets" { APIServerCore.foldStringData(new) }
         if !status { applyDefaults(t.resource, new) }
+        APIServerCore.dropEmptyMetadataMaps(md)
+        // Writes to the main resource leave a status subresource's status alone.
+        if !status && !fromStatus && t.resource.hasStatus && !t.resource.builtin { new.entries["status"] = old.entries["status"] }
         if status {
             // The status subresource changes only status.
             let merged = APIServerCore.copy(.map(old))
             guard case .map(let m) = merged else { throw APIError.badRequest("bad object") }
             m.entries["status"] = new.entries["status"]
-            return try store(t, old: old, new: m)
+            return try store(t, old: old, new: m, fromStatus: true)
         }
         if hasSpec(t.resource) {
             func specPart(_ m: Map) -> String {
@@ -476,6 +492,12 @@ public final class APIServerCore: @unchecked Sendable {
         return APIServerCore.copy(.map(new))
     }
 
+    /// Empty labels, annotations and finalizers are not kept (Go's omitempty on ObjectMeta).
+    static func dropEmptyMetadataMaps(_ md: Map) {
+        for k in ["labels", "annotations"] { if case .map(let m)? = md.entries[k], m.entries.isEmpty { md.entries[k] = nil } }
+        if case .list(let l)? = md.entries["finalizers"], l.items.isEmpty { md.entries["finalizers"] = nil }
+    }
+
     func hasFinalizers(_ md: Map) -> Bool {
         if case .list(let l)? = md.entries["finalizers"], !l.items.isEmpty { return true }
         return false
@@ -487,9 +509,16 @@ public final class APIServerCore: @unchecked Sendable {
         guard case .map(let old)? = objects[key(t.resource)]?[objectKey(t.namespace, t.name!)] else {
             throw APIError.notFound(t.resource, t.name!)
         }
-        if let rv = metadata(.map(body))?.entries["resourceVersion"]?.stringValue, !rv.isEmpty,
-           rv != metadata(.map(old))?.entries["resourceVersion"]?.stringValue {
+        let rv = metadata(.map(body))?.entries["resourceVersion"]?.stringValue ?? ""
+        if !rv.isEmpty, rv != metadata(.map(old))?.entries["resourceVersion"]?.stringValue {
             throw APIError.conflict(t.resource, t.name!)
+        }
+        // Custom resources allow no unconditional update.
+        if rv.isEmpty && !t.resource.builtin {
+            let why = "Invalid value: 0x0: must be specified for an update"
+            throw APIError(code: 422, reason: "Invalid", message: "\(t.resource.name).\(t.resource.group) \"\(t.name!)\" is invalid: metadata.resourceVersion: \(why)",
+                           details: ["name": .string(t.name!), "group": .string(t.resource.group), "kind": .string(t.resource.name),
+                                     "causes": .list([.map(["reason": .string("FieldValueInvalid"), "message": .string(why), "field": .string("metadata.resourceVersion")])])])
         }
         return APIResponse(status: 200, body: try store(t, old: old, new: body, status: t.subresource == "status"))
     }
@@ -507,7 +536,9 @@ public final class APIServerCore: @unchecked Sendable {
                 switch f {
                 case .invalidOperation(let why): throw APIError.badRequest(why)
                 case .missingPath, .testFailed:
-                    throw APIError(code: 422, reason: "Invalid", message: "the server rejected our request due to an error in our request\(f.missingSuffix)")
+                    var e = APIError(code: 422, reason: "Invalid", message: "the server rejected our request due to an error in our request\(f.missingSuffix)")
+                    e.emptyDetailsShown = true
+                    throw e
                 }
             }
         case "application/merge-patch+json":

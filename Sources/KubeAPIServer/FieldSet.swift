@@ -119,10 +119,21 @@ struct FieldSet: Equatable {
 enum Schema {
     static func isAtomicMap(_ field: String) -> Bool { field == "selector" }
 
+    /// The `x-kubernetes-list-map-keys` of built-in list fields that are not keyed by `name`:
+    /// a pod's volumeMounts are keyed by mountPath, so one volume mounted at two paths is two items.
+    static let listMapKeys: [String: [String]] = [
+        "volumeMounts": ["mountPath"], "volumeDevices": ["devicePath"], "hostAliases": ["ip"],
+        "topologySpreadConstraints": ["topologyKey", "whenUnsatisfiable"], "ownerReferences": ["uid"],
+    ]
+    /// Built-in lists of objects the server replaces whole (`x-kubernetes-list-type: atomic`).
+    static let atomicLists: Set<String> = ["tolerations", "envFrom", "volumeClaimTemplates", "accessModes", "args", "command"]
+
     static func mergeKeys(field: String, items: [Value]) -> [String]? {
         let maps = items.compactMap { v -> Map? in if case .map(let m) = v { return m } else { return nil } }
         guard !maps.isEmpty, maps.count == items.count else { return nil }
         func all(_ k: String) -> Bool { maps.allSatisfy { $0.entries[k] != nil } }
+        if let keys = listMapKeys[field] { return keys.allSatisfy(all) ? keys : nil }
+        if atomicLists.contains(field) { return nil }
         if field == "ports" && all("containerPort") { return ["containerPort", "protocol"] }
         if field == "ports" && all("port") { return ["port", "protocol"] }
         if field == "conditions" && all("type") { return ["type"] }

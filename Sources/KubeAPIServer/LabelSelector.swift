@@ -33,7 +33,8 @@ public struct LabelSelector: Sendable {
             } else if p.consumeWord("notin") || p.consumeWord("in") {
                 let isIn = p.lastWord == "in"
                 p.skipSpace()
-                guard p.consume("(") else { throw ParseError(description: "found '\(p.token())', expected: '('") }
+                // Errors inside a requirement carry kube-apiserver's prefix (v1.28 words).
+                guard p.consume("(") else { throw ParseError(description: "unable to parse requirement: found '\(p.token())' expected: '('") }
                 var values: Set<String> = []
                 while true {
                     p.skipSpace()
@@ -42,7 +43,7 @@ public struct LabelSelector: Sendable {
                     p.skipSpace()
                     if p.consume(",") { continue }
                     if p.consume(")") { break }
-                    throw ParseError(description: "found '\(p.token())', expected: ',' or ')'")
+                    throw ParseError(description: "unable to parse requirement: found '\(p.token())', expected: ',' or ')'")
                 }
                 reqs.append(isIn ? .isIn(key, values) : .notIn(key, values))
             } else {

@@ -111,7 +111,8 @@ extension APIServerCore {
         if previous == appliedSet && conflicts.isEmpty, (try? JSONEncoding.encode(.map(new))) == (try? JSONEncoding.encode(.map(old))) {
             return APIResponse(status: 200, body: APIServerCore.copy(.map(old)))
         }
-        if let myIndex { entries[myIndex] = mine } else { entries.insert(mine, at: 0) }
+        // A new manager's entry goes after the others, as the real server lists them.
+        if let myIndex { entries[myIndex] = mine } else { entries.append(mine) }
         newMD.entries["managedFields"] = .list(entries.filter { !$0.fields.isEmpty }.map(\.value))
 
         if req.query["dryRun"] != nil {

@@ -6,6 +6,8 @@ public struct APIError: Error, Sendable {
     public let reason: String
     public let message: String
     public var details: [String: Value] = [:]
+    /// Some answers carry `details: {}` even when empty (a failed JSON patch).
+    public var emptyDetailsShown = false
 
     public init(code: Int, reason: String, message: String, details: [String: Value] = [:]) {
         self.code = code; self.reason = reason; self.message = message; self.details = details
@@ -17,7 +19,7 @@ public struct APIError: Error, Sendable {
             "status": .string("Failure"), "message": .string(message), "reason": .string(reason),
             "code": .int(Int64(code)),
         ]
-        if !details.isEmpty { m["details"] = .map(details) }
+        if !details.isEmpty || emptyDetailsShown { m["details"] = .map(details) }
         return .map(m)
     }
 

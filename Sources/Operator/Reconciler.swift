@@ -113,8 +113,9 @@ public struct Reconciler: Sendable {
         }
 
         do {
-            try await context.ensureNamespace(spec.namespace)
-            let outcome = try await ApplyAction(context: context).run(spec, opts)
+            var applyOpts = opts
+            applyOpts.createNamespace = true
+            let outcome = try await ApplyAction(context: context).run(spec, applyOpts)
             let r = outcome.release
             status.releaseStatus = r.info.status.rawValue
             status.revision = revision

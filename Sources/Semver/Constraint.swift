@@ -84,7 +84,7 @@ public struct Constraints: Sendable, CustomStringConvertible {
         if let i = body.firstIndex(where: { $0 == "-" || $0 == "+" }) { suffix = String(body[i...]); body = body[..<i] }
         let parts = body.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...3).contains(parts.count), parts.allSatisfy({ isX($0) || (!$0.isEmpty && $0.allSatisfy(\.isASCIINumber)) }) else {
-            throw ParseError(description: "improper constraint: \(token)")
+            throw ParseError(description: "improper constraint: \(quoted(token))")
         }
         var s = Single(op: op, version: Version(major: 0, minor: 0, patch: 0), original: orig)
         let pre = suffix.hasPrefix("-") ? String(suffix.dropFirst().prefix(while: { $0 != "+" })) : ""
@@ -99,7 +99,7 @@ public struct Constraints: Sendable, CustomStringConvertible {
         } else {
             ver = "\(parts[0]).\(parts[1]).\(parts[2])" + suffix
         }
-        do { s.version = try Version(ver) } catch { throw ParseError(description: "improper constraint: \(token)") }
+        do { s.version = try Version(ver) } catch { throw ParseError(description: "improper constraint: \(quoted(token))") }
         return s
     }
 
@@ -161,4 +161,19 @@ public struct Constraints: Sendable, CustomStringConvertible {
         if v.minor != con.minor && !c.minorDirty { return false }
         return true
     }
+}
+
+/// The constraint as Go's %q shows it in Masterminds' messages.
+func quoted(_ s: some StringProtocol) -> String {
+    var out = "\""
+    for c in s.unicodeScalars {
+        switch c {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default: out.unicodeScalars.append(c)
+        }
+    }
+    return out + "\""
 }

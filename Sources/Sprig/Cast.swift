@@ -30,7 +30,8 @@ enum Cast {
         switch v {
         case .int(let i, _): return i
         case .uint(let u, _): return Int64(truncatingIfNeeded: u)
-        case .float(let f, _): return f.isFinite ? (abs(f) < 9.2e18 ? Int64(f) : (f > 0 ? Int64.max : Int64.min)) : Int64.min
+        // Out of range, amd64 converts to the "integer indefinite" value, Int64.min.
+        case .float(let f, _): return f.isFinite && f >= -9.223372036854775808e18 && f < 9.223372036854775808e18 ? Int64(f) : Int64.min
         case .bool(let b): return b ? 1 : 0
         case .string(let s): return parseIntString(s.string) ?? 0
         default: return 0

@@ -83,11 +83,11 @@ enum Base32 {
         for (i, c) in input.enumerated() {
             if c == UInt8(ascii: "=") { continue }
             let v = table[Int(c)]
-            if v < 0 { return .failure(Base64.DecodeError(offset: i)) }
+            if v < 0 { return .failure(Base64.DecodeError(offset: i, encoding: "base32")) }
             acc = acc << 5 | UInt64(v); bits += 5
             if bits >= 8 { bits -= 8; out.append(UInt8(truncatingIfNeeded: acc >> UInt64(bits))) }
         }
-        if input.count % 8 != 0 { return .failure(Base64.DecodeError(offset: input.count)) }
+        if input.count % 8 != 0 { return .failure(Base64.DecodeError(offset: input.count - input.count % 8, encoding: "base32")) }
         return .success(out)
     }
 }

@@ -51,7 +51,7 @@ enum ListFunctions {
             let start = a.count > 1 ? Int(Cast.int64(a[1])) : 0
             let end = a.count > 2 ? Int(Cast.int64(a[2])) : l.items.count
             guard start >= 0, start <= end, end <= l.items.count else {
-                throw FunctionError("reflect: slice index out of range")
+                throw FunctionError("reflect.Value.Slice: slice index out of bounds")
             }
             l.items = Array(l.items[start..<end])
             return .list(l)
@@ -60,7 +60,7 @@ enum ListFunctions {
             var out: [Value] = []
             for v in a {
                 guard let v, case .list(let l) = v else {
-                    throw FunctionError("Cannot concat type \(Cast.kindName(a.first ?? nil)) as list")
+                    throw FunctionError("Cannot concat type \(Cast.kindName(v)) as list")
                 }
                 out += l.items
             }
@@ -69,7 +69,8 @@ enum ListFunctions {
         t.addPair("chunk", [.i, .a]) { a in
             let size = a.int(0)
             let l = try items(a[1], "Cannot chunk type")
-            guard size > 0 else { throw FunctionError("runtime error: integer divide by zero") }
+            // Sprig sizes its result with a float division: a size below 1 makes a bad length.
+            guard size > 0 else { throw FunctionError("runtime error: makeslice: len out of range") }
             var out: [Value] = []
             var i = 0
             while i < l.count {
@@ -186,7 +187,7 @@ enum DictFunctions {
                 guard let step = m.entries[k] else { return def }
                 if i == keys.count - 1 { return step }
                 guard case .map(let next) = step else {
-                    throw FunctionError("interface conversion: interface {} is \(step.goType), not map[string]interface {}")
+                    throw FunctionError("interface conversion: interface {} is \(step.isNull ? "nil" : step.goType.description), not map[string]interface {}")
                 }
                 m = next
             }

@@ -103,9 +103,23 @@ enum Decimal {
         return value(p, ea + eb)
     }
 
+    /// decimal.Div: the quotient rounded half away from zero to 16 decimal places, then the
+    /// nearest double to that decimal (so 1.5/7 is 0.2142857142857143, not a/b).
     static func div(_ a: Double, _ b: Double) -> Double {
-        // decimal.Div rounds to 16 places; the nearest double is what Go then returns.
-        a / b
+        guard let (ma, ea) = parts(a), let (mb, eb) = parts(b), mb != 0 else { return a / b }
+        let k = 16 + ea - eb
+        var num = Int128(ma), den = Int128(mb)
+        if k >= 0 {
+            guard k <= 18 else { return a / b }
+            num *= Int128(pow10(k))
+        } else {
+            guard -k <= 18 else { return a / b }
+            den *= Int128(pow10(-k))
+        }
+        if den < 0 { num = -num; den = -den }
+        var (q, r) = num.quotientAndRemainder(dividingBy: den)
+        if r.magnitude * 2 >= den.magnitude { q += num < 0 ? -1 : 1 }
+        return Double("\(q)e-16") ?? a / b
     }
 
     static func pow10(_ n: Int) -> Int64 {

@@ -21,8 +21,11 @@ enum StringFunctions {
         }
         t.add("nospace", [.s]) { .string(String($0.str(0).unicodeScalars.filter { !isGoSpace($0) }.map(Character.init))) }
         t.add("initials", [.s]) { a in
+            // goutils.Initials keeps each word's first byte, read as a rune (Latin-1).
             let words = a.str(0).unicodeScalars.split(whereSeparator: { isGoSpace($0) })
-            return .string(String(words.compactMap { $0.first.map(Character.init) }))
+            return .string(String(String.UnicodeScalarView(words.compactMap { w in
+                w.first.map { Unicode.Scalar(String($0).utf8.first!) }
+            })))
         }
         t.add("swapcase", [.s]) { a in
             .string(String(a.str(0).map { c -> String in
@@ -32,9 +35,9 @@ enum StringFunctions {
                 return s
             }.joined()))
         }
-        t.add("snakecase", [.s]) { .string(snakeCase($0.str(0))) }
-        t.add("camelcase", [.s]) { .string(camelCase($0.str(0))) }
-        t.add("kebabcase", [.s]) { .string(snakeCase($0.str(0)).replacingAll("_", with: "-")) }
+        t.add("snakecase", [.s]) { .string(CaseConversion.lowerCase($0.str(0), connector: "_")) }
+        t.add("camelcase", [.s]) { .string(CaseConversion.pascalCase($0.str(0))) }
+        t.add("kebabcase", [.s]) { .string(CaseConversion.lowerCase($0.str(0), connector: "-")) }
         t.add("shuffle", [.s]) { .string(String($0.str(0).shuffled())) }
         t.add("substr", [.i, .i, .s]) { a in try .string(substr(a.int(0), a.int(1), a.gostr(2))) }
         t.add("trunc", [.i, .s]) { a in
@@ -76,8 +79,8 @@ enum StringFunctions {
             let vals = args.compactMap { v -> Value? in (v == nil || v!.isNull) ? nil : v }
             return .string(vals.map { GoFmt.sprintf("%v", [$0]) }.joined(separator: " "))
         }
-        t.add("indent", [.i, .s]) { a in .string(indent(a.gostr(1), a.int(0))) }
-        t.add("nindent", [.i, .s]) { a in .string("\n" + indent(a.gostr(1), a.int(0))) }
+        t.add("indent", [.i, .s]) { a in .string(try indent(a.gostr(1), a.int(0))) }
+        t.add("nindent", [.i, .s]) { a in .string("\n" + (try indent(a.gostr(1), a.int(0)))) }
         t.add("replace", [.s, .s, .s]) { a in .string(replaceAll(a.gostr(2), a.gostr(0), a.gostr(1))) }
         t.add("plural", [.s, .s, .i]) { a in .string(a.int(2) == 1 ? a.str(0) : a.str(1)) }
         t.add("toString", [.a]) { .string(Cast.goString($0[0])) }
@@ -180,42 +183,6 @@ enum StringFunctions {
         return out
     }
 
-    static func snakeCase(_ s: String) -> String {
-        // xstrings.ToSnakeCase
-        var out = ""
-        let chars = Array(s)
-        var i = 0
-        var lastWasSep = true
-        while i < chars.count {
-            let c = chars[i]
-            if c.isUppercase {
-                let prevLower = i > 0 && (chars[i - 1].isLowercase || chars[i - 1].isNumber)
-                let nextLower = i + 1 < chars.count && chars[i + 1].isLowercase
-                if !lastWasSep && (prevLower || (nextLower && i > 0 && chars[i - 1].isUppercase)) { out += "_" }
-                out += c.lowercased()
-                lastWasSep = false
-            } else if c == " " || c == "-" || c == "_" || c == "." {
-                if !lastWasSep { out += "_" }
-                lastWasSep = true
-            } else {
-                out.append(c)
-                lastWasSep = false
-            }
-            i += 1
-        }
-        while out.hasSuffix("_") { out.removeLast() }
-        return out
-    }
-
-    static func camelCase(_ s: String) -> String {
-        // xstrings.ToCamelCase: split on _ and capitalise each part.
-        var out = ""
-        for part in s.split(separator: "_", omittingEmptySubsequences: true) {
-            out += part.prefix(1).uppercased() + part.dropFirst()
-        }
-        return out
-    }
-
     static func substr(_ start: Int, _ end: Int, _ s: GoString) throws -> GoString {
         let n = s.count
         if start < 0 {
@@ -278,8 +245,9 @@ enum StringFunctions {
         sub.isEmpty || GoBytes.index(of: sub.bytes, in: s.bytes, from: 0) != nil
     }
 
-    static func indent(_ s: GoString, _ n: Int) -> GoString {
-        let pad = GoString(String(repeating: " ", count: max(n, 0)))
+    static func indent(_ s: GoString, _ n: Int) throws -> GoString {
+        if n < 0 { throw FunctionError("strings: negative Repeat count") }
+        let pad = GoString(String(repeating: " ", count: n))
         return pad + replaceAll(s, "\n", "\n" + pad)
     }
 

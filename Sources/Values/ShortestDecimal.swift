@@ -124,13 +124,15 @@ public enum Base64 {
             }
             i += 1
         }
-        if (input.count % 4) != 0 { return .failure(DecodeError(offset: input.count - (input.count % 4 == 1 ? 1 : 0))) }
+        // An unfinished quantum is reported where it starts, as Go does.
+        if (input.count % 4) != 0 { return .failure(DecodeError(offset: input.count - input.count % 4)) }
         return .success(out)
     }
 
     public struct DecodeError: Error, CustomStringConvertible, Sendable {
         public let offset: Int
-        public init(offset: Int) { self.offset = offset }
-        public var description: String { "illegal base64 data at input byte \(offset)" }
+        public let encoding: String
+        public init(offset: Int, encoding: String = "base64") { self.offset = offset; self.encoding = encoding }
+        public var description: String { "illegal \(encoding) data at input byte \(offset)" }
     }
 }

@@ -39,6 +39,9 @@ public enum YAMLWriter {
         yaml_stream_end_event_initialize(&e)
         try emit(emitter, &e)
         yaml_emitter_flush(emitter)
+        // libyaml ends an open-ended document (one closing on a `|+` block scalar) with a
+        // `...` line; go-yaml's emitter, which Helm runs, never writes it.
+        if sink.bytes.count >= 5, sink.bytes.suffix(5).elementsEqual("\n...\n".utf8) { sink.bytes.removeLast(4) }
         return String(decoding: sink.bytes, as: UTF8.self)
     }
 
@@ -204,6 +207,8 @@ extension YAMLWriter {
     }
 
     static func scalarText(_ v: Value) throws -> String {
+        // yaml.v3 encodes Go floats itself (no JSON round trip): 'g', shortest.
+        if case .float(let d, _) = v { return goFloat(d) }
         var s = try marshal(v)
         if s.hasSuffix("\n") { s.removeLast() }
         return s

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Actions
 import Release
+import Chart
 import Kube
 import KubeAPIServer
 import Values
@@ -48,6 +49,21 @@ final class ApplyActionTests: XCTestCase {
         XCTAssertLessThan(c.server.core.requests - before, 40)
         let history = try await c.context.storage.history("shop", namespace: "default")
         XCTAssertEqual(history.count, 1)
+        await c.close()
+    }
+
+    /// Issue 12: rabbitmq 6.10.0 mounts one volume at two paths; a second apply of the unchanged
+    /// release is a no-op against the loopback server as on the genuine apiserver.
+    func testUnchangedRabbitmqStatefulSetIsNoDrift() async throws {
+        let c = try TestCluster()
+        let chart = try ChartLoader.load(path: TestCluster.repoRoot.deletingLastPathComponent().appendingPathComponent("shared/repo/rabbitmq-6.10.0.tgz").path)
+        let spec = ReleaseSpec(name: "rabbit", namespace: "default", chart: chart, values: Map([:]))
+        let action = ApplyAction(context: c.context)
+        _ = try await action.run(spec, DeployOptions())
+        let drift = try await action.drift(try await c.context.storage.history("rabbit", namespace: "default").last!, extra: [:])
+        XCTAssertEqual(drift, [])
+        let again = try await action.run(spec, DeployOptions())
+        guard case .unchanged = again else { await c.close(); return XCTFail("\(again)") }
         await c.close()
     }
 

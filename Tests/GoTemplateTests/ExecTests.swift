@@ -102,3 +102,24 @@ final class ExecTests: XCTestCase {
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "before ")
     }
 }
+
+/// Messages Go's builtins give for comparisons and indexes it cannot do.
+final class BuiltinErrorTests: XCTestCase {
+    func err(_ text: String, _ data: Value? = nil) -> String {
+        let set = TemplateSet(funcs: [:])
+        do { try set.parse(name: "t", text: text); _ = try set.execute("t", data: data); return "no error" } catch { return "\(error)" }
+    }
+
+    func testComparingAMapWithAListNamesBothSides() {
+        let data: Value = .map(["m": .map(["a": .string("x")]), "l": .list([.bool(true)])])
+        XCTAssertTrue(err("{{ eq .m .l }}", data).hasSuffix("error calling eq: non-comparable types map[a:x]: map[string]interface {}, []interface {}: [true]"))
+        XCTAssertTrue(err("{{ eq .l .l }}", data).hasSuffix("error calling eq: non-comparable type [%!s(bool=true)]: []interface {}"))
+    }
+
+    func testIndexAtTheLengthIsReflectsPanic() {
+        let data: Value = .map(["l": .list([.int(1)])])
+        XCTAssertTrue(err("{{ index .l 1 }}", data).hasSuffix("error calling index: reflect: slice index out of range"))
+        XCTAssertTrue(err(#"{{ index "" 0 }}"#).hasSuffix("error calling index: reflect: string index out of range"))
+        XCTAssertTrue(err("{{ index .l 2 }}", data).hasSuffix("error calling index: index out of range: 2"))
+    }
+}

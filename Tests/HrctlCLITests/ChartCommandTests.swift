@@ -10,7 +10,7 @@ final class ChartCommandTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let shared = (root as NSString).deletingLastPathComponent + "/shared"
     static let fixtures = root + "/Fixtures/chart-commands"
-    static let helmPath = NSHomeDirectory() + "/.cache/hrctl-tools/helm"
+    static let helmPath = (ProcessInfo.processInfo.environment["HRCTL_TOOLS"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache/hrctl-tools") + "/helm"
 
     var dir = ""
     var server: StaticServer?
@@ -45,7 +45,7 @@ final class ChartCommandTests: XCTestCase {
     /// The helm CLI, or a skip that says how to get it.
     func helm(_ args: [String], cwd: String? = nil, stdin: String? = nil) throws -> (out: String, err: String, code: Int32) {
         guard FileManager.default.isExecutableFile(atPath: Self.helmPath) else {
-            throw XCTSkip("helm v4.3.1 is not installed at \(Self.helmPath) (run ../shared/tools/install-helm ~/.cache/hrctl-tools; .ci/run does)")
+            throw XCTSkip("helm v4.3.1 is not installed at \(Self.helmPath) (run ../shared/tools/install-helm ~/.cache/hrctl-tools, or set $HRCTL_TOOLS; .ci/run does)")
         }
         return try run(URL(fileURLWithPath: Self.helmPath), args, cwd: cwd, stdin: stdin)
     }

@@ -85,6 +85,46 @@ final class ServerSideApplyTests: XCTestCase {
         XCTAssertEqual(Self.at(third.body, ["data", "b"])?.stringValue, "2")
         XCTAssertEqual(Self.at(third.body, ["data", "c"])?.stringValue, "3")
     }
+
+    /// One volume mounted at two paths (rabbitmq's health checks): volumeMounts are keyed by
+    /// mountPath, not name, so applying the same StatefulSet again keeps both mounts and the
+    /// dry run equals what was stored (a merge by name made every `hrctl apply` see drift).
+    func testVolumeMountsOfOneVolumeAtTwoPathsStayApartOnReapplyAndDryRun() throws {
+        let server = APIServerCore()
+        let sts = """
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata: {name: mq}
+            spec:
+              serviceName: mq
+              selector: {matchLabels: {app: mq}}
+              template:
+                metadata: {labels: {app: mq}}
+                spec:
+                  containers:
+                    - name: mq
+                      image: rabbitmq:3.8
+                      volumeMounts:
+                        - {name: checks, mountPath: /usr/local/sbin/api-check, subPath: api-check}
+                        - {name: checks, mountPath: /usr/local/sbin/health-check, subPath: health-check}
+                  volumes: [{name: checks, configMap: {name: checks}}]
+            """
+        let path = "/apis/apps/v1/namespaces/default/statefulsets/mq?fieldManager=helm&force=true"
+        let created = server.handle(APIRequest(method: "PATCH", target: path, contentType: "application/apply-patch+yaml", body: .string(sts)))
+        XCTAssertEqual(created.status, 201)
+        let mounts = ["spec", "template", "spec", "containers", "0", "volumeMounts"]
+        guard case .list(let l)? = Self.at(created.body, mounts) else { return XCTFail("no volumeMounts") }
+        XCTAssertEqual(l.items.count, 2)
+        let fields = Self.fields(created.body, manager: "helm") ?? ""
+        XCTAssertTrue(fields.contains(#""k:{\"mountPath\":\"/usr/local/sbin/health-check\"}""#), fields)
+        let dry = server.handle(APIRequest(method: "PATCH", target: path + "&dryRun=All", contentType: "application/apply-patch+yaml", body: .string(sts)))
+        XCTAssertEqual(dry.status, 200)
+        XCTAssertTrue(APIServerCoreTestHelpers.same(Self.at(dry.body, ["spec"]), Self.at(created.body, ["spec"])))
+        let again = server.handle(APIRequest(method: "PATCH", target: path, contentType: "application/apply-patch+yaml", body: .string(sts)))
+        XCTAssertEqual(Self.at(again.body, ["metadata", "resourceVersion"])?.stringValue, Self.at(created.body, ["metadata", "resourceVersion"])?.stringValue,
+                       "an unchanged apply is a no-op")
+        XCTAssertTrue(APIServerCoreTestHelpers.same(Self.at(again.body, mounts), Self.at(created.body, mounts)))
+    }
 }
 
 enum APIServerCoreTestHelpers {

@@ -31,7 +31,7 @@ final class SprigFunctionTests: XCTestCase {
         XCTAssertEqual(try r("{{ uniq (list 1 1 2) }} {{ without (list 1 2 3) 2 }} {{ has 2 (list 1 2) }} {{ chunk 2 (list 1 2 3) }}"), "[1 2] [1 3] true [[1 2] [3]]")
         XCTAssertEqual(try r("{{ seq 3 }}|{{ until 3 }}|{{ untilStep 10 0 -4 }}"), "1 2 3|[0 1 2]|[10 6 2]")
         XCTAssertEqual(err("{{ first 3 }}"), "template: t:1:3: executing \"t\" at <first 3>: error calling first: Cannot find first on type int")
-        XCTAssertEqual(err("{{ concat (list 1) 2 }}"), "template: t:1:3: executing \"t\" at <concat (list 1) 2>: error calling concat: Cannot concat type slice as list")
+        XCTAssertEqual(err("{{ concat (list 1) 2 }}"), "template: t:1:3: executing \"t\" at <concat (list 1) 2>: error calling concat: Cannot concat type int as list")
     }
 
     func testDictsAreSharedReferences() throws {
@@ -68,7 +68,7 @@ final class SprigFunctionTests: XCTestCase {
         XCTAssertEqual(try r(#"{{ semverCompare "^1.2.0" "1.9.0" }} {{ semverCompare "~1.2.3" "1.3.0" }} {{ semverCompare ">=1.0, <2.0 || 3.x" "3.1.0" }} {{ semverCompare "1.2 - 1.4" "1.4.0" }} {{ semverCompare ">=1.0" "1.1.0-beta" }}"#),
                        "true false true true false")
         XCTAssertEqual(try r(#"{{ (semver "v1.2.3-rc.1+build").Minor }} {{ (semver "1.2").Patch }}"#), "2 0")
-        XCTAssertEqual(err(#"{{ semverCompare "!!" "1.0.0" }}"#), "template: t:1:3: executing \"t\" at <semverCompare \"!!\" \"1.0.0\">: error calling semverCompare: improper constraint: !!")
+        XCTAssertEqual(err(#"{{ semverCompare "!!" "1.0.0" }}"#), "template: t:1:3: executing \"t\" at <semverCompare \"!!\" \"1.0.0\">: error calling semverCompare: improper constraint: \"!!\"")
     }
 
     func testDatesWithGoLayouts() throws {
@@ -87,5 +87,49 @@ final class SprigFunctionTests: XCTestCase {
         XCTAssertTrue(out.hasPrefix("-----BEGIN CERTIFICATE-----\n"))
         XCTAssertTrue(out.contains("-----BEGIN RSA PRIVATE KEY-----"))
         XCTAssertEqual(try r(#"{{ genPrivateKey "bogus" }}"#), "Unknown type bogus")
+    }
+}
+
+/// Behaviours found by differential testing against real Helm.
+final class SprigDifferentialTests: XCTestCase {
+    func r(_ text: String) throws -> String {
+        let set = TemplateSet(funcs: Sprig.functions)
+        try set.parse(name: "t", text: text)
+        return try set.execute("t", data: nil)
+    }
+
+    func testCaseConversionsSplitWordsAsXstringsDoes() throws {
+        XCTAssertEqual(try r(#"{{ camelcase "hello world" }}|{{ camelcase "  pad  " }}|{{ camelcase "_complex__case_" }}"#), "HelloWorld|  Pad  |_Complex_Case_")
+        XCTAssertEqual(try r(#"{{ snakecase "  pad  " }}|{{ snakecase "1.5" }}|{{ snakecase "HTTPServer" }}|{{ snakecase "Bld4Floor3rd" }}"#), "__pad__|1.5|http_server|bld4_floor_3rd")
+        XCTAssertEqual(try r(#"{{ kebabcase "a.b?q=1" }}|{{ kebabcase "HTTP20xOK" }}"#), "a.b?q-=1|http-20x-ok")
+    }
+
+    func testDecodingErrorsNameTheEncodingAndWhereItFailed() throws {
+        XCTAssertEqual(try r(#"{{ b32dec "YWJj" }}|{{ b64dec "42" }}"#), "illegal base32 data at input byte 3|illegal base64 data at input byte 0")
+    }
+
+    func testNumbersAsSprigComputesThem() throws {
+        XCTAssertEqual(try r("{{ divf 1.5 7 }}|{{ max 1e300 1000 }}"), "0.2142857142857143|1000")
+        XCTAssertEqual(try r(#"{{ initials "Äb Cd" }}"#), "\u{C3}C")
+    }
+
+    func testChunkOfAZeroSizeFailsAsGoDoes() {
+        let set = TemplateSet(funcs: Sprig.functions)
+        XCTAssertThrowsError(try { try set.parse(name: "t", text: "{{ chunk 0 (list 1) }}"); _ = try set.execute("t", data: nil) }()) {
+            XCTAssertTrue("\($0)".hasSuffix("runtime error: makeslice: len out of range"))
+        }
+    }
+}
+
+extension SprigDifferentialTests {
+    func testQuirksKeptFromGo() throws {
+        XCTAssertEqual(try r(#"{{ camelcase "\n" }}"#), "\n\n")
+        let set = TemplateSet(funcs: Sprig.functions)
+        XCTAssertThrowsError(try { try set.parse(name: "d", text: #"{{ dig "a" "b" "d" (dict "a" nil) }}"#); _ = try set.execute("d", data: nil) }()) {
+            XCTAssertTrue("\($0)".hasSuffix("interface conversion: interface {} is nil, not map[string]interface {}"))
+        }
+        XCTAssertThrowsError(try { try set.parse(name: "t", text: #"{{ indent -1 "x" }}"#); _ = try set.execute("t", data: nil) }()) {
+            XCTAssertTrue("\($0)".hasSuffix("strings: negative Repeat count"))
+        }
     }
 }

@@ -115,3 +115,15 @@ final class YAMLLoaderTests: XCTestCase {
         XCTAssertLessThan(Date.timeIntervalSinceReferenceDate - start, 2)
     }
 }
+
+/// The writer follows go-yaml's emitter where libyaml's differs.
+final class YAMLWriterDifferenceTests: XCTestCase {
+    func testAKeptTrailingNewlineEndsWithoutADocumentMarker() throws {
+        XCTAssertEqual(try YAMLWriter.marshal(.string("a\n\n")), "|+\n  a\n\n")
+    }
+
+    func testPrettyFloatsAreGoFloats() throws {
+        let v: Value = .list([.float(9007199254740992), .float(1.5), .float(3)])
+        XCTAssertEqual(try YAMLWriter.marshal(v, indentSequences: true), "- 9.007199254740992e+15\n- 1.5\n- 3\n")
+    }
+}
