@@ -80,7 +80,7 @@ enum StringFunctions {
             return .string(vals.map { GoFmt.sprintf("%v", [$0]) }.joined(separator: " "))
         }
         t.add("indent", [.i, .s]) { a in .string(try indent(a.gostr(1), a.int(0))) }
-        t.add("nindent", [.i, .s]) { a in .string("\n" + (try indent(a.gostr(1), a.int(0)))) }
+        t.add("nindent", [.i, .s]) { a in .string(try indent(a.gostr(1), a.int(0), leadingNewline: true)) }
         t.add("replace", [.s, .s, .s]) { a in .string(replaceAll(a.gostr(2), a.gostr(0), a.gostr(1))) }
         t.add("plural", [.s, .s, .i]) { a in .string(a.int(2) == 1 ? a.str(0) : a.str(1)) }
         t.add("toString", [.a]) { .string(Cast.goString($0[0])) }
@@ -245,10 +245,20 @@ enum StringFunctions {
         sub.isEmpty || GoBytes.index(of: sub.bytes, in: s.bytes, from: 0) != nil
     }
 
-    static func indent(_ s: GoString, _ n: Int) throws -> GoString {
+    /// indent and nindent (charts' hottest functions): one pass over the bytes, one result.
+    static func indent(_ s: GoString, _ n: Int, leadingNewline: Bool = false) throws -> GoString {
         if n < 0 { throw FunctionError("strings: negative Repeat count") }
-        let pad = GoString(String(repeating: " ", count: n))
-        return pad + replaceAll(s, "\n", "\n" + pad)
+        return s.withBytes { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count + n * 4 + 1)
+            if leadingNewline { out.append(0x0A) }
+            out.append(contentsOf: repeatElement(0x20, count: n))
+            for c in b {
+                out.append(c)
+                if c == 0x0A { out.append(contentsOf: repeatElement(0x20, count: n)) }
+            }
+            return GoString(bytes: out)
+        }
     }
 
     /// strings.Replace(s, old, new, -1), byte-wise.
