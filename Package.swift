@@ -30,7 +30,7 @@ let package = Package(
         // Go's fmt verbs over Values (printf, print, %v of maps and lists).
         .target(name: "GoFmt", dependencies: ["Values"]),
         // Semantic versions and constraints as Masterminds/semver reads them.
-        .target(name: "Semver"),
+        .target(name: "Semver", dependencies: ["GoFmt"]),
         // Sprig's template functions, with Go's types and messages.
         .target(name: "Sprig", dependencies: [
             "Values", "GoFmt", "YAML", "Semver", .product(name: "Crypto", package: "swift-crypto"),
@@ -83,7 +83,7 @@ let package = Package(
         ]),
 
         // Helm's actions over a cluster: install/upgrade (apply), rollback, uninstall, status, diff.
-        .target(name: "Actions", dependencies: ["Values", "YAML", "Chart", "Engine", "Kube", "Release", "ChartSource", "HelmRelease"]),
+        .target(name: "Actions", dependencies: ["Values", "YAML", "GoFmt", "Chart", "Engine", "Kube", "Release", "ChartSource", "HelmRelease"]),
 
         // Operator mode: HelmRelease objects in the cluster reconciled by a control loop.
         .target(name: "Operator", dependencies: [
@@ -94,7 +94,7 @@ let package = Package(
         ]),
 
         // The loopback test API server's request handling (transport comes with the server).
-        .target(name: "KubeAPIServer", dependencies: ["Values", "YAML"]),
+        .target(name: "KubeAPIServer", dependencies: ["Values", "YAML", "GoFmt"]),
 
         // The loopback Kubernetes API server over HTTPS (NIO), for tests and the demo.
         .target(name: "KubeTestServer", dependencies: [

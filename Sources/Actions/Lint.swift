@@ -1,3 +1,4 @@
+import GoFmt
 import Values
 import YAML
 import FileIO
@@ -208,7 +209,7 @@ public enum Lint {
             let content = rendered[chartName + "/" + name] ?? ""
             guard !content.allSatisfy(\.isWhitespace) else { continue }
             if let first = content.split(separator: "\n").first(where: { !$0.allSatisfy(\.isWhitespace) }), first.hasPrefix(" ") || first.hasPrefix("\t") {
-                add(.warning, name, "document starts with an illegal indent: \(goQuote(String(first))), which may cause parsing problems")
+                add(.warning, name, "document starts with an illegal indent: \(GoQuote.quote(String(first))), which may cause parsing problems")
             }
             for doc in documents(content) {
                 let value: Value?
@@ -225,7 +226,7 @@ public enum Lint {
                     add(.warning, name, d.message)
                 }
                 if ["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"].contains(kind), !content.contains("matchLabels"), !content.contains("matchExpressions") {
-                    add(.error, name, "a \(kind) must contain matchLabels or matchExpressions, and \(goQuote(objName)) does not")
+                    add(.error, name, "a \(kind) must contain matchLabels or matchExpressions, and \(GoQuote.quote(objName)) does not")
                 }
                 if kind == "List", case .list(let items)? = m.entries["items"], items.items.contains(where: { item in
                     guard case .map(let im) = item, case .map(let imd)? = im.entries["metadata"], case .map(let ann)? = imd.entries["annotations"] else { return false }
@@ -291,9 +292,9 @@ public enum Lint {
             }
         }
         guard !msgs.isEmpty else { return nil }
-        let invalid = msgs.map { "metadata.name: Invalid value: \(goQuote(name)): \($0)" }
+        let invalid = msgs.map { "metadata.name: Invalid value: \(GoQuote.quote(name)): \($0)" }
         let agg = invalid.count == 1 ? invalid[0] : "[" + invalid.joined(separator: ", ") + "]"
-        return "object name does not conform to Kubernetes naming requirements: \(goQuote(name)): \(agg)"
+        return "object name does not conform to Kubernetes naming requirements: \(GoQuote.quote(name)): \(agg)"
     }
 
     static func isLabel(_ s: String, firstAlpha: Bool) -> Bool {
@@ -303,19 +304,6 @@ public enum Lint {
         return lowerAlnum(l) && s.allSatisfy { lowerAlnum($0) || $0 == "-" }
     }
 
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
 
     // MARK: dependencies
 

@@ -1,3 +1,4 @@
+import GoFmt
 import Values
 
 /// The part of kube-apiserver's validation of workloads that clients meet first: a pod template
@@ -19,7 +20,7 @@ extension APIServerCore {
         if case .map(let sel)? = spec.entries["selector"], case .map(let ml)? = sel.entries["matchLabels"] {
             let matches = ml.entries.allSatisfy { templateLabels[$0.key] == ($0.value.stringValue ?? "") }
             if !matches {
-                let shown = "map[string]string{" + templateLabels.keys.sorted().map { "\(APIServerCore.goQuote($0)):\(APIServerCore.goQuote(templateLabels[$0]!))" }.joined(separator: ", ") + "}"
+                let shown = "map[string]string{" + templateLabels.keys.sorted().map { "\(GoQuote.quote($0)):\(GoQuote.quote(templateLabels[$0]!))" }.joined(separator: ", ") + "}"
                 causes.append(("spec.template.metadata.labels", "FieldValueInvalid", "Invalid value: \(shown): `selector` does not match template `labels`"))
             }
         }
@@ -29,17 +30,4 @@ extension APIServerCore {
         throw APIError.invalid(r, name, causes: causes, summary: parts.count == 1 ? parts[0] : "[" + parts.joined(separator: ", ") + "]")
     }
 
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
 }

@@ -1,3 +1,4 @@
+import GoFmt
 /// Version constraints with Masterminds/semver v3's syntax and rules: comparison operators,
 /// `~`, `^`, `x`/`*` wildcards, hyphen ranges, `,` (and) and `||` (or). A version with a
 /// prerelease only satisfies a constraint that names a prerelease itself.
@@ -84,7 +85,7 @@ public struct Constraints: Sendable, CustomStringConvertible {
         if let i = body.firstIndex(where: { $0 == "-" || $0 == "+" }) { suffix = String(body[i...]); body = body[..<i] }
         let parts = body.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...3).contains(parts.count), parts.allSatisfy({ isX($0) || (!$0.isEmpty && $0.allSatisfy(\.isASCIINumber)) }) else {
-            throw ParseError(description: "improper constraint: \(quoted(token))")
+            throw ParseError(description: "improper constraint: \(GoQuote.quote(String(token)))")
         }
         var s = Single(op: op, version: Version(major: 0, minor: 0, patch: 0), original: orig)
         let pre = suffix.hasPrefix("-") ? String(suffix.dropFirst().prefix(while: { $0 != "+" })) : ""
@@ -99,7 +100,7 @@ public struct Constraints: Sendable, CustomStringConvertible {
         } else {
             ver = "\(parts[0]).\(parts[1]).\(parts[2])" + suffix
         }
-        do { s.version = try Version(ver) } catch { throw ParseError(description: "improper constraint: \(quoted(token))") }
+        do { s.version = try Version(ver) } catch { throw ParseError(description: "improper constraint: \(GoQuote.quote(String(token)))") }
         return s
     }
 
@@ -161,19 +162,4 @@ public struct Constraints: Sendable, CustomStringConvertible {
         if v.minor != con.minor && !c.minorDirty { return false }
         return true
     }
-}
-
-/// The constraint as Go's %q shows it in Masterminds' messages.
-func quoted(_ s: some StringProtocol) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out + "\""
 }
