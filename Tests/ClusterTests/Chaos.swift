@@ -86,8 +86,10 @@ final class Chaos {
 
     func hrctl(_ args: [String]) throws -> Run.Result { try Run.exec(Run.hrctl, args, env: env) }
 
-    /// Starts hrctl and kills it after `delay` seconds; true when it was still running.
-    func killed(_ args: [String], after delay: Double) throws -> Bool {
+    /// Starts hrctl and kills it: after `delay` seconds, or (`afterFirstWrite`) once a record
+    /// changed plus `delay` — so kills land both in start-up and among the writes. True when
+    /// it was still running when killed.
+    func killed(_ args: [String], after delay: Double, afterFirstWrite: Bool, before: [String]) async throws -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Run.hrctl)
         p.arguments = args
@@ -96,12 +98,17 @@ final class Chaos {
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        if afterFirstWrite {
+            while p.isRunning, try await signature() == before { usleep(3000) }
+        }
         usleep(useconds_t(delay * 1e6))
         let running = p.isRunning
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         return running && p.terminationReason == .uncaughtSignal
     }
+
+    func signature() async throws -> [String] { try await history().map { "\($0.version):\($0.info.status.rawValue)" } }
 
     func random(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &rng) }
 
@@ -257,17 +264,23 @@ final class Chaos {
         case .delete:
             args = ["delete", "shop", "-n", ns]
         }
+        // The first quarter of a run is mostly process start and chart loading: kills are
+        // spread over the rest, where the records and objects are written.
         let typical = durations[op] ?? 1.0
-        let delay = Double.random(in: 0...(typical * 1.1), using: &rng)
-        let wasKilled = try killed(args, after: delay)
+        let afterFirstWrite = Bool.random(using: &rng)
+        let delay = afterFirstWrite ? Double.random(in: 0...(typical * 0.15), using: &rng) : typical * Double.random(in: 0...1.05, using: &rng)
+        let before = h.map { "\($0.version):\($0.info.status.rawValue)" }
+        let wasKilled = try await killed(args, after: delay, afterFirstWrite: afterFirstWrite, before: before)
         // What the kill left, before recovery.
         h = try await history()
+        let unchanged = before == h.map { "\($0.version):\($0.info.status.rawValue)" }
         let pending = h.contains { $0.info.status.isPending }
         let deployedCount = h.filter { $0.info.status == .deployed }.count
         if !wasKilled { note("finished before the kill") }
         else if pending { note("killed: pending revision left") }
         else if deployedCount > 1 { note("killed: \(deployedCount) revisions deployed") }
         else if h.contains(where: { $0.info.status == .uninstalling }) { note("killed: uninstalling left") }
+        else if unchanged { note("killed before a record changed") }
         else { note("killed between records") }
 
         let t0 = Date()
@@ -275,7 +288,7 @@ final class Chaos {
         let took = Date().timeIntervalSince(t0)
         durations[op] = durations[op].map { ($0 * 3 + took) / 4 } ?? took
         var failures: [String] = []
-        let context = "round \(n) \(op.rawValue) killed at \(String(format: "%.3f", delay)) s"
+        let context = "round \(n) \(op.rawValue) killed \(String(format: "%.3f", delay)) s after \(afterFirstWrite ? "its first record write" : "start")"
         if r.code != 0 && !(op == .delete && r.err.contains("not found") && h.isEmpty) {
             failures.append("\(context): recovery run failed (\(r.code)): \(r.err)")
         }
