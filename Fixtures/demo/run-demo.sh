@@ -12,7 +12,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Bold only on a terminal: piped or logged output stays plain text.
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 hrctl() { "$BIN/hrctl" --kubeconfig "$work/kubeconfig" "$@"; }
 
 # A chart repository: the shop chart packaged at 1.0.0 and 1.1.0, indexed.

@@ -10,6 +10,8 @@ public final class Chart: @unchecked Sendable {
     /// Every other file of the chart (for .Files), excluding templates, charts/ and Chart.yaml.
     public var files: [File]
     public var schema: [UInt8]?
+    /// values.yaml's bytes as written (`helm show values` prints the file, comments and all).
+    public var rawValues: [UInt8]?
     public var dependencies: [Chart] = []
     public weak var parent: Chart?
     /// Where the chart was loaded from (for messages).
@@ -51,6 +53,7 @@ public final class Chart: @unchecked Sendable {
     public func deepCopy() -> Chart {
         let c = Chart(metadata: metadata, values: Coalesce.copyMap(values), templates: templates, files: files, source: source)
         c.schema = schema
+        c.rawValues = rawValues
         for d in dependencies { c.addDependency(d.deepCopy()) }
         return c
     }

@@ -64,6 +64,7 @@ public enum ChartLoader {
         var templates: [Chart.File] = []
         var other: [Chart.File] = []
         var schema: [UInt8]? = nil
+        var rawValues: [UInt8]? = nil
         var requirements: [Dependency]? = nil
         var subcharts: [String: [(String, [UInt8])]] = [:]
         var subchartOrder: [String] = []
@@ -76,6 +77,7 @@ public enum ChartLoader {
             case "Chart.lock", "requirements.lock":
                 continue
             case "values.yaml":
+                rawValues = data
                 do {
                     if case .map(let m)? = try YAML.load(String(decoding: data, as: UTF8.self)) { values = m }
                 } catch let e as YAMLError {
@@ -107,10 +109,13 @@ public enum ChartLoader {
             }
         }
         guard var md = metadata else { throw ChartError("Chart.yaml file is missing") }
+        // Charts from before apiVersion existed are v1 charts, as Helm's loader takes them.
+        if md.apiVersion.isEmpty { md.apiVersion = "v1" }
         if md.apiVersion == "v1", let requirements { md.dependencies = requirements }
         try validate(md)
         let chart = Chart(metadata: md, values: values, templates: templates, files: other, source: source)
         chart.schema = schema
+        chart.rawValues = rawValues
         for cname in subchartOrder {
             if cname.hasPrefix("_") || cname.hasPrefix(".") { continue }
             let parts = subcharts[cname]!

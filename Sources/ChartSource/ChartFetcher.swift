@@ -65,6 +65,8 @@ public final class ChartFetcher: Sendable {
         public var version: ChartVersion
         public var url: String
         public var fromCache: Bool
+        /// The OCI manifest's digest (what `helm pull` prints as `Digest:`).
+        public var manifestDigest: String? = nil
     }
 
     /// Resolves `name` at `version` (exact or range) in a repository and downloads it, checking
@@ -107,15 +109,15 @@ public final class ChartFetcher: Sendable {
             return Fetched(bytes: chart, version: cv, url: full, fromCache: true)
         }
         cv.version = try await registry.resolve(ref, version: version)
-        let (layer, _) = try await registry.manifest(ref, version: cv.version)
+        let (layer, manifestDigest) = try await registry.manifest(ref, version: cv.version)
         cv.digest = layer
         try? cache.storeIndex(url: tagKey, bytes: Array(layer.utf8), etag: nil)
         if let bytes = cache.chart(digest: String(layer.dropFirst("sha256:".count))) {
-            return Fetched(bytes: bytes, version: cv, url: full, fromCache: true)
+            return Fetched(bytes: bytes, version: cv, url: full, fromCache: true, manifestDigest: manifestDigest)
         }
         let bytes = try await registry.blob(ref, digest: layer)
         try cache.storeChart(bytes)
-        return Fetched(bytes: bytes, version: cv, url: full, fromCache: false)
+        return Fetched(bytes: bytes, version: cv, url: full, fromCache: false, manifestDigest: manifestDigest)
     }
 
     /// `hrctl push`: a packaged chart to `oci://host/path` (the chart's name is appended, as Helm does).

@@ -42,8 +42,8 @@ public struct OCIRegistry: Sendable {
         var out: [String: (String, String)] = [:]
         let home = env["HOME"] ?? ""
         var files = [(env["DOCKER_CONFIG"] ?? home + "/.docker") + "/config.json"]
-        files.append((env["XDG_CONFIG_HOME"] ?? home + "/.config") + "/helm/registry/config.json")
-        if let f = env["HELM_REGISTRY_CONFIG"] { files.insert(f, at: 0) }
+        // Helm's own file first: `helm registry login` and `hrctl registry login` write it.
+        files.insert(HelmPaths(environment: env).registryConfig, at: 0)
         for f in files {
             guard let text = try? FileSystem.readText(f), case .map(let m)? = try? JSON.decode(text),
                   case .map(let auths)? = m.entries["auths"] else { continue }

@@ -11,6 +11,7 @@ public struct ChartVersion: Sendable {
     public var created = ""
     public var deprecated = false
     public var description = ""
+    public var keywords: [String] = []
 }
 
 public struct RepositoryIndex: Sendable {
@@ -74,6 +75,7 @@ public struct RepositoryIndex: Sendable {
                     case "name": cv.name = try r.scalarValue()
                     case "deprecated": cv.deprecated = try r.scalarValue() == "true"
                     case "urls": cv.urls = try r.scalarList()
+                    case "keywords": cv.keywords = try r.scalarList()
                     default: try r.skip()
                     }
                 }

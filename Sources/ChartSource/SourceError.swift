@@ -9,6 +9,11 @@ public enum SourceError: Error, CustomStringConvertible, Sendable {
     case offline(String)
     case git(String)
     case unsupported(String)
+    case badConfig(String, String)
+    case noRepositories
+    case unknownRepository(String)
+    case exists(String)
+    case dependency(String)
 
     public var description: String {
         switch self {
@@ -25,6 +30,11 @@ public enum SourceError: Error, CustomStringConvertible, Sendable {
         case .offline(let what): return "--offline: \(what) is not in the cache"
         case .git(let why): return why
         case .unsupported(let why): return why
+        case .badConfig(let path, let why): return "\(path): \(why)"
+        case .noRepositories: return "no repositories configured"
+        case .unknownRepository(let name): return "repo \(name) not found"
+        case .exists(let path): return "failed to untar: a file or directory with the name \(path) already exists"
+        case .dependency(let why): return why
         }
     }
 }

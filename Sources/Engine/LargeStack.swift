@@ -4,7 +4,7 @@ import Glibc
 
 /// Runs work on a thread with a large stack: charts nest `include` deeply (Helm allows 1000
 /// levels) and each level costs stack.
-enum LargeStack {
+public enum LargeStack {
     static let size = 1 << 30
 
     final class Box<T>: @unchecked Sendable {
@@ -13,7 +13,7 @@ enum LargeStack {
         init(_ body: @escaping () throws -> T) { self.body = body }
     }
 
-    static func run<T>(_ body: @escaping () throws -> T) throws -> T {
+    public static func run<T>(_ body: @escaping () throws -> T) throws -> T {
         let box = Box(body)
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)

@@ -3,43 +3,28 @@ import Chart
 import YAML
 import Sprig
 
-/// `.Chart`: the chart's metadata with Helm's capitalised field names.
-final class ChartObject: GoObject, @unchecked Sendable {
-    let md: Metadata
-    let isRoot: Bool
-    init(_ md: Metadata, isRoot: Bool) { self.md = md; self.isRoot = isRoot }
-    var goType: GoType { .pointer(.named("chart.Metadata", .struct)) }
-    var formatted: String { "&{\(md.name) \(md.version)}" }
-
-    func field(_ name: String) -> Value? {
-        switch name {
-        case "Name": return .string(md.name)
-        case "Home": return .string(md.home)
-        case "Sources": return .list(md.sources.map { .string($0) }, of: .string)
-        case "Version": return .string(md.version)
-        case "Description": return .string(md.description)
-        case "Keywords": return .list(md.keywords.map { .string($0) }, of: .string)
-        case "Maintainers":
-            return .list(md.maintainers.map { m in
+/// `.Chart`: Helm v4 hands templates the metadata as a map (its MetadataAsMap), keyed by
+/// the Go field names, so a field the metadata does not have renders empty, not an error.
+enum ChartObject {
+    static func make(_ md: Metadata, isRoot: Bool) -> Value {
+        func strings(_ l: [String]) -> Value { .list(l.map { .string($0) }) }
+        return .map([
+            "Name": .string(md.name), "Home": .string(md.home), "Sources": strings(md.sources),
+            "Version": .string(md.version), "Description": .string(md.description),
+            "Keywords": strings(md.keywords),
+            "Maintainers": .list(md.maintainers.map { m in
                 .map(["Name": .string(m.name), "Email": .string(m.email), "URL": .string(m.url)])
-            })
-        case "Icon": return .string(md.icon)
-        case "APIVersion": return .string(md.apiVersion)
-        case "Condition": return .string(md.condition)
-        case "Tags": return .string(md.tags)
-        case "AppVersion": return .string(md.appVersion)
-        case "Deprecated": return .bool(md.deprecated)
-        case "Annotations": return .map(Map(md.annotations.mapValues { .string($0) }, elem: .string))
-        case "KubeVersion": return .string(md.kubeVersion)
-        case "Type": return .string(md.type)
-        case "IsRoot": return .bool(isRoot)
-        case "Dependencies":
-            return .list(md.dependencies.map { d in
+            }),
+            "Icon": .string(md.icon), "APIVersion": .string(md.apiVersion), "Condition": .string(md.condition),
+            "Tags": .string(md.tags), "AppVersion": .string(md.appVersion), "Deprecated": .bool(md.deprecated),
+            "Annotations": .map(Map(md.annotations.mapValues { .string($0) }, elem: .string)),
+            "KubeVersion": .string(md.kubeVersion), "Type": .string(md.type), "IsRoot": .bool(isRoot),
+            "Dependencies": .list(md.dependencies.map { d in
                 .map(["Name": .string(d.name), "Version": .string(d.version), "Repository": .string(d.repository),
-                      "Condition": .string(d.condition), "Alias": .string(d.alias), "Enabled": .bool(d.enabled)])
-            })
-        default: return nil
-        }
+                      "Condition": .string(d.condition), "Tags": strings(d.tags), "Enabled": .bool(d.enabled),
+                      "ImportValues": .list(d.importValues), "Alias": .string(d.alias)])
+            }),
+        ])
     }
 }
 

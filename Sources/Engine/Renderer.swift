@@ -92,7 +92,7 @@ public enum Renderer {
         }
         let subcharts = Map([:])
         let next = Map([
-            "Chart": .object(ChartObject(chart.metadata, isRoot: chart.isRoot)),
+            "Chart": ChartObject.make(chart.metadata, isRoot: chart.isRoot),
             "Files": FilesObject.make(chart.files.map { ($0.name, $0.data) }),
             "Release": release, "Capabilities": caps, "Values": .map(values),
             "Subcharts": .map(subcharts),

@@ -15,7 +15,7 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: "The kubeconfig context to use.")
     var context: String?
 
-    @Option(name: [.short, .long], help: "Namespace (default: the context's, else \"default\").")
+    @Option(name: [.short, .long], help: "Namespace (default: the context's, else \"default\").", completion: ClusterCompletion.namespaces)
     var namespace: String?
 
     @Flag(name: .long, help: "Print progress details.")
@@ -86,6 +86,12 @@ struct SourceOptions: ParsableArguments {
     var password: String?
 
     func fetcher() throws -> ChartFetcher {
+        let env = Subprocess.environment
+        return try ChartFetcher(cache: ChartCache(root: ChartCache.defaultRoot(environment: env)), options: fetcherOptions(),
+                                warn: { Output.error("warning: \($0)\n") })
+    }
+
+    func fetcherOptions() -> ChartFetcher.Options {
         var o = ChartFetcher.Options()
         o.offline = offline
         o.http.caFile = caFile
@@ -93,8 +99,6 @@ struct SourceOptions: ParsableArguments {
         o.http.username = username
         o.http.password = password
         o.plainHTTP = plainHTTP
-        let env = Subprocess.environment
-        return try ChartFetcher(cache: ChartCache(root: ChartCache.defaultRoot(environment: env)), options: o,
-                                warn: { Output.error("warning: \($0)\n") })
+        return o
     }
 }

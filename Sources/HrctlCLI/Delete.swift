@@ -6,7 +6,7 @@ import HelmRelease
 struct Delete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Uninstall releases, by name or by their HelmRelease documents.", aliases: ["uninstall"])
 
-    @Argument(help: "Release names.") var names: [String] = []
+    @Argument(help: "Release names.", completion: ClusterCompletion.releases) var names: [String] = []
     @Option(name: [.short, .customLong("filename")], help: "HelmRelease file, folder or - whose releases to uninstall.") var filenames: [String] = []
     @Option(name: [.customShort("l"), .customLong("selector")], help: "Only HelmReleases with these labels.") var selector: String?
     @OptionGroup var cluster: ClusterOptions

@@ -11,7 +11,7 @@ struct Get: AsyncParsableCommand {
     enum What: String, ExpressibleByArgument, CaseIterable { case values, manifest, notes, hooks }
 
     @Argument(help: "values, manifest, notes or hooks.") var what: What
-    @Argument(help: "Release name.") var name: String
+    @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
     @OptionGroup var cluster: ClusterOptions
     @Option(name: .long, help: "This revision instead of the latest.") var revision: Int?
     @Flag(name: [.short, .long], help: "values: the computed values (chart defaults included).") var all = false

@@ -7,7 +7,7 @@ import Actions
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a release's revisions.")
 
-    @Argument(help: "Release name.") var name: String
+    @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
     @OptionGroup var cluster: ClusterOptions
     @Option(name: [.short, .long], help: "Output format: table, json or yaml.") var output = "table"
     @Option(name: .long, help: "Show at most this many revisions (the newest).") var max = 256

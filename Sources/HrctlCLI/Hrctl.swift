@@ -10,7 +10,10 @@ public struct Hrctl: ParsableCommand {
         abstract: "Helm releases managed declaratively, with output identical to Helm's.",
         version: version,
         subcommands: [Apply.self, List.self, Status.self, History.self, Rollback.self, Delete.self, Get.self, Diff.self,
-                      Template.self, Render.self, PackageChart.self, Push.self, Repo.self, TestCommand.self, CRDs.self, OperatorCommand.self, Cache.self]
+                      Template.self, Render.self, PackageChart.self, Push.self, Repo.self, TestCommand.self, CRDs.self, OperatorCommand.self, Cache.self,
+                      // helm's chart-side commands (issue 16)
+                      VersionCommand.self, Completion.self, Env.self, Show.self, Pull.self, Search.self, Registry.self,
+                      DependencyCommand.self, Lint.self]
     )
 
     public init() {}

@@ -55,14 +55,15 @@ struct Render: ParsableCommand {
         let set = TemplateSet()
         set.missingKey = mode
         let name = Files.baseName(file)
-        try set.parse(name: name, text: text)
-        var out: [UInt8] = []
-        do {
-            try set.execute(name, data: value, output: &out)
-        } catch {
-            Output.write(out)
-            throw error
+        let input = value
+        // Deeply nested templates need the stack Go's parser and executor allow.
+        let (out, failure): ([UInt8], (any Error)?) = try LargeStack.run {
+            try set.parse(name: name, text: text)
+            var out: [UInt8] = []
+            do { try set.execute(name, data: input, output: &out) } catch { return (out, error) }
+            return (out, nil)
         }
         Output.write(out)
+        if let failure { throw failure }
     }
 }

@@ -5,7 +5,7 @@ import Actions
 struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Roll a release back to an earlier revision.")
 
-    @Argument(help: "Release name.") var name: String
+    @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
     @Argument(help: "Revision (default: the one before the latest).") var revision: Int?
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var deploy: DeployFlags

@@ -7,7 +7,7 @@ import Actions
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a release's status and the readiness of its objects.")
 
-    @Argument(help: "Release name.") var name: String
+    @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
     @OptionGroup var cluster: ClusterOptions
     @Option(name: .long, help: "Show this revision instead of the latest.") var revision: Int?
     @Option(name: [.short, .long], help: "Output format: table, json or yaml.") var output = "table"

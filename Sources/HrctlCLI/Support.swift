@@ -12,6 +12,7 @@ enum CLIError: Error, CustomStringConvertible {
     case invalidOption(String, String, expected: String)
     case badData(String, String)
     case badSet(String, String)
+    case lintFailed(String)
 
     var description: String {
         switch self {
@@ -19,6 +20,7 @@ enum CLIError: Error, CustomStringConvertible {
         case .invalidOption(let opt, let val, let expected): return "invalid value \"\(val)\" for \(opt): expected \(expected)"
         case .badData(let path, let why): return "\(path): \(why)"
         case .badSet(let arg, let why): return "failed parsing --set data \"\(arg)\": \(why)"
+        case .lintFailed(let summary): return summary
         }
     }
 }

@@ -4,6 +4,8 @@ import Engine
 import Values
 import HelmRelease
 import Actions
+import ChartSource
+import FileIO
 
 /// `hrctl template RELEASE CHART`: renders a chart as `helm template` does.
 struct Template: AsyncParsableCommand {
@@ -13,8 +15,14 @@ struct Template: AsyncParsableCommand {
     @Argument(help: "Release name.")
     var release: String?
 
-    @Argument(help: "Chart folder or packaged .tgz.")
+    @Argument(help: "Chart folder or packaged .tgz, REPO/NAME, NAME with --repo, or oci://HOST/PATH/NAME.")
     var chart: String?
+
+    @Option(name: .customLong("version"), help: "The chart's version (exact or a range) in its repository.")
+    var chartVersion: String = ""
+
+    @Option(name: .long, help: "The repository URL to find CHART in.")
+    var repo: String?
 
     @Option(name: [.short, .customLong("filename")], help: "A HelmRelease document (or a file of them) to render instead.")
     var filename: String?
@@ -56,12 +64,13 @@ struct Template: AsyncParsableCommand {
             Output.write(Array(out.utf8))
             return
         }
-        let text = try render(chartPath: chart!, user: try values.userValues(), options: releaseOptions.renderOptions(release: release!))
+        // CHART as helm template takes it: a folder or archive, REPO/NAME, NAME with --repo, oci://.
+        let env = Subprocess.environment
+        let located = try await ChartLocator(paths: HelmPaths(environment: env), cache: ChartCache(root: ChartCache.defaultRoot(environment: env)),
+                                             options: sources.fetcherOptions(), warn: { Output.error("warning: \($0)\n") })
+            .locate(chart!, version: chartVersion, repo: repo)
+        let text = try render(chart: try located.load(), user: try values.userValues(), options: releaseOptions.renderOptions(release: release!))
         Output.write(Array(text.utf8))
-    }
-
-    func render(chartPath: String, user: Map, options: RenderOptions) throws -> String {
-        try render(chart: try ChartLoader.load(path: chartPath), user: user, options: options)
     }
 
     func render(chart: Chart, user: Map, options: RenderOptions) throws -> String {

@@ -6,7 +6,7 @@ import Values
 struct TestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "test", abstract: "Run the tests of a release (its helm.sh/hook: test hooks).")
 
-    @Argument(help: "The release.") var name: String
+    @Argument(help: "The release.", completion: ClusterCompletion.releases) var name: String
     @OptionGroup var cluster: ClusterOptions
     @Option(name: .long, help: "How long each test may take (Go duration).") var timeout = "5m0s"
 

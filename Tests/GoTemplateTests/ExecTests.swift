@@ -123,3 +123,14 @@ final class BuiltinErrorTests: XCTestCase {
         XCTAssertTrue(err("{{ index .l 2 }}", data).hasSuffix("error calling index: index out of range: 2"))
     }
 }
+
+/// Nesting as deep as Go's parser allows, and no deeper.
+final class NestingDepthTests: XCTestCase {
+    func testParenthesesDeeperThanGoAllowsFailToParse() {
+        let set = TemplateSet(funcs: [:])
+        let deep = "{{" + String(repeating: "(", count: 20_000) + "1" + String(repeating: ")", count: 20_000) + "}}"
+        XCTAssertThrowsError(try set.parse(name: "t", text: deep)) {
+            XCTAssertEqual("\($0)", "template: t:1: max expression depth exceeded")
+        }
+    }
+}

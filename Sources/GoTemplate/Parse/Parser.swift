@@ -40,6 +40,9 @@ struct Parser {
     let hasFunction: (String) -> Bool
     var vars: [String] = ["$"]
     var rangeDepth = 0
+    var parenDepth = 0
+    static let maxParenDepth = 10_000
+    let stack = StackGuard()
     var actionLine = 0
     /// The tree being built and every tree defined so far in this parse.
     var tree: Tree
@@ -419,6 +422,11 @@ struct Parser {
         case .charConstant, .complex, .number:
             return try number(token)
         case .leftParen:
+            // Go's parser stops nesting at 10,000 levels; a thread with a smaller stack
+            // stops earlier with the same error instead of overflowing.
+            if parenDepth >= Parser.maxParenDepth || !stack.hasRoom() { throw fail("max expression depth exceeded") }
+            parenDepth += 1
+            defer { parenDepth -= 1 }
             return try pipeline("parenthesized pipeline", end: .rightParen)
         case .string, .rawString:
             return node(StringNode(pos: token.pos, quoted: token.val, text: try unquote(token)))

@@ -1,0 +1,74 @@
+import ArgumentParser
+import FileIO
+import Chart
+import ChartSource
+
+/// Where a chart command finds its chart: the CHART argument with `--repo` and `--version`, as
+/// helm's show and pull take them.
+struct ChartReferenceOptions: ParsableArguments {
+    @Argument(help: "A chart folder or .tgz, REPO/NAME (repositories.yaml), NAME with --repo, oci://HOST/PATH/NAME, or an archive's URL.")
+    var chart: String
+
+    @Option(name: .long, help: "The chart's version: exact or a range (default: the newest stable).")
+    var version: String = ""
+
+    @Option(name: .long, help: "The repository URL to find NAME in.")
+    var repo: String?
+
+    @OptionGroup var sources: SourceOptions
+
+    func locator() -> ChartLocator {
+        let env = Subprocess.environment
+        return ChartLocator(paths: HelmPaths(environment: env), cache: ChartCache(root: ChartCache.defaultRoot(environment: env)),
+                            options: sources.fetcherOptions(), warn: { Output.error("warning: \($0)\n") })
+    }
+
+    func locate(allowLocal: Bool = true) async throws -> ChartLocator.Located {
+        try await locator().locate(chart, version: version, repo: repo, allowLocal: allowLocal)
+    }
+}
+
+/// `hrctl show all|chart|values|readme|crds CHART`, as `helm show`.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show information of a chart.",
+        subcommands: [ShowPart<AllPart>.self, ShowPart<ChartPart>.self, ShowPart<ValuesPart>.self, ShowPart<ReadmePart>.self, ShowPart<CRDsPart>.self],
+        aliases: ["inspect"])
+}
+
+protocol ShowPartName { static var part: ChartShow.Part { get }; static var abstract: String { get } }
+enum AllPart: ShowPartName { static let part = ChartShow.Part.all; static let abstract = "Show all information of the chart." }
+enum ChartPart: ShowPartName { static let part = ChartShow.Part.chart; static let abstract = "Show the chart's definition (Chart.yaml)." }
+enum ValuesPart: ShowPartName { static let part = ChartShow.Part.values; static let abstract = "Show the chart's values.yaml." }
+enum ReadmePart: ShowPartName { static let part = ChartShow.Part.readme; static let abstract = "Show the chart's README." }
+enum CRDsPart: ShowPartName { static let part = ChartShow.Part.crds; static let abstract = "Show the chart's CRDs." }
+
+struct ShowPart<P: ShowPartName>: AsyncParsableCommand {
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: P.part.rawValue, abstract: P.abstract) }
+
+    @OptionGroup var reference: ChartReferenceOptions
+
+    func run() async throws {
+        let chart = try await reference.locate().load()
+        Output.write(Array(try ChartShow.text(chart, part: P.part).utf8))
+    }
+}
+
+/// `hrctl pull CHART [--untar] [-d DIR]`: a chart downloaded as helm pull saves it.
+struct Pull: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Download a chart from a repository and (optionally) unpack it in a local directory.", aliases: ["fetch"])
+
+    @OptionGroup var reference: ChartReferenceOptions
+
+    @Option(name: [.short, .customLong("destination")], help: "Where to write the chart.") var destination = "."
+    @Flag(name: .long, help: "Unpack the chart after downloading it.") var untar = false
+    @Option(name: .customLong("untardir"), help: "With --untar: the folder (under -d unless absolute) to unpack into.") var untarDir = "."
+
+    func run() async throws {
+        let located = try await reference.locate(allowLocal: false)
+        try ChartPull.save(located, destination: destination, untar: untar, untarDir: untarDir)
+        if let ref = located.ociReference {
+            Output.write(Array("Pulled: \(ref)\nDigest: \(located.ociDigest ?? "")\n".utf8))
+        }
+    }
+}
