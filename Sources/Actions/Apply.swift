@@ -48,8 +48,7 @@ public struct ApplyAction: Sendable {
 
     public func run(_ spec: ReleaseSpec, _ opts: DeployOptions) async throws -> ApplyOutcome {
         let ctx = spec.storageNamespace == nil ? context : context.storing(in: spec.storageNamespace)
-        let history = try await ctx.storage.history(spec.name, namespace: spec.namespace)
-        try await ctx.checkLock(history, timeout: opts.timeout)
+        let history = try await ctx.repairedHistory(spec.name, namespace: spec.namespace, timeout: opts.timeout)
         let current = history.last(where: { $0.info.status == .deployed })
         let latest = history.last
 
@@ -96,12 +95,15 @@ public struct ApplyAction: Sendable {
         // Helm 4 upgrades a release by the method its last revision was applied with.
         release.applyMethod = "ssa"
         var d = Deployment(release: release, hooks: try Hook.from(hookManifests), previous: current ?? latest,
+                           unfinished: ActionContext.unfinished(history, after: current ?? latest),
                            extraAnnotations: spec.extraAnnotations, event: isInstall ? "install" : "upgrade")
         release.hooks = d.hooks.map(\.record)
         d.release = release
         for f in chart.crdObjects { d.crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
                                        crds: opts.skipCRDs ? [] : d.crds, stage: isInstall ? .install : .upgrade)
+        // Before anything is written (namespace, CRDs, the lock), as for a dry run.
+        try ReleaseStorage.checkSize(release)
         if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
 
         if opts.createNamespace { try await ctx.ensureNamespace(spec.namespace) }

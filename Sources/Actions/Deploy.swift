@@ -12,6 +12,9 @@ struct Deployment {
     /// CRD documents of crds/ (created when absent, never changed).
     var crds: [Resource] = []
     var previous: Release?
+    /// Revisions after `previous` that did not complete (failed or interrupted): objects they
+    /// applied and this manifest lacks are removed, when they are still this release's.
+    var unfinished: [Release] = []
     /// Annotations added to every object (Helm Operator's antecedent).
     var extraAnnotations: [String: String] = [:]
     var event: String  // "install", "upgrade" or "rollback"
@@ -82,6 +85,7 @@ extension ActionContext {
             progress("deleting \(r.label) (no longer in the chart)")
             try await resources.delete(r, namespace: ns)
         }
+        try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release)
         if opts.wait {
             progress("waiting up to \(GoDuration.format(seconds: opts.timeout)) for \(objects.count) objects to be ready")
             try await resources.wait(objects, namespace: ns, timeout: opts.timeout, progress: progress)
@@ -89,7 +93,29 @@ extension ActionContext {
         if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout) }
     }
 
+    /// Deletes objects that only unfinished revisions listed and that still carry this
+    /// release's ownership marks (an object another release owns is never touched).
+    func removeLeftovers(of unfinished: [Release], keeping: Set<String>, release: Release) async throws {
+        let ns = release.namespace
+        var seen = keeping
+        for u in unfinished.reversed() {
+            var objects = (try? ResourceList.parse(u.manifest)) ?? []
+            for i in objects.indices { try? await resources.prepare(&objects[i], namespace: ns) }
+            for r in ResourceList.uninstallOrder(objects) where !seen.contains(r.key(defaultNamespace: ns)) {
+                seen.insert(r.key(defaultNamespace: ns))
+                if r.annotations["helm.sh/resource-policy"] == "keep" { continue }
+                guard let live = try await resources.get(r, namespace: ns),
+                      ResourceClient.ownershipProblem(live, release: release.name, namespace: release.namespace) == nil else { continue }
+                progress("deleting \(r.label) (left by unfinished revision \(u.version))")
+                try await resources.delete(r, namespace: ns)
+            }
+        }
+    }
+
     /// Marks the new revision deployed, the previously deployed ones superseded, and trims history.
+    /// The new revision is written deployed first: a kill before the others are superseded
+    /// leaves several deployed, which `repairedHistory` resolves to the newest (complete) one;
+    /// superseding first would leave none deployed and the complete revision pending.
     func finish(_ d: inout Deployment, description: String, maxHistory: Int) async throws {
         d.release.info.status = .deployed
         d.release.info.description = description
@@ -114,19 +140,6 @@ extension ActionContext {
         failed.info.status = .failed
         failed.info.description = "\(r.info.status == .pendingInstall ? "Release" : r.info.status == .pendingRollback ? "Rollback" : "Upgrade") \"\(r.name)\" failed: \(error)"
         try? await storage.update(failed)
-    }
-
-    /// Takes the lock: fails when a live operation holds the release, recovers a stale one.
-    func checkLock(_ history: [Release], timeout: Double) async throws {
-        guard let last = history.last, last.info.status.isPending else { return }
-        guard isStale(last, timeout: timeout) else {
-            throw ActionError.inProgress(last.name, holder: "revision \(last.version) is \(last.info.status.rawValue) since \(last.info.lastDeployed): \(last.info.description)")
-        }
-        progress("recovering the lock left by an interrupted run (revision \(last.version), \(last.info.status.rawValue))")
-        var r = last
-        r.info.status = .failed
-        r.info.description = "interrupted: the run that held the lock is gone (\(last.info.description))"
-        try await storage.update(r)
     }
 
     /// Writes the pending record; a concurrent run that wrote the same revision first wins.

@@ -9,9 +9,8 @@ public struct RollbackAction: Sendable {
 
     public func run(name: String, namespace: String, revision: Int?, opts: DeployOptions) async throws -> Release {
         let ctx = context
-        let history = try await ctx.storage.history(name, namespace: namespace)
+        let history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout)
         guard let latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
-        try await ctx.checkLock(history, timeout: opts.timeout)
         let wanted = revision ?? (latest.version - 1)
         guard wanted > 0, let target = history.first(where: { $0.version == wanted }) else {
             throw ActionError.revisionNotFound(name, wanted)
@@ -25,7 +24,8 @@ public struct RollbackAction: Sendable {
         release.extra = target.extra
         release.applyMethod = "ssa"
         if opts.dryRun { return release }
-        var d = Deployment(release: release, hooks: Hook.from(records: target.hooks), previous: current ?? latest, event: "rollback")
+        var d = Deployment(release: release, hooks: Hook.from(records: target.hooks), previous: current ?? latest,
+                           unfinished: ActionContext.unfinished(history, after: current ?? latest), event: "rollback")
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
                                        crds: [], stage: .upgrade)
         try await ctx.writePending(release)

@@ -16,6 +16,7 @@ public struct StatusAction: Sendable {
 
     public func run(name: String, namespace: String, revision: Int? = nil) async throws -> (Release, [ObjectStatus]) {
         let history = try await context.storage.history(name, namespace: namespace)
+        context.warnReadOnly(name, history)
         let r: Release
         if let revision {
             guard let x = history.first(where: { $0.version == revision }) else { throw ActionError.revisionNotFound(name, revision) }

@@ -15,16 +15,20 @@ public struct UninstallAction: Sendable {
 
     public func run(name: String, namespace: String, keepHistory: Bool, opts: DeployOptions) async throws -> Result {
         let ctx = context
-        let history = try await ctx.storage.history(name, namespace: namespace)
+        let stored = try await ctx.storage.history(name, namespace: namespace)
+        guard let last = stored.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
+        if last.info.status == .uninstalled {
+            if !keepHistory { for r in stored { try await ctx.storage.delete(r.name, version: r.version, namespace: r.namespace) } }
+            return Result(release: last, kept: [])
+        }
+        if opts.dryRun {
+            if last.info.status.isPending && !context.isStale(last, timeout: opts.timeout) {
+                throw ActionError.inProgress(name, holder: "revision \(last.version) is \(last.info.status.rawValue): \(last.info.description)")
+            }
+            return Result(release: last, kept: [])
+        }
+        var history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout, resumingUninstall: true)
         guard var latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
-        if latest.info.status == .uninstalled {
-            if !keepHistory { for r in history { try await ctx.storage.delete(r.name, version: r.version, namespace: r.namespace) } }
-            return Result(release: latest, kept: [])
-        }
-        if latest.info.status.isPending && !context.isStale(latest, timeout: opts.timeout) {
-            throw ActionError.inProgress(name, holder: "revision \(latest.version) is \(latest.info.status.rawValue): \(latest.info.description)")
-        }
-        if opts.dryRun { return Result(release: latest, kept: []) }
         latest.info.status = .uninstalling
         latest.info.deleted = Timestamp.now()
         try await ctx.storage.update(latest)
@@ -41,6 +45,11 @@ public struct UninstallAction: Sendable {
                 try await ctx.resources.delete(r, namespace: namespace)
                 deleted.append(r)
             }
+            // When the latest revision did not complete, the deployed one's objects and what
+            // other unfinished runs applied are the release's too.
+            let current = history.last(where: { $0.info.status == .deployed })
+            let others = (current.map { [$0] } ?? []) + ActionContext.unfinished(history, after: current).filter { $0.version != latest.version }
+            try await ctx.removeLeftovers(of: others, keeping: Set(objects.map { $0.key(defaultNamespace: namespace) }), release: latest)
             if opts.wait { try await waitGone(deleted, namespace: namespace, timeout: opts.timeout) }
             if !opts.noHooks { try await ctx.runHooks(&hooks, event: "post-delete", namespace: namespace, timeout: opts.timeout) }
         } catch {
@@ -53,6 +62,11 @@ public struct UninstallAction: Sendable {
         latest.info.description = "Uninstallation complete"
         latest.hooks = hooks.map(\.record)
         if keepHistory {
+            // Nothing stays deployed once the release is uninstalled.
+            for i in history.indices where history[i].version != latest.version && history[i].info.status == .deployed {
+                history[i].info.status = .superseded
+                try await ctx.storage.update(history[i])
+            }
             try await ctx.storage.update(latest)
         } else {
             for r in history { try await ctx.storage.delete(r.name, version: r.version, namespace: r.namespace) }

@@ -17,6 +17,7 @@ struct History: AsyncParsableCommand {
         let history = try await cluster.withContext { ctx, access -> [Release] in
             let h = try await ctx.storage.history(name, namespace: access.namespace)
             if h.isEmpty { throw ActionError.releaseNotFound(name, namespace: access.namespace) }
+            ctx.warnReadOnly(name, h)
             return h
         }.suffix(max)
         if format != .table {

@@ -21,10 +21,12 @@ public struct ReleaseStorage: Sendable {
             "name": .string(r.name), "owner": .string("helm"), "status": .string(r.info.status.rawValue),
             "version": .string(String(r.version)), "modifiedAt": .string(String(Timestamp.unixNow())),
         ]
+        let encoded = try ReleaseCodec.encode(r)
+        if encoded.utf8.count > maxRecordBytes { try checkSize(r) }
         return .map([
             "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string("helm.sh/release.v1"),
             "metadata": .map(["name": .string(secretName(r.name, r.version)), "namespace": .string(namespace ?? r.namespace), "labels": .map(Map(labels))]),
-            "data": .map(["release": .string(Base64.encode(Array(try ReleaseCodec.encode(r).utf8)))]),
+            "data": .map(["release": .string(Base64.encode(Array(encoded.utf8)))]),
         ])
     }
 

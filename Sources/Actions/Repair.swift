@@ -1,0 +1,94 @@
+import Values
+import Release
+
+/// What an interrupted or older writer can leave in a release's history, and its repair.
+///
+/// The records are written in this order: the new revision pending (the lock), the objects,
+/// the new revision deployed, then the earlier deployed ones superseded. A kill between any two
+/// writes leaves one of: a pending revision whose writer is gone, or two revisions deployed
+/// (the newer one complete). Both are repaired here before any writer trusts the history.
+public enum HistoryProblem: Sendable, Equatable, CustomStringConvertible {
+    /// Several revisions marked deployed; only the newest is.
+    case severalDeployed(kept: Int, others: [Int])
+    /// A pending revision whose writer is gone (or that a newer revision has overtaken).
+    case abandonedPending(Int, Release.Status)
+    /// An uninstall that stopped halfway (its objects partly deleted) and that no delete resumed.
+    case interruptedUninstall(Int)
+
+    public var description: String {
+        switch self {
+        case .severalDeployed(let kept, let others):
+            let list = others.map(String.init).joined(separator: ", ")
+            return "revision\(others.count == 1 ? "" : "s") \(list) also marked deployed (an interrupted or older writer); revision \(kept) is the deployed one"
+        case .abandonedPending(let v, let s): return "revision \(v) is \(s.rawValue) but the run that wrote it is gone"
+        case .interruptedUninstall(let v): return "revision \(v) is uninstalling but the uninstall did not complete"
+        }
+    }
+
+    /// The problems of a history (oldest first); a live pending lock is none.
+    /// `resumingUninstall`: the caller is a delete, which takes over an uninstalling latest revision.
+    static func find(_ history: [Release], isStale: (Release) -> Bool, resumingUninstall: Bool = true) -> [HistoryProblem] {
+        var out: [HistoryProblem] = []
+        for (i, r) in history.enumerated() {
+            let isLast = i == history.count - 1
+            if r.info.status.isPending && (!isLast || isStale(r)) { out.append(.abandonedPending(r.version, r.info.status)) }
+            if r.info.status == .uninstalling && (!isLast || !resumingUninstall) { out.append(.interruptedUninstall(r.version)) }
+        }
+        let deployed = history.filter { $0.info.status == .deployed }.map(\.version)
+        if deployed.count > 1, let kept = deployed.last { out.append(.severalDeployed(kept: kept, others: Array(deployed.dropLast()))) }
+        return out
+    }
+}
+
+extension ActionContext {
+    /// The problems reading commands report without writing anything.
+    public func historyProblems(_ history: [Release], timeout: Double = 300, resumingUninstall: Bool = true) -> [HistoryProblem] {
+        HistoryProblem.find(history, isStale: { isStale($0, timeout: timeout) }, resumingUninstall: resumingUninstall)
+    }
+
+    /// A reading command changes nothing: it says what the next writing command will repair.
+    public func warnReadOnly(_ name: String, _ history: [Release]) {
+        for p in historyProblems(history) {
+            progress("warning: release \(name): \(p); the next apply, rollback or delete of it repairs this (a read changes nothing)")
+        }
+    }
+
+    /// Reads the history a writer may trust: abandoned pending revisions become failed, and
+    /// of several deployed revisions the newest stays deployed and the others are superseded.
+    /// Each repair is reported. Throws when a live run holds the lock.
+    func repairedHistory(_ name: String, namespace: String, timeout: Double, resumingUninstall: Bool = false) async throws -> [Release] {
+        var history = try await storage.history(name, namespace: namespace)
+        for p in historyProblems(history, timeout: timeout, resumingUninstall: resumingUninstall) {
+            progress("repairing release \(name): \(p)")
+            switch p {
+            case .abandonedPending(let v, _):
+                guard let i = history.firstIndex(where: { $0.version == v }) else { continue }
+                history[i].info.status = .failed
+                history[i].info.description = "interrupted: the run that held the lock is gone (\(history[i].info.description))"
+                try await storage.update(history[i])
+            case .interruptedUninstall(let v):
+                guard let i = history.firstIndex(where: { $0.version == v }) else { continue }
+                history[i].info.status = .failed
+                history[i].info.description = "interrupted: the uninstall did not complete (\(history[i].info.description))"
+                try await storage.update(history[i])
+            case .severalDeployed(_, let others):
+                for v in others {
+                    guard let i = history.firstIndex(where: { $0.version == v }) else { continue }
+                    history[i].info.status = .superseded
+                    try await storage.update(history[i])
+                }
+            }
+        }
+        if let last = history.last, last.info.status.isPending {
+            throw ActionError.inProgress(last.name, holder: "revision \(last.version) is \(last.info.status.rawValue) since \(last.info.lastDeployed): \(last.info.description)")
+        }
+        return history
+    }
+
+    /// Revisions after the deployed one that did not complete: their objects may be live (an
+    /// interrupted or failed run applied some) and belong to no deployed manifest.
+    static func unfinished(_ history: [Release], after current: Release?) -> [Release] {
+        let from = current?.version ?? (history.last(where: { $0.info.status == .uninstalled })?.version ?? 0)
+        return history.filter { $0.version > from && ($0.info.status == .failed || $0.info.status.isPending) }
+    }
+}

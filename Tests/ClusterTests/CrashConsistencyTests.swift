@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+import KubeTestServer
+
+/// SIGKILL at random moments of apply (install, upgrade, drift repair), rollback and delete, then
+/// the same command again: one deployed revision (none after delete) and it is the latest,
+/// contiguous revisions, nothing pending, the objects equal to the deployed manifest with no
+/// orphan, helm reading the records. The seed is printed; HRCTL_CHAOS_SEED replays it.
+final class CrashConsistencyLoopbackTests: XCTestCase {
+    /// Rounds against the loopback server (HRCTL_CHAOS_ROUNDS overrides).
+    static var rounds: Int { Int(ProcessInfo.processInfo.environment["HRCTL_CHAOS_ROUNDS"] ?? "") ?? 40 }
+
+    func testKilledCommandsRecoverToOneDeployedRevisionOnTheLoopbackServer() async throws {
+        let server = try KubeTestServer()
+        let port = try server.start()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-chaos-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let kubeconfig = dir + "/kubeconfig"
+        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let helm = GenuineCluster.unavailable == nil ? GenuineCluster.tools + "/helm" : nil
+        let chaos = try Chaos(label: "loopback", kubeconfig: kubeconfig, dir: dir, namespace: "chaos", helm: helm)
+        var failures: [String] = []
+        for n in 1...Self.rounds where failures.isEmpty {
+            failures += try await chaos.round(n, checkHelm: n % 5 == 0)
+        }
+        FileHandle.standardError.write(Data((chaos.summary() + "\n").utf8))
+        XCTAssertEqual(failures, [], "seed \(chaos.seed)")
+        XCTAssertGreaterThan(chaos.found.filter { $0.key.hasPrefix("killed") }.values.reduce(0, +), Self.rounds / 3,
+                             "most rounds should be interrupted: \(chaos.found)")
+        await chaos.close()
+        server.stop()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+/// The same on the genuine apiserver (fewer rounds), and the apiserver going away mid-apply.
+final class CrashConsistencyClusterTests: ClusterTestCase {
+    static var rounds: Int { Int(ProcessInfo.processInfo.environment["HRCTL_CHAOS_CLUSTER_ROUNDS"] ?? "") ?? 30 }
+
+    func testKilledCommandsRecoverToOneDeployedRevisionOnTheGenuineAPIServer() async throws {
+        let chaos = try Chaos(label: "genuine", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: namespace,
+                              helm: GenuineCluster.tools + "/helm")
+        var failures: [String] = []
+        for n in 1...Self.rounds where failures.isEmpty {
+            failures += try await chaos.round(n, checkHelm: true)
+        }
+        FileHandle.standardError.write(Data((chaos.summary() + "\n").utf8))
+        XCTAssertEqual(failures, [], "seed \(chaos.seed)")
+        await chaos.close()
+    }
+
+    func testTheAPIServerGoingAwayMidApplyFailsClearlyAndTheNextRunCompletes() async throws {
+        let ns = namespace
+        let chaos = try Chaos(label: "apiserver-restart", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: ns,
+                              helm: GenuineCluster.tools + "/helm")
+        let first = try cluster.hrctl(["apply", "-f", try chaos.doc(.init(replicas: 1, extra: false, message: "hello"))])
+        XCTAssertEqual(first.code, 0, first.err)
+        // --wait keeps the upgrade running (no kubelet: the pods never start) while the
+        // control plane stops under it.
+        let doc = try chaos.doc(.init(replicas: 2, extra: true, message: "bye"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Run.hrctl)
+        p.arguments = ["apply", "-f", doc, "--wait", "--timeout", "2m"]
+        p.environment = ProcessInfo.processInfo.environment.merging(cluster.env) { $1 }
+        let errPipe = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = errPipe
+        try p.run()
+        try cluster.eventually("the upgrade to reach its wait") {
+            (try cluster.get(["configmap", "shop-extra", "-n", ns])) != nil
+        }
+        let t0 = Date()
+        func stage(_ what: String) { FileHandle.standardError.write(Data("apiserver-restart: \(what) after \(String(format: "%.1f", Date().timeIntervalSince(t0))) s\n".utf8)) }
+        let down = try Run.exec(GenuineCluster.script, ["down", cluster.dir])
+        stage("cluster down")
+        XCTAssertEqual(down.code, 0, down.err)
+        let err = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        stage("hrctl exited \(p.terminationStatus)")
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 20, "hrctl gives up within seconds once the server is gone")
+        let up = try Run.exec(GenuineCluster.script, ["up", cluster.dir])
+        stage("cluster up: " + up.err.split(separator: "\n").suffix(6).joined(separator: " / "))
+        XCTAssertEqual(up.code, 0, up.err)
+        XCTAssertNotEqual(p.terminationStatus, 0, err)
+        XCTAssertTrue(err.contains(cluster.server) || err.contains("127.0.0.1"), "the message names the server: \(err)")
+        XCTAssertFalse(err.contains("Fatal error"), err)
+
+        // The server is back (same state, same ports): the next run repairs the lock and completes.
+        let again = try cluster.hrctl(["apply", "-f", doc])
+        stage("next apply")
+        XCTAssertEqual(again.code, 0, again.err)
+        XCTAssertTrue(again.err.contains("repairing release shop"), again.err)
+        let wrong = try await chaos.violations(afterDelete: false)
+        XCTAssertEqual(wrong, [])
+        let helmWrong = try await chaos.helmViolations(afterDelete: false)
+        XCTAssertEqual(helmWrong, [])
+        await chaos.close()
+    }
+}
