@@ -44,7 +44,15 @@ final class GenuineCluster: @unchecked Sendable {
         let t0 = Date().timeIntervalSince1970
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-cluster-\(getpid())-\(name)").path
         try? FileManager.default.removeItem(atPath: dir)
-        let r = try Run.exec(GenuineCluster.script, ["up", dir])
+        var r = try Run.exec(GenuineCluster.script, ["up", dir])
+        if r.code != 0 {
+            // A start can lose a race for a port or to a cluster still shutting down: once more, afresh.
+            FileHandle.standardError.write(Data("cluster up \(dir) failed (\(r.code)), retrying: \(r.err)\n".utf8))
+            _ = try? Run.exec(GenuineCluster.script, ["down", dir])
+            try? FileManager.default.removeItem(atPath: dir)
+            Thread.sleep(forTimeInterval: 2)
+            r = try Run.exec(GenuineCluster.script, ["up", dir])
+        }
         guard r.code == 0 else { throw Failure("cluster up \(dir) failed (\(r.code)): \(r.err)") }
         kubeconfig = r.out.trimmingCharacters(in: .whitespacesAndNewlines)
         let text = try String(contentsOfFile: kubeconfig, encoding: .utf8)
