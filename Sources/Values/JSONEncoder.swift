@@ -143,7 +143,7 @@ public enum JSONEncoding {
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x3C, 0x3E, 0x26 where escapeHTML:
+            case 0x3C where escapeHTML, 0x3E where escapeHTML, 0x26 where escapeHTML:
                 out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(v >> 4)], hex[Int(v & 0xF)]])
             case 0x2028, 0x2029:
                 out.append(contentsOf: "\\u202".utf8); out.append(hex[Int(v & 0xF)])

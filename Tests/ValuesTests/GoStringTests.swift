@@ -27,3 +27,11 @@ final class GoStringTests: XCTestCase {
         XCTAssertEqual(try JSONEncoding.encode(.string(bytes: [0x61, 0xFF])), #""a\ufffd""#)
     }
 }
+
+/// encoding/json escapes <, > and & only when asked (toRawJson does not ask).
+final class JSONHTMLEscapeTests: XCTestCase {
+    func testHTMLCharactersStayWhenEscapingIsOff() throws {
+        XCTAssertEqual(try JSONEncoding.encode(.string("<a&b>"), escapeHTML: false), #""<a&b>""#)
+        XCTAssertEqual(try JSONEncoding.encode(.string("<a&b>")), #""\u003ca\u0026b\u003e""#)
+    }
+}
