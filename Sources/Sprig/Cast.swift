@@ -76,16 +76,7 @@ enum Cast {
     }
 
     /// Sprig's strslice: a list's items as strings (nil items dropped), a lone value as one.
-    static func strings(_ v: Value?) -> [String] {
-        guard let v else { return [] }
-        switch v {
-        case .null: return []
-        case .list(let l):
-            return l.items.compactMap { $0.isNull ? nil : string($0) }
-        default:
-            return [string(v)]
-        }
-    }
+    static func strings(_ v: Value?) -> [String] { goStrings(v).map(\.string) }
 
     /// strslice with the bytes exact.
     static func goStrings(_ v: Value?) -> [GoString] {
