@@ -48,10 +48,8 @@ public enum ChartLoader {
     public static func files(directory root: String) throws -> [(String, [UInt8])] {
         let ignore = try IgnoreRules.load(root)
         var files: [(String, [UInt8])] = []
-        for rel in try FileSystem.walk(root) where !ignore.ignores(rel, isDir: false) {
-            if rel.split(separator: "/").dropLast().enumerated().contains(where: { i, _ in
-                ignore.ignores(rel.split(separator: "/")[0...i].joined(separator: "/"), isDir: true)
-            }) { continue }
+        let paths = try FileSystem.walk(root) { ignore.ignores($0, isDir: true) }
+        for rel in paths where !ignore.ignores(rel, isDir: false) {
             files.append((rel, try FileSystem.read(root + "/" + rel)))
         }
         return files
@@ -201,7 +199,13 @@ public enum ChartLoader {
 /// .helmignore rules (a subset of .gitignore: globs, trailing / for directories, ! negation),
 /// plus Helm's default of ignoring hidden files under templates/.
 struct IgnoreRules {
-    struct Rule { var pattern: String; var negate: Bool; var dirOnly: Bool }
+    struct Rule {
+        var glob: Glob.Pattern
+        var negate: Bool
+        var dirOnly: Bool
+        /// A pattern with a slash is matched against the whole path, others against the base name.
+        var wholePath: Bool
+    }
     var rules: [Rule] = []
 
     static func load(_ root: String) throws -> IgnoreRules {
@@ -214,34 +218,47 @@ struct IgnoreRules {
                 if p.hasPrefix("!") { negate = true; p.removeFirst() }
                 var dirOnly = false
                 if p.hasSuffix("/") { dirOnly = true; p.removeLast() }
-                r.rules.append(Rule(pattern: p, negate: negate, dirOnly: dirOnly))
+                r.append(p, negate: negate, dirOnly: dirOnly)
             }
         }
-        r.rules.append(Rule(pattern: "templates/.?*", negate: false, dirOnly: false))
+        r.append("templates/.?*", negate: false, dirOnly: false)
         return r
+    }
+
+    mutating func append(_ pattern: String, negate: Bool, dirOnly: Bool) {
+        let anchored = pattern.hasPrefix("/") ? String(pattern.dropFirst()) : pattern
+        rules.append(Rule(glob: Glob.Pattern(anchored), negate: negate, dirOnly: dirOnly, wholePath: pattern.contains("/")))
     }
 
     func ignores(_ path: String, isDir: Bool) -> Bool {
         if path == "." || path.isEmpty { return false }
+        let whole = Array(path.unicodeScalars)
+        let base = whole.lastIndex(of: "/").map { Array(whole[($0 + 1)...]) } ?? whole
         var ignored = false
         for rule in rules {
             if rule.dirOnly && !isDir { continue }
-            let target = rule.pattern.contains("/") ? path : String(path.split(separator: "/").last ?? "")
-            if Glob.match(rule.pattern.hasPrefix("/") ? String(rule.pattern.dropFirst()) : rule.pattern, target) {
-                ignored = !rule.negate
-            }
+            if rule.glob.matches(rule.wholePath ? whole : base) { ignored = !rule.negate }
         }
         return ignored
     }
 }
 
 /// filepath.Match-style globbing: `*` (not across /), `?`, `[...]`; `**` matches across /.
+/// Works on Unicode scalars, as Go's matcher works on runes.
 public enum Glob {
     public static func match(_ pattern: String, _ name: String) -> Bool {
-        matchChars(Array(pattern), 0, Array(name), 0)
+        Pattern(pattern).matches(name)
     }
 
-    static func matchChars(_ p: [Character], _ pi: Int, _ s: [Character], _ si: Int) -> Bool {
+    /// A pattern read once, matched against many names.
+    public struct Pattern: Sendable {
+        let p: [Unicode.Scalar]
+        public init(_ pattern: String) { p = Array(pattern.unicodeScalars) }
+        public func matches(_ name: String) -> Bool { matches(Array(name.unicodeScalars)) }
+        func matches(_ s: [Unicode.Scalar]) -> Bool { Glob.match(p, 0, s, 0) }
+    }
+
+    static func match(_ p: [Unicode.Scalar], _ pi: Int, _ s: [Unicode.Scalar], _ si: Int) -> Bool {
         var pi = pi, si = si
         while pi < p.count {
             let c = p[pi]
@@ -250,7 +267,7 @@ public enum Glob {
                 let next = double ? pi + 2 : pi + 1
                 var k = si
                 while true {
-                    if matchChars(p, next, s, k) { return true }
+                    if match(p, next, s, k) { return true }
                     if k >= s.count || (!double && s[k] == "/") { return false }
                     k += 1
                 }
@@ -260,13 +277,13 @@ public enum Glob {
                 if s[si] == "/" { return false }
             } else if c == "[" {
                 guard let close = p[(pi + 1)...].firstIndex(of: "]") else { return false }
-                var set = Array(p[(pi + 1)..<close])
+                var set = p[(pi + 1)..<close]
                 var neg = false
-                if set.first == "^" || set.first == "!" { neg = true; set.removeFirst() }
+                if set.first == "^" || set.first == "!" { neg = true; set = set.dropFirst() }
                 var found = false
-                var k = 0
-                while k < set.count {
-                    if k + 2 < set.count && set[k + 1] == "-" {
+                var k = set.startIndex
+                while k < set.endIndex {
+                    if k + 2 < set.endIndex && set[k + 1] == "-" {
                         if set[k] <= s[si] && s[si] <= set[k + 2] { found = true }
                         k += 3
                     } else {

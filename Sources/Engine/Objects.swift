@@ -118,9 +118,9 @@ enum FilesObject {
             }
         case "Glob":
             return GoFunction(name, [.typed(.string)]) { a in
-                let pattern = a[0]?.stringValue ?? ""
+                let pattern = Glob.Pattern(a[0]?.stringValue ?? "")
                 var picked: [(String, [UInt8])] = []
-                for (k, v) in entries where Glob.match(pattern, k) { picked.append((k, data(v) ?? [])) }
+                for (k, v) in entries where pattern.matches(k) { picked.append((k, data(v) ?? [])) }
                 return make(picked)
             }
         case "AsConfig":

@@ -4,6 +4,7 @@ import GoTemplate
 import GoFmt
 import Dispatch
 import Semver
+import Synchronization
 
 /// What a render knows of the release and the cluster.
 public struct RenderOptions: Sendable {
@@ -133,10 +134,13 @@ public enum Renderer {
             case .failure(let e): throw RenderError(description: cleanupParseError(name, e.message))
             }
         }
+        // Helm executes in the parse order too; partials are not executed.
+        let names = order.filter { !baseName($0).hasPrefix("_") }
         var rendered: [String: String] = [:]
-        for name in tpls.keys.sorted() where !baseName(name).hasPrefix("_") {
+        let done = try executeSideBySide(set, names, tpls, into: &rendered)
+        for name in names[done...] {
             let r = tpls[name]!
-            r.vals.entries["Template"] = .map(["Name": .string(name), "BasePath": .string(r.basePath)])
+            r.vals.entries["Template"] = templateObject(name, r)
             var out: [UInt8] = []
             do {
                 try set.execute(name, data: .map(r.vals), output: &out)
@@ -148,14 +152,64 @@ public enum Renderer {
         return rendered
     }
 
+    static func templateObject(_ name: String, _ r: Renderable) -> Value {
+        .map(["Name": .string(name), "BasePath": .string(r.basePath)])
+    }
+
+    /// Runs templates on all cores while they only read what they share, each with its own
+    /// top-level map (`.Template` differs), and returns how many of `names`, from the start,
+    /// are rendered into `rendered`. A template that changes a shared map is refused (see
+    /// Freeze): it and everything after it in order must then run one by one, as Helm runs
+    /// them, so that later templates see the change; everything before it saw exactly what it
+    /// would have seen in order, since nothing was changed. Errors are those of the first
+    /// failing template in order, as in the sequential run.
+    static func executeSideBySide(_ set: TemplateSet, _ names: [String], _ tpls: [String: Renderable],
+                                  into rendered: inout [String: String]) throws -> Int {
+        let workers = min(LargeStack.processors, 8)
+        guard workers > 1, names.count >= 8 else { return 0 }
+        let tops = names.map { name -> Map in
+            let r = tpls[name]!
+            let top = Map(r.vals.entries)
+            top.entries["Template"] = templateObject(name, r)
+            return top
+        }
+        let freeze = Freeze()
+        let frozen = freeze.freeze(tops.map { .map($0) })
+        defer { Freeze.thaw(frozen) }
+        enum Outcome { case notRun, refused, rendered([UInt8]), failed(any Error) }
+        let slots = ParallelParse.Slots<Outcome>(names.count, .notRun)
+        let next = WorkCounter()
+        LargeStack.together(workers) { _ in
+            while !freeze.isTripped, let i = next.take(below: names.count) {
+                var out: [UInt8] = []
+                let r: Outcome
+                do {
+                    try set.execute(names[i], data: .map(tops[i]), output: &out)
+                    r = .rendered(out)
+                } catch {
+                    r = Freeze.refused(error) ? .refused : .failed(error)
+                }
+                (slots.base + i).pointee = r
+            }
+        }
+        for (i, name) in names.enumerated() {
+            switch slots.base[i] {
+            case .rendered(let out): rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
+            case .failed(let e as ExecError): throw RenderError(description: cleanupExecError(name, e))
+            case .failed(let e): throw e
+            case .notRun, .refused: return i
+            }
+        }
+        return names.count
+    }
+
     /// include and tpl close over the template set; each clone made by tpl gets its own.
     static func installContextFunctions(_ set: TemplateSet, strict: Bool) {
-        final class Counts: @unchecked Sendable { var byName: [String: Int] = [:] }
-        let counts = Counts()
         unowned(unsafe) let weakSet = set
         set.addFuncs([
             "include": GoFunction("include", [.typed(.string), .any]) { a in
                 let name = a[0]?.stringValue ?? ""
+                let counts = IncludeDepth.current
                 let n = counts.byName[name, default: 0]
                 if n > 1000 {
                     throw FunctionError("rendering template has a nested reference name: \(name): unable to execute template")
@@ -186,10 +240,11 @@ public enum Renderer {
         ])
     }
 
-    struct TplError: Error, CustomStringConvertible, Sendable {
+    struct TplError: WrappingError, CustomStringConvertible, Sendable {
         let message: String
         let inner: ExecError
         var description: String { message }
+        var wrapped: (any Error)? { inner }
     }
 
     /// Deepest paths first, then reverse-alphabetical: the root chart's definitions are
@@ -223,19 +278,19 @@ enum ParallelParse {
     typealias Outcome = Result<TemplateSet.Parsed, ParseError>
 
     /// One slot per template, written by exactly one worker.
-    final class Slots: @unchecked Sendable {
-        let base: UnsafeMutablePointer<Outcome>
+    final class Slots<T>: @unchecked Sendable {
+        let base: UnsafeMutablePointer<T>
         let count: Int
-        init(_ n: Int) {
+        init(_ n: Int, _ initial: T) {
             count = n
             base = .allocate(capacity: max(n, 1))
-            base.initialize(repeating: .failure(ParseError(message: "not parsed")), count: n)
+            base.initialize(repeating: initial, count: n)
         }
         deinit { base.deinitialize(count: count); base.deallocate() }
     }
 
     static func run(set: TemplateSet, names: [String], texts: [String]) -> [Outcome] {
-        let slots = Slots(names.count)
+        let slots = Slots<Outcome>(names.count, .failure(ParseError(message: "not parsed")))
         let parse: @Sendable (Int) -> Void = { i in
             let r: Outcome
             do { r = .success(try set.parseDetached(name: names[i], text: texts[i])) }
@@ -249,6 +304,15 @@ enum ParallelParse {
             DispatchQueue.concurrentPerform(iterations: names.count, execute: parse)
         }
         return Array(UnsafeBufferPointer(start: slots.base, count: slots.count))
+    }
+}
+
+/// Hands out 0, 1, 2, … to workers taking items from a common list.
+final class WorkCounter: Sendable {
+    private let next = Atomic<Int>(0)
+    func take(below n: Int) -> Int? {
+        let i = next.add(1, ordering: .relaxed).oldValue
+        return i < n ? i : nil
     }
 }
 

@@ -11,18 +11,25 @@ public enum FileSystem {
     }
 
     public static func read(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else { throw Error(path: path, reason: String(cString: strerror(errno))) }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        // One allocation of the right size; the loop still reads whatever the file grew to.
+        let expected = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0
+        var bytes = [UInt8](repeating: 0, count: max(expected, 4096))
+        var count = 0
         while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
-            if n < buf.count {
-                if ferror(f) != 0 { throw Error(path: path, reason: String(cString: strerror(errno))) }
-                break
+            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Error(path: path, reason: String(cString: strerror(errno)))
             }
+            if n == 0 { break }
+            count += n
         }
+        bytes.removeSubrange(count...)
         return bytes
     }
 
@@ -55,14 +62,16 @@ public enum FileSystem {
     }
 
     /// Every regular file below `root`, as paths relative to it ("a/b.yaml"), sorted.
-    public static func walk(_ root: String) throws -> [String] {
+    /// `skipDirectory` is asked of each directory before it is entered; true leaves it out
+    /// whole, as Go's filepath.SkipDir does.
+    public static func walk(_ root: String, skipDirectory: (String) -> Bool = { _ in false }) throws -> [String] {
         var out: [String] = []
         func visit(_ rel: String) throws {
             let full = rel.isEmpty ? root : root + "/" + rel
             for name in try list(full) {
                 let r = rel.isEmpty ? name : rel + "/" + name
                 switch kind(root + "/" + r) {
-                case .directory: try visit(r)
+                case .directory: if !skipDirectory(r) { try visit(r) }
                 case .file: out.append(r)
                 default: break
                 }

@@ -21,6 +21,10 @@ public struct ExecError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
+extension ExecError: WrappingError {
+    public var wrapped: (any Error)? { underlying }
+}
+
 /// A set of associated templates sharing functions and options, like Go's *template.Template
 /// with its common set: `parse` adds a template and its `define`s, `execute` runs one by name.
 public final class TemplateSet: @unchecked Sendable {

@@ -24,8 +24,13 @@ struct Template: AsyncParsableCommand {
     @Option(name: .long, help: "The repository URL to find CHART in.")
     var repo: String?
 
-    @Option(name: [.short, .customLong("filename")], help: "A HelmRelease document (or a file of them) to render instead.")
-    var filename: String?
+    /// `helm template NAME CHART -f values.yaml` is how Helm users type it, so with RELEASE and
+    /// CHART given, `-f` files are values files (before any --values); alone, a HelmRelease file.
+    @Option(name: [.short, .customLong("filename")],
+            help: "A HelmRelease document (or a file of them) to render instead; with RELEASE and CHART, a values file as in helm (repeatable).")
+    var filenames: [String] = []
+
+    var filename: String? { chart == nil ? filenames.first : nil }
 
     @OptionGroup var values: ValueOptions
     @OptionGroup var releaseOptions: ReleaseOptions
@@ -40,11 +45,15 @@ struct Template: AsyncParsableCommand {
     @Option(name: [.short, .customLong("show-only")], help: "Only show manifests rendered from these templates (repeatable; globs allowed).")
     var showOnly: [String] = []
 
-    func validate() throws {
+    mutating func validate() throws {
+        if chart != nil {
+            values.values.insert(contentsOf: filenames, at: 0)
+        } else if filenames.count > 1 {
+            throw ValidationError("give one HelmRelease file with -f (or RELEASE and CHART with -f values files)")
+        }
         if filename == nil && (release == nil || chart == nil) {
             throw ValidationError("give RELEASE and CHART, or -f FILE with a HelmRelease")
         }
-        if filename != nil && chart != nil { throw ValidationError("give either RELEASE and CHART or -f FILE, not both") }
     }
 
     func run() async throws {

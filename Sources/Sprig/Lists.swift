@@ -139,11 +139,13 @@ enum DictFunctions {
         t.add("get", [.dict, .s]) { a in a.map(0)?.entries[a.str(1)] ?? .string("") }
         t.add("set", [.dict, .s, .a]) { a in
             guard let m = a.map(0) else { throw RuntimeError.nilDereference }
+            try m.willChange()
             m.entries[a.str(1)] = a.val(2)
             return .map(m)
         }
         t.add("unset", [.dict, .s]) { a in
             guard let m = a.map(0) else { throw RuntimeError.nilDereference }
+            try m.willChange()
             m.entries[a.str(1)] = nil
             return .map(m)
         }
@@ -174,7 +176,7 @@ enum DictFunctions {
         for (name, overwrite) in [("merge", false), ("mergeOverwrite", true)] {
             t.addPair(name, [.dict], variadic: .dict) { a in
                 guard let dst = a.map(0) else { throw RuntimeError.nilDereference }
-                for i in 1..<a.count { if let src = a.map(i) { merge(dst, src, overwrite: overwrite) } }
+                for i in 1..<a.count { if let src = a.map(i) { try merge(dst, src, overwrite: overwrite) } }
                 return .map(dst)
             }
         }
@@ -201,18 +203,19 @@ enum DictFunctions {
 
     /// mergo.Merge (overwrite false) and mergo.MergeWithOverwrite over maps: nested maps merge,
     /// anything else fills an absent or empty destination, or replaces it when overwriting.
-    static func merge(_ dst: Map, _ src: Map, overwrite: Bool) {
+    static func merge(_ dst: Map, _ src: Map, overwrite: Bool) throws {
         for (k, sv) in src.entries {
             if case .null = sv {
-                if overwrite { dst.entries[k] = sv }
+                if overwrite { try dst.willChange(); dst.entries[k] = sv }
                 continue
             }
             let dv = dst.entries[k]
             if case .map(let sm) = sv, case .map(let dm)? = dv {
-                merge(dm, sm, overwrite: overwrite)
+                try merge(dm, sm, overwrite: overwrite)
                 continue
             }
             if let dv, !Cast.isEmpty(dv), !overwrite { continue }
+            try dst.willChange()
             dst.entries[k] = sv
         }
     }

@@ -31,7 +31,4 @@ public enum Sprig {
 
     /// Sprig's strval.
     public static func string(_ v: Value?) -> String { Cast.string(v) }
-
-    /// mergo-style map merge, as Sprig's merge and mergeOverwrite do it.
-    public static func merge(_ dst: Map, _ src: Map, overwrite: Bool) { DictFunctions.merge(dst, src, overwrite: overwrite) }
 }

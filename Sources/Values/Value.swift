@@ -105,6 +105,8 @@ public final class Map: @unchecked Sendable {
     public var name: String?
     /// Methods of a named map type (Helm's `.Files.Glob` result has AsConfig and AsSecrets).
     public var methods: (@Sendable (String) -> GoFunction?)?
+    /// Set while templates that share this map run side by side (see Freeze).
+    var freeze: Freeze?
     public init(_ entries: [String: Value], elem: GoType = .interface, name: String? = nil,
                 methods: (@Sendable (String) -> GoFunction?)? = nil) {
         self.entries = entries; self.elem = elem; self.name = name; self.methods = methods
