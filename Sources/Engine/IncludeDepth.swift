@@ -8,7 +8,7 @@ import Glibc
 enum IncludeDepth {
     final class Counts { var byName: [String: Int] = [:] }
 
-    nonisolated(unsafe) static let key: pthread_key_t = {
+    static let key: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k) { p in
             if let p { Unmanaged<Counts>.fromOpaque(p).release() }

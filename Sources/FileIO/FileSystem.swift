@@ -14,23 +14,29 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
+        func fail() -> Error { Error(path: path, reason: String(cString: strerror(errno))) }
         var st = stat()
-        // One allocation of the right size; the loop still reads whatever the file grew to.
+        // The size stat gives, plus one byte so that the end shows without growing the array;
+        // a file that grows meanwhile is read on in chunks.
         let expected = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0
-        var bytes = [UInt8](repeating: 0, count: max(expected, 4096))
-        var count = 0
-        while true {
-            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Error(path: path, reason: String(cString: strerror(errno)))
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected + 1) { buf, initialized in
+            while initialized < buf.count {
+                let n = Glibc.read(fd, buf.baseAddress! + initialized, buf.count - initialized)
+                if n < 0 { if errno == EINTR { continue }; failed = true; return }
+                if n == 0 { return }
+                initialized += n
             }
-            if n == 0 { break }
-            count += n
         }
-        bytes.removeSubrange(count...)
-        return bytes
+        if failed { throw fail() }
+        guard bytes.count == expected + 1 else { return bytes }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw fail() }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
     }
 
     public static func readText(_ path: String) throws -> String { String(decoding: try read(path), as: UTF8.self) }

@@ -8,7 +8,7 @@ import Chart
 
 /// `hrctl apply -f FILE`: install or upgrade each HelmRelease, or say it is up to date.
 struct Apply: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "apply",
         abstract: "Install or upgrade the releases HelmRelease documents describe; nothing when they are up to date.")
 
     @Option(name: [.short, .customLong("filename")], help: "HelmRelease file, folder of files, or - for stdin (repeatable).")

@@ -4,10 +4,10 @@ import ChartSource
 
 /// `hrctl cache prune`: keep the chart cache under a size.
 struct Cache: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage the chart cache.", subcommands: [Prune.self])
+    static let configuration = CommandConfiguration(commandName: "cache", abstract: "Manage the chart cache.", subcommands: [Prune.self])
 
     struct Prune: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove least recently used cache entries until the cache fits.")
+        static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove least recently used cache entries until the cache fits.")
         @Option(name: .customLong("max-size"), help: "Size to keep, in MiB (default 1024).") var maxSize = 1024
 
         func run() throws {

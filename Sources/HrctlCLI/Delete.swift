@@ -4,7 +4,7 @@ import HelmRelease
 
 /// `hrctl delete NAME…` or `hrctl delete -f FILE`: uninstall releases.
 struct Delete: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Uninstall releases, by name or by their HelmRelease documents.", aliases: ["uninstall"])
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Uninstall releases, by name or by their HelmRelease documents.", aliases: ["uninstall"])
 
     @Argument(help: "Release names.", completion: ClusterCompletion.releases) var names: [String] = []
     @Option(name: [.short, .customLong("filename")], help: "HelmRelease file, folder or - whose releases to uninstall.") var filenames: [String] = []

@@ -5,7 +5,7 @@ import HelmRelease
 
 /// `hrctl diff -f FILE`: what apply would change; `--detailed-exitcode` exits 2 when something would.
 struct Diff: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show what apply would change in the cluster.")
+    static let configuration = CommandConfiguration(commandName: "diff", abstract: "Show what apply would change in the cluster.")
 
     @Option(name: [.short, .customLong("filename")], help: "HelmRelease file, folder or -.") var filenames: [String] = []
     @Option(name: [.customShort("l"), .customLong("selector")], help: "Only HelmReleases with these labels.") var selector: String?

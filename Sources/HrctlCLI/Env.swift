@@ -6,7 +6,7 @@ import Kube
 /// `hrctl env [NAME]`: helm env's variables with the values hrctl uses (helm's configuration and
 /// cache paths, which hrctl reads and writes too), plus HRCTL_CACHE, hrctl's own chart cache.
 struct Env: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the environment variables hrctl uses (helm env's, and HRCTL_CACHE).")
+    static let configuration = CommandConfiguration(commandName: "env", abstract: "Print the environment variables hrctl uses (helm env's, and HRCTL_CACHE).")
 
     @Argument(help: "Print only this variable's value.") var name: String?
     @OptionGroup var cluster: ClusterOptions

@@ -6,7 +6,7 @@ import Actions
 
 /// `hrctl get values|manifest|notes|all NAME`.
 struct Get: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a release's values, manifest or notes.")
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Show a release's values, manifest or notes.")
 
     enum What: String, ExpressibleByArgument, CaseIterable { case values, manifest, notes, hooks }
 

@@ -5,7 +5,7 @@ import Actions
 
 /// `hrctl history NAME`: every revision, as `helm history` shows them.
 struct History: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a release's revisions.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show a release's revisions.")
 
     @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
     @OptionGroup var cluster: ClusterOptions

@@ -9,7 +9,7 @@ import Glibc
 /// `hrctl lint CHART…`: helm lint's rules, layout (`==> Linting`, `[ERROR]`, `[WARNING]`, `[INFO]`)
 /// and exit code (1 when a chart has an error, or a warning with --strict).
 struct Lint: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Examine charts for possible issues.")
+    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Examine charts for possible issues.")
 
     @Argument(help: "Chart folders (default: the current folder).") var paths: [String] = []
     @Flag(name: .long, help: "Fail on lint warnings too.") var strict = false

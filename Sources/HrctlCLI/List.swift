@@ -4,7 +4,7 @@ import Release
 
 /// `hrctl list`: releases as `helm list` shows them (Helm's and hrctl's alike).
 struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List releases.", aliases: ["ls"])
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List releases.", aliases: ["ls"])
 
     @OptionGroup var cluster: ClusterOptions
 

@@ -25,10 +25,10 @@ struct PackageChart: ParsableCommand {
 
 /// `hrctl repo index DIR`: the index.yaml that makes a folder of archives a chart repository.
 struct Repo: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Work with chart repositories.", subcommands: [Index.self])
+    static let configuration = CommandConfiguration(commandName: "repo", abstract: "Work with chart repositories.", subcommands: [Index.self])
 
     struct Index: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write index.yaml for a folder of packaged charts.")
+        static let configuration = CommandConfiguration(commandName: "index", abstract: "Write index.yaml for a folder of packaged charts.")
         @Argument(help: "The folder of .tgz archives.") var directory: String
         @Option(name: .long, help: "The repository's URL, for absolute chart URLs.") var url: String?
 
@@ -41,7 +41,7 @@ struct Repo: ParsableCommand {
 
 /// `hrctl push CHART.tgz oci://host/path`: a packaged chart into an OCI registry, as `helm push`.
 struct Push: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Push a packaged chart to an OCI registry.")
+    static let configuration = CommandConfiguration(commandName: "push", abstract: "Push a packaged chart to an OCI registry.")
 
     @Argument(help: "The chart archive (.tgz).") var archive: String
     @Argument(help: "The registry and path: oci://HOST/PATH.") var remote: String

@@ -8,7 +8,7 @@ import Glibc
 /// `hrctl registry login|logout HOST`: the credentials helm and hrctl use for OCI registries,
 /// in helm's registry config.json.
 struct Registry: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Log in to or out of an OCI registry.", subcommands: [RegistryLoginCommand.self, RegistryLogoutCommand.self])
+    static let configuration = CommandConfiguration(commandName: "registry", abstract: "Log in to or out of an OCI registry.", subcommands: [RegistryLoginCommand.self, RegistryLogoutCommand.self])
 
     static var configPath: String { HelmPaths(environment: Subprocess.environment).registryConfig }
 }

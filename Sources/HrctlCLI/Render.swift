@@ -10,7 +10,7 @@ import Glibc
 
 /// `hrctl render FILE --data DATA`: one Go template rendered with JSON or YAML data.
 struct Render: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "render",
         abstract: "Render one Go text/template file with JSON or YAML data.",
         discussion: """
             The template is named after the file's base name, as Go's ParseFiles names it, so \

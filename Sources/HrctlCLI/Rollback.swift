@@ -3,7 +3,7 @@ import Actions
 
 /// `hrctl rollback NAME [REVISION]`: back to an earlier revision (the previous one by default).
 struct Rollback: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Roll a release back to an earlier revision.")
+    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Roll a release back to an earlier revision.")
 
     @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
     @Argument(help: "Revision (default: the one before the latest).") var revision: Int?

@@ -6,7 +6,7 @@ import ChartSource
 /// `hrctl search repo [KEYWORD]`: the repositories of helm's repositories.yaml (their indexes as
 /// `helm repo update` cached them, else fetched), or those given with --repo, searched as helm does.
 struct Search: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Search for a keyword in charts.", subcommands: [SearchRepo.self])
+    static let configuration = CommandConfiguration(commandName: "search", abstract: "Search for a keyword in charts.", subcommands: [SearchRepo.self])
 }
 
 struct SearchRepo: AsyncParsableCommand {

@@ -30,7 +30,7 @@ struct ChartReferenceOptions: ParsableArguments {
 
 /// `hrctl show all|chart|values|readme|crds CHART`, as `helm show`.
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "show",
         abstract: "Show information of a chart.",
         subcommands: [ShowPart<AllPart>.self, ShowPart<ChartPart>.self, ShowPart<ValuesPart>.self, ShowPart<ReadmePart>.self, ShowPart<CRDsPart>.self],
         aliases: ["inspect"])
@@ -56,7 +56,7 @@ struct ShowPart<P: ShowPartName>: AsyncParsableCommand {
 
 /// `hrctl pull CHART [--untar] [-d DIR]`: a chart downloaded as helm pull saves it.
 struct Pull: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Download a chart from a repository and (optionally) unpack it in a local directory.", aliases: ["fetch"])
+    static let configuration = CommandConfiguration(commandName: "pull", abstract: "Download a chart from a repository and (optionally) unpack it in a local directory.", aliases: ["fetch"])
 
     @OptionGroup var reference: ChartReferenceOptions
 

@@ -5,7 +5,7 @@ import Actions
 
 /// `hrctl status NAME`: the release as `helm status` shows it, plus each object's readiness.
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a release's status and the readiness of its objects.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a release's status and the readiness of its objects.")
 
     @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
     @OptionGroup var cluster: ClusterOptions

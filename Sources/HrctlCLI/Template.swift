@@ -9,7 +9,7 @@ import FileIO
 
 /// `hrctl template RELEASE CHART`: renders a chart as `helm template` does.
 struct Template: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "template",
         abstract: "Render a chart's templates locally, as 'helm template' does.")
 
     @Argument(help: "Release name.")

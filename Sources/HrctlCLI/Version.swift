@@ -63,7 +63,7 @@ struct VersionCommand: ParsableCommand {
 /// `hrctl completion bash|zsh|fish`: the shell completion script (release names and namespaces
 /// are completed from the cluster of the current kubeconfig context).
 struct Completion: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Generate the autocompletion script for the specified shell.")
+    static let configuration = CommandConfiguration(commandName: "completion", abstract: "Generate the autocompletion script for the specified shell.")
 
     @Argument(help: "bash, zsh or fish.") var shell: String
 

@@ -35,7 +35,7 @@ public actor ExecCredentials {
     }
 
     func run() throws -> Credential {
-        var info: [String: Value] = ["kind": .string("ExecCredential"), "apiVersion": .string(plugin.apiVersion),
+        let info: [String: Value] = ["kind": .string("ExecCredential"), "apiVersion": .string(plugin.apiVersion),
                                      "spec": .map(["interactive": .bool(false)])]
         if plugin.provideClusterInfo, case .map(let spec)? = info["spec"] {
             spec.entries["cluster"] = .map(["server": .string(server)])
