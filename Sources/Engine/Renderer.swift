@@ -120,6 +120,9 @@ public enum Renderer {
         collect(chart, parentValues: rootHolder, release: release, caps: caps, into: &tpls, extra: extra)
 
         let set = TemplateSet(funcs: HelmFunctions.base())
+        // Freeing thousands of parse trees takes a few percent of a render; another thread
+        // does it while the caller goes on (and a one-shot process may exit first).
+        defer { Disposal.later(set) }
         set.name = "gotpl"
         set.missingKey = options.strict ? .error : .zero
         installContextFunctions(set, strict: options.strict)
@@ -304,6 +307,17 @@ enum ParallelParse {
             DispatchQueue.concurrentPerform(iterations: names.count, execute: parse)
         }
         return Array(UnsafeBufferPointer(start: slots.base, count: slots.count))
+    }
+}
+
+enum Disposal {
+    static func later(_ object: AnyObject) {
+        let box = UncheckedBox(object)
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(box) {} }
+    }
+    final class UncheckedBox: @unchecked Sendable {
+        let object: AnyObject
+        init(_ object: AnyObject) { self.object = object }
     }
 }
 
