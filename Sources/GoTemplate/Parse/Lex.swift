@@ -15,21 +15,34 @@ enum ItemType: Equatable {
     }
 }
 
+/// A token: its text is `input[pos..<end]` of the lexed template (an error's text is the
+/// lexer's message), so lexing allocates nothing per token.
 struct Item {
     var type: ItemType
     var pos: Int
-    var val: String
+    var end: Int
     var line: Int
 }
 
-extension Item: CustomStringConvertible {
+/// The text of tokens, from the lexed template.
+struct ItemText {
+    let input: [UInt8]
+    let errorMessage: String
+
+    func val(_ t: Item) -> String {
+        t.type == .error ? errorMessage : String(decoding: input[t.pos..<t.end], as: UTF8.self)
+    }
+
+    func bytes(_ t: Item) -> ArraySlice<UInt8> { input[t.pos..<t.end] }
+
     /// As Go's item.String(): used in "unexpected X in Y" messages.
-    var description: String {
-        switch type {
+    func describe(_ t: Item) -> String {
+        let val = val(t)
+        switch t.type {
         case .eof: return "EOF"
         case .error: return val
         default:
-            if type.isKeyword { return "<\(val)>" }
+            if t.type.isKeyword { return "<\(val)>" }
             let scalars = Array(val.unicodeScalars)
             if scalars.count > 10 {
                 // Go's %.10q: quote the first ten characters.
@@ -55,6 +68,7 @@ struct Lexer {
     var startLine = 1
     var parenDepth = 0
     var items: [Item] = []
+    var errorMessage = ""
     /// Which names are keywords: `break` and `continue` only count inside `range`,
     /// which the parser knows; the lexer always emits them as keywords, as Go does.
     static let leftDelim = Array("{{".utf8)
@@ -68,10 +82,10 @@ struct Lexer {
     }
 
     /// Lexes the whole input. The last item is EOF or an error.
-    static func lex(name: String, input: [UInt8]) -> [Item] {
+    static func lex(name: String, input: [UInt8]) -> ([Item], ItemText) {
         var l = Lexer(name: name, input: input)
         l.run()
-        return l.items
+        return (l.items, ItemText(input: input, errorMessage: l.errorMessage))
     }
 
     // MARK: helpers
@@ -121,7 +135,7 @@ struct Lexer {
     func text(_ from: Int, _ to: Int) -> String { String(decoding: input[from..<to], as: UTF8.self) }
 
     mutating func emit(_ t: ItemType) {
-        items.append(Item(type: t, pos: start, val: text(start, pos), line: startLine))
+        items.append(Item(type: t, pos: start, end: pos, line: startLine))
         start = pos
         startLine = line
     }
@@ -134,7 +148,8 @@ struct Lexer {
 
     /// Emits an error item and stops lexing.
     mutating func errorf(_ msg: String) {
-        items.append(Item(type: .error, pos: start, val: msg, line: startLine))
+        errorMessage = msg
+        items.append(Item(type: .error, pos: start, end: start, line: startLine))
     }
 
     func atRightDelim() -> (delim: Bool, trim: Bool) {
@@ -190,7 +205,7 @@ struct Lexer {
                 countLines(pos, textEnd)
                 pos = textEnd
                 if pos > start {
-                    items.append(Item(type: .text, pos: start, val: text(start, pos), line: startLine))
+                    items.append(Item(type: .text, pos: start, end: pos, line: startLine))
                 }
                 countLines(pos, x)
                 pos = x
@@ -216,7 +231,7 @@ struct Lexer {
             startLine = line
             return lexComment()
         }
-        items.append(Item(type: .leftDelim, pos: start, val: "{{", line: startLine))
+        items.append(Item(type: .leftDelim, pos: start, end: start + 2, line: startLine))
         pos += afterMarker
         start = pos
         startLine = line

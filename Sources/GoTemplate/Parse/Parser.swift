@@ -33,6 +33,7 @@ public struct ParseError: Error, CustomStringConvertible, Sendable {
 /// tree and one tree per `define`/`block`.
 struct Parser {
     let items: [Item]
+    let itemText: ItemText
     var index = 0
     var furthest = 0
     let parseName: String
@@ -49,7 +50,7 @@ struct Parser {
     var treeSet: [String: Tree]
 
     init(name: String, text: [UInt8], hasFunction: @escaping (String) -> Bool) {
-        self.items = Lexer.lex(name: name, input: text)
+        (self.items, self.itemText) = Lexer.lex(name: name, input: text)
         self.parseName = name
         self.text = text
         self.hasFunction = hasFunction
@@ -84,6 +85,8 @@ struct Parser {
 
     // MARK: errors
 
+    func val(_ t: Item) -> String { itemText.val(t) }
+
     func fail(_ msg: String) -> ParseError {
         let line = items[min(furthest, items.count - 1)].line
         return ParseError(message: "template: \(parseName):\(line): \(msg)")
@@ -94,11 +97,11 @@ struct Parser {
             var extra = ""
             if actionLine != 0 && actionLine != token.line {
                 extra = " in action started at \(parseName):\(actionLine)"
-                if token.val.hasSuffix(" action") { extra = String(extra.dropFirst(" in action".count)) }
+                if val(token).hasSuffix(" action") { extra = String(extra.dropFirst(" in action".count)) }
             }
-            return fail("\(token)\(extra)")
+            return fail("\(itemText.describe(token))\(extra)")
         }
-        return fail("unexpected \(token) in \(context)")
+        return fail("unexpected \(itemText.describe(token)) in \(context)")
     }
 
     mutating func expect(_ type: ItemType, _ context: String) throws -> Item {
@@ -184,13 +187,13 @@ struct Parser {
         let token = nextNonSpace()
         switch token.type {
         case .text:
-            return node(TextNode(pos: token.pos, text: Array(token.val.utf8)))
+            return node(TextNode(pos: token.pos, text: Array(itemText.bytes(token))))
         case .leftDelim:
             actionLine = token.line
             defer { actionLine = 0 }
             return try action()
         case .comment:
-            return node(CommentNode(pos: token.pos, text: token.val))
+            return node(CommentNode(pos: token.pos, text: val(token)))
         default:
             throw unexpected(token, "input")
         }
@@ -314,12 +317,12 @@ struct Parser {
             if nxt.type == .assign || nxt.type == .declare {
                 pipe.isAssign = nxt.type == .assign
                 _ = nextNonSpace()
-                pipe.decl.append(node(VariableNode(pos: v.pos, ident: v.val)))
-                vars.append(v.val)
-            } else if nxt.type == .char && nxt.val == "," {
+                pipe.decl.append(node(VariableNode(pos: v.pos, ident: val(v))))
+                vars.append(val(v))
+            } else if nxt.type == .char && val(nxt) == "," {
                 _ = nextNonSpace()
-                pipe.decl.append(node(VariableNode(pos: v.pos, ident: v.val)))
-                vars.append(v.val)
+                pipe.decl.append(node(VariableNode(pos: v.pos, ident: val(v))))
+                vars.append(val(v))
                 if context == "range" && pipe.decl.count < 2 {
                     switch peekNonSpace().type {
                     case .variable, .rightDelim, .rightParen:
@@ -386,7 +389,7 @@ struct Parser {
         guard var n = try term() else { return nil }
         if peek().type == .field {
             let chain = node(ChainNode(pos: peek().pos, node: n))
-            while peek().type == .field { chain.add(next().val) }
+            while peek().type == .field { chain.add(val(next())) }
             switch n.kind {
             case .field:
                 n = node(FieldNode(pos: chain.pos, ident: chain.description))
@@ -405,20 +408,20 @@ struct Parser {
         let token = nextNonSpace()
         switch token.type {
         case .identifier:
-            if !hasFunction(token.val) { throw fail("function \(goQuote(token.val)) not defined") }
-            return node(IdentifierNode(pos: token.pos, ident: token.val))
+            if !hasFunction(val(token)) { throw fail("function \(goQuote(val(token))) not defined") }
+            return node(IdentifierNode(pos: token.pos, ident: val(token)))
         case .dot:
             return node(DotNode(pos: token.pos))
         case .nil:
             return node(NilNode(pos: token.pos))
         case .variable:
-            let v = node(VariableNode(pos: token.pos, ident: token.val))
+            let v = node(VariableNode(pos: token.pos, ident: val(token)))
             if !vars.contains(v.ident[0]) { throw fail("undefined variable \(goQuote(v.ident[0]))") }
             return v
         case .field:
-            return node(FieldNode(pos: token.pos, ident: token.val))
+            return node(FieldNode(pos: token.pos, ident: val(token)))
         case .bool:
-            return node(BoolNode(pos: token.pos, value: token.val == "true"))
+            return node(BoolNode(pos: token.pos, value: val(token) == "true"))
         case .charConstant, .complex, .number:
             return try number(token)
         case .leftParen:
@@ -429,7 +432,7 @@ struct Parser {
             defer { parenDepth -= 1 }
             return try pipeline("parenthesized pipeline", end: .rightParen)
         case .string, .rawString:
-            return node(StringNode(pos: token.pos, quoted: token.val, text: try unquote(token)))
+            return node(StringNode(pos: token.pos, quoted: val(token), text: try unquote(token)))
         default:
             backup()
             return nil
@@ -437,13 +440,13 @@ struct Parser {
     }
 
     func unquote(_ token: Item) throws -> GoString {
-        guard let s = GoLiteral.unquote(token.val) else { throw fail("invalid syntax") }
+        guard let s = GoLiteral.unquote(val(token)) else { throw fail("invalid syntax") }
         return s
     }
 
     func number(_ token: Item) throws -> NumberNode {
-        let n = node(NumberNode(pos: token.pos, text: token.val))
-        let text = token.val
+        let n = node(NumberNode(pos: token.pos, text: val(token)))
+        let text = val(token)
         switch token.type {
         case .charConstant:
             let scalars = Array(text.utf8)
