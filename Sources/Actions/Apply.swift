@@ -48,7 +48,7 @@ public struct ApplyAction: Sendable {
 
     public func run(_ spec: ReleaseSpec, _ opts: DeployOptions) async throws -> ApplyOutcome {
         let ctx = spec.storageNamespace == nil ? context : context.storing(in: spec.storageNamespace)
-        let history = try await ctx.repairedHistory(spec.name, namespace: spec.namespace, timeout: opts.timeout)
+        let history = try await ctx.repairedHistory(spec.name, namespace: spec.namespace, timeout: opts.timeout, readOnly: opts.dryRun)
         let current = history.last(where: { $0.info.status == .deployed })
         let latest = history.last
 

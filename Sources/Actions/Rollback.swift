@@ -9,7 +9,7 @@ public struct RollbackAction: Sendable {
 
     public func run(name: String, namespace: String, revision: Int?, opts: DeployOptions) async throws -> Release {
         let ctx = context
-        let history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout)
+        let history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout, readOnly: opts.dryRun)
         guard let latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
         let wanted = revision ?? (latest.version - 1)
         guard wanted > 0, let target = history.first(where: { $0.version == wanted }) else {

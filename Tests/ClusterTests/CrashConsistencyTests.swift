@@ -49,6 +49,15 @@ final class CrashConsistencyClusterTests: ClusterTestCase {
         await chaos.close()
     }
 
+    /// The operator killed at random moments (OperatorChaos), on the genuine apiserver.
+    func testAKilledOperatorRecoversEveryReleaseOnTheGenuineAPIServer() async throws {
+        let chaos = try OperatorChaos(label: "genuine", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: namespace,
+                                      helm: GenuineCluster.tools + "/helm")
+        let failures = try await OperatorChaosRun.run(chaos, rounds: OperatorChaosRun.rounds(10), helmEvery: 1)
+        XCTAssertEqual(failures, [], "seed \(chaos.seed)")
+        await chaos.close()
+    }
+
     func testTheAPIServerGoingAwayMidApplyFailsClearlyAndTheNextRunCompletes() async throws {
         let ns = namespace
         let chaos = try Chaos(label: "apiserver-restart", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: ns,
