@@ -27,8 +27,10 @@ final class OperatorChaos {
     var starts = 0
     /// Logs of the operator processes started in the current round.
     var roundLogs: [String] = []
-    /// Typical seconds from a change to its reconcile finishing, so kills land inside reconciles.
-    var typical = 1.0
+    /// Seconds from a change to its first record write (the pending revision), and how long
+    /// that revision stays pending (measured once), so kills land inside reconciles.
+    var startLag = 0.5
+    var writeWindow = 0.5
     var found: [String: Int] = [:]
     var repairsSaid = 0
     var roundsRun = 0
@@ -183,15 +185,26 @@ final class OperatorChaos {
 
     // MARK: state
 
+    /// The records' names, versions and statuses from their labels (one list, nothing decoded:
+    /// polled to catch the first write).
     func signature() async throws -> [String] {
-        var out: [String] = []
-        for n in names { out += try await invariants(n).history().map { "\(n):\($0.version):\($0.info.status.rawValue)" } }
-        return out
+        let list = try await client.request(.GET, "/api/v1/namespaces/\(ns)/secrets", query: [("labelSelector", "owner=helm")])
+        guard case .list(let items)? = list.at("items") else { return [] }
+        return items.items.compactMap { item -> String? in
+            guard case .map(let l)? = item.at("metadata")?.at("labels") else { return nil }
+            return [l.entries["name"], l.entries["version"], l.entries["status"]].map { $0?.stringValue ?? "?" }.joined(separator: ":")
+        }.sorted()
     }
 
-    /// What still differs from the desired state; empty once settled.
+    /// What still differs from the desired state; empty once settled (and the running operator
+    /// holds the lease, so the next change is not made while it still waits for it).
     func unsettled() async throws -> [String] {
         var out: [String] = []
+        if let p = running {
+            let lease = try? await client.request(.GET, "/apis/coordination.k8s.io/v1/namespaces/\(ns)/leases/hrctl-operator")
+            let holder = lease?.at("spec")?.at("holderIdentity")?.stringValue ?? "nobody"
+            if !holder.hasSuffix("_\(p.processIdentifier)") { out.append("the lease is held by \(holder), not the running operator (pid \(p.processIdentifier))") }
+        }
         for name in names {
             let check = invariants(name)
             let obj = try await liveObject(name)
@@ -254,17 +267,31 @@ final class OperatorChaos {
 
     // MARK: rounds
 
-    /// Brings both HelmReleases up once with the operator running, measuring a reconcile.
+    /// Brings both HelmReleases up with the operator running, then times one uninterrupted
+    /// upgrade: how long until its first record write, and how long its writes last.
     func warmUp() async throws -> [String] {
         try startOperator()
-        let t0 = Date()
         for n in names {
             let v = randomValues()
             _ = try await client.request(.POST, hrPath(), body: object(n, v))
             desired[n] = v
         }
-        let wrong = try await settle(timeout: 90)
-        typical = max(0.5, Date().timeIntervalSince(t0) - 2)  // less the wait for the first lease
+        var wrong = try await settle(timeout: 90)
+        if wrong.isEmpty {
+            let before = try await signature()
+            let t0 = Date()
+            var v = desired["alpha"]!
+            v.replicas = v.replicas % 4 + 1
+            _ = try await client.request(.PATCH, hrPath("alpha"), body: .map(["spec": .map(["values": values(v)])]),
+                                         contentType: "application/merge-patch+json")
+            desired["alpha"] = v
+            while Date().timeIntervalSince(t0) < 30, try await signature() == before { usleep(2000) }
+            let t1 = Date()
+            while Date().timeIntervalSince(t1) < 30, try await signature().contains(where: { $0.hasSuffix(":pending-upgrade") }) { usleep(2000) }
+            startLag = t1.timeIntervalSince(t0)
+            writeWindow = max(0.02, Date().timeIntervalSince(t1))
+            wrong = try await settle(timeout: 30)
+        }
         return wrong.map { "warm-up: \($0)" } + (wrong.isEmpty ? [] : ["operator log:\n" + logText])
     }
 
@@ -280,20 +307,22 @@ final class OperatorChaos {
         if !idle {
             for _ in 0..<(chance(0.3) ? 2 : 1) { what.append(try await change()) }
         }
-        let afterFirstWrite = !idle && chance(0.4)
+        let afterFirstWrite = !idle && chance(0.6)
         var delay: Double
         if idle {
             delay = Double.random(in: 0...1.5, using: &rng)
         } else if afterFirstWrite {
-            let end = Date().addingTimeInterval(typical * 2)
-            while Date() < end, try await signature() == before { usleep(3000) }
-            delay = Double.random(in: 0...(typical * 0.5), using: &rng)
+            let end = Date().addingTimeInterval(startLag * 3 + 1)
+            while Date() < end, try await signature() == before { usleep(2000) }
+            delay = Double.random(in: 0...(writeWindow * 1.5), using: &rng)
         } else {
-            delay = Double.random(in: 0...(typical * 1.2), using: &rng)
+            delay = Double.random(in: 0...(startLag + writeWindow * 1.5), using: &rng)
         }
         usleep(useconds_t(delay * 1e6))
         let wasKilled = killOperator()
         let left = try await classify(wasKilled: wasKilled, before: before)
+        let leftText = try await signature()
+        FileHandle.standardError.write(Data("operator chaos \(label) round \(n): \(what) \(idle ? "idle" : afterFirstWrite ? "after first write" : "after change") +\(String(format: "%.3f", delay)) s: \(before) -> \(leftText)\n".utf8))
         // Changes while it is down.
         if idle || chance(0.25) { what.append(try await change() + " while down") }
         try startOperator()
@@ -326,7 +355,7 @@ final class OperatorChaos {
     func summary() -> String {
         let sorted = settleTimes.sorted()
         let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-        return "operator chaos \(label): \(roundsRun) rounds, \(starts) operator starts, seed \(seed); before recovery: "
+        return "operator chaos \(label): \(roundsRun) rounds, \(starts) operator starts, seed \(seed), first write \(String(format: "%.2f", startLag)) s after a change, pending for \(String(format: "%.2f", writeWindow)) s; before recovery: "
             + found.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             + "; repairs reported \(repairsSaid); settling after restart: median \(String(format: "%.1f", median)) s, max \(String(format: "%.1f", sorted.last ?? 0)) s"
     }

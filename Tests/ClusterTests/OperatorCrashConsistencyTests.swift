@@ -38,6 +38,6 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
         XCTAssertGreaterThan(chaos.found.filter { $0.key.hasPrefix("killed") }.values.reduce(0, +), rounds / 2, "\(chaos.found)")
         await chaos.close()
         server.stop()
-        try? FileManager.default.removeItem(atPath: dir)
+        if ProcessInfo.processInfo.environment["HRCTL_CHAOS_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
     }
 }
