@@ -108,18 +108,12 @@ public final class Operator: @unchecked Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let r = Reflector(client: client, target: WatchTarget(path: self.helmReleases))
-                    try? await r.run { update in
-                        await state.helmReleases(update)
-                        return true
-                    }
+                    await Self.keep(r, "HelmReleases", self.log) { await state.helmReleases($0) }
                 }
                 for kind in ["configmaps", "secrets"] {
                     group.addTask {
                         let r = Reflector(client: client, target: WatchTarget(path: self.collection(kind)))
-                        try? await r.run { update in
-                            await state.values(kind, update)
-                            return true
-                        }
+                        await Self.keep(r, kind, self.log) { await state.values(kind, $0) }
                     }
                 }
                 group.addTask {
@@ -171,6 +165,24 @@ public final class Operator: @unchecked Sendable {
         await informers.value
         await state.end()
     }
+}
+
+extension Operator {
+    /// Runs a reflector until cancelled; a failure (a watch refused, a server gone for long) is
+    /// logged and the reflector starts over after a pause. Until this, a list or watch that
+    /// failed for good left the term deaf to new and changed HelmReleases.
+    static func keep(_ r: Reflector, _ what: String, _ log: @escaping @Sendable (String) -> Void,
+                     _ handle: @escaping @Sendable (Reflector.Update) async -> Void) async {
+        while !Task.isCancelled {
+            do { try await r.run { await handle($0); return true } } catch {
+                if Task.isCancelled { return }
+                log("watch of \(what) failed, starting over: \(error)")
+                try? await Task.sleep(nanoseconds: 5_000_000_000)
+            }
+        }
+    }
+
+    var log: @Sendable (String) -> Void { reconciler.context.progress }
 }
 
 /// What the operator knows between events: the HelmReleases seen (generation and the

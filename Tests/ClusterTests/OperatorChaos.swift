@@ -82,14 +82,14 @@ final class OperatorChaos {
 
     // MARK: the operator process
 
-    func startOperator() throws {
+    func startOperator(lease: String = "2s") throws {
         starts += 1
         let log = dir + "/operator-\(ns)-\(starts).log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Run.hrctl)
         // A short lease: a restarted operator (a new identity) waits for the dead one's to expire.
-        p.arguments = ["operator", "-n", ns, "--lease-duration", "2s", "--probe-address", "127.0.0.1:0", "--interval", "30s", "--workers", "2"]
+        p.arguments = ["operator", "-n", ns, "--lease-duration", lease, "--probe-address", "127.0.0.1:0", "--interval", "30s", "--workers", "2"]
         p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         p.standardOutput = h
