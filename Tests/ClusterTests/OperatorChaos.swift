@@ -321,8 +321,11 @@ final class OperatorChaos {
         usleep(useconds_t(delay * 1e6))
         let wasKilled = killOperator()
         let left = try await classify(wasKilled: wasKilled, before: before)
-        let leftText = try await signature()
-        FileHandle.standardError.write(Data("operator chaos \(label) round \(n): \(what) \(idle ? "idle" : afterFirstWrite ? "after first write" : "after change") +\(String(format: "%.3f", delay)) s: \(before) -> \(leftText)\n".utf8))
+        let after = try await signature()
+        let written = after.filter { !before.contains($0) }, gone = before.filter { !after.contains($0) }
+        FileHandle.standardError.write(Data(("operator chaos \(label) round \(n): \(what.joined(separator: ", ")), killed "
+            + "\(idle ? "idle" : afterFirstWrite ? "after first write" : "after change") +\(String(format: "%.3f", delay)) s; records written \(written), "
+            + "gone \(gone)\n").utf8))
         // Changes while it is down.
         if idle || chance(0.25) { what.append(try await change() + " while down") }
         try startOperator()
