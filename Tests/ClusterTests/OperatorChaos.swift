@@ -20,7 +20,7 @@ final class OperatorChaos {
     let helm: String?
     var rng: SeededRandom
     let seed: UInt64
-    let names = ["alpha", "beta"]
+    var names = ["alpha", "beta"]
     /// What each HelmRelease should be once the operator settles; nil: no object.
     var desired: [String: Chaos.Values] = [:]
     var running: Process?
@@ -126,15 +126,16 @@ final class OperatorChaos {
 
     // MARK: changes
 
-    func object(_ name: String, _ v: Chaos.Values) -> Value {
+    /// The chart's pre-install/pre-upgrade Job hook is off unless `hooks` (the operator then waits for the Job).
+    func object(_ name: String, _ v: Chaos.Values, hooks: Bool = false) -> Value {
         .map(["apiVersion": .string("helm.fluxcd.io/v1"), "kind": .string("HelmRelease"),
               "metadata": .map(["name": .string(name), "namespace": .string(ns)]),
               "spec": .map(["releaseName": .string(name), "chart": .map(["path": .string(Chaos.shop)]),
-                            "values": values(v)])])
+                            "values": values(v, hooks: hooks)])])
     }
 
-    func values(_ v: Chaos.Values) -> Value {
-        .map(["hooks": .bool(false), "replicas": .int(Int64(v.replicas)), "extra": .bool(v.extra), "message": .string(v.message)])
+    func values(_ v: Chaos.Values, hooks: Bool = false) -> Value {
+        .map(["hooks": .bool(hooks), "replicas": .int(Int64(v.replicas)), "extra": .bool(v.extra), "message": .string(v.message)])
     }
 
     func randomValues() -> Chaos.Values {
@@ -319,28 +320,47 @@ final class OperatorChaos {
             delay = Double.random(in: 0...(startLag + writeWindow * 1.5), using: &rng)
         }
         usleep(useconds_t(delay * 1e6))
-        let wasKilled = killOperator()
+        // Or paused (SIGSTOP: a stalled node, a long GC) until its successor leads, then resumed.
+        let paused = !idle && chance(0.15)
+        var frozen: Process?
+        if paused, let p = running, p.isRunning {
+            kill(p.processIdentifier, SIGSTOP)
+            frozen = p
+            running = nil
+        }
+        let wasKilled = frozen != nil || killOperator()
         let left = try await classify(wasKilled: wasKilled, before: before)
         let after = try await signature()
         let written = after.filter { !before.contains($0) }, gone = before.filter { !after.contains($0) }
-        FileHandle.standardError.write(Data(("operator chaos \(label) round \(n): \(what.joined(separator: ", ")), killed "
+        FileHandle.standardError.write(Data(("operator chaos \(label) round \(n): \(what.joined(separator: ", ")), \(frozen == nil ? "killed" : "paused") "
             + "\(idle ? "idle" : afterFirstWrite ? "after first write" : "after change") +\(String(format: "%.3f", delay)) s; records written \(written), "
             + "gone \(gone)\n").utf8))
         // Changes while it is down.
         if idle || chance(0.25) { what.append(try await change() + " while down") }
         try startOperator()
         // Killed again during start-up, lease wait or the first reconciles.
-        if chance(0.15) {
+        if frozen == nil && chance(0.15) {
             usleep(useconds_t(Double.random(in: 0...3, using: &rng) * 1e6))
             killOperator()
             note("killed again while starting")
             try startOperator()
         }
-        let context = "round \(n) (\(what.joined(separator: ", "))) killed \(String(format: "%.3f", delay)) s after "
+        let context = "round \(n) (\(what.joined(separator: ", "))) \(frozen == nil ? "killed" : "paused") \(String(format: "%.3f", delay)) s after "
             + (idle ? "an idle moment" : afterFirstWrite ? "its first record write" : "the change")
         let t0 = Date()
         var failures = try await settle(timeout: 60).map { "\(context): not settled after 60 s: \($0)" }
         settleTimes.append(Date().timeIntervalSince(t0))
+        if let p = frozen {
+            // Resumed once its successor has settled: whatever it still does must change nothing.
+            note("paused until its successor led")
+            kill(p.processIdentifier, SIGCONT)
+            usleep(2_500_000)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            if failures.isEmpty {
+                failures += try await unsettled().map { "\(context): after the paused operator resumed: \($0)" }
+            }
+        }
         for (name, problem) in left.sorted(by: { $0.key < $1.key }) where problem != "uninstalling left" {
             if logText.contains("repairing release \(name)") { repairsSaid += 1 }
             else { failures.append("\(context): \(name): \(problem), and no repair reported by the restarted operator") }
