@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "GoFmtTests", dependencies: ["GoFmt", "Values"]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate", "GoFmt", "Values", "YAML"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Actions", "Release", "Values", "YAML", "Kube", "KubeTestServer", "KubeAPIServer", "ChartSource"]),
-        .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI", "KubeTestServer", "KubeAPIServer", "Values"]),
+        .testTarget(name: "HrctlCLITests", dependencies: ["HrctlCLI", "KubeTestServer", "KubeAPIServer", "Values", "Kube", "Release"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML"]),
         .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),

@@ -3,6 +3,8 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
     case releaseNotFound(String, namespace: String)
     case revisionNotFound(String, Int)
     case inProgress(String, holder: String)
+    /// This run's pending revision was changed by another writer (which judged this run gone).
+    case lockTakenOver(String, Int)
     case ownership(String, operation: String)
     case invalidManifest(String, String)
     case waitTimeout(String, [String])
@@ -17,6 +19,9 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
         case .revisionNotFound(let n, let v): return "release: not found: \"\(n)\" has no revision \(v)"
         case .inProgress(let n, let holder):
             return "another operation (install/upgrade/rollback) is in progress for release \"\(n)\": \(holder)"
+        case .lockTakenOver(let n, let v):
+            return "release \"\(n)\": another run took over the lock of revision \(v) while this one was paused (it judged this run gone); "
+                + "this run stops without finishing revision \(v), the other run's records stand"
         case .ownership(let msg, let op):
             return "rendered manifests contain a resource that already exists. Unable to continue with \(op): \(msg)"
         case .invalidManifest(let source, let msg): return "\(source): \(msg)"

@@ -48,7 +48,7 @@ public struct ApplyAction: Sendable {
 
     public func run(_ spec: ReleaseSpec, _ opts: DeployOptions) async throws -> ApplyOutcome {
         let ctx = spec.storageNamespace == nil ? context : context.storing(in: spec.storageNamespace)
-        let history = try await ctx.repairedHistory(spec.name, namespace: spec.namespace, timeout: opts.timeout)
+        let history = try await ctx.repairedHistory(spec.name, namespace: spec.namespace, timeout: opts.timeout, readOnly: opts.dryRun)
         let current = history.last(where: { $0.info.status == .deployed })
         let latest = history.last
 
@@ -107,13 +107,15 @@ public struct ApplyAction: Sendable {
         if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
 
         if opts.createNamespace { try await ctx.ensureNamespace(spec.namespace) }
-        try await ctx.writePending(release)
+        d.lockVersion = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory)
             if opts.runTests { d.release = try await TestAction(context: ctx).run(d.release, opts) }
         } catch {
             let failure = error
+            // Another run owns the release now: nothing more is written, no rollback either.
+            if case ActionError.lockTakenOver = failure { throw failure }
             await ctx.fail(d.release, failure)
             if opts.atomic {
                 if let current {

@@ -18,6 +18,9 @@ struct Deployment {
     /// Annotations added to every object (Helm Operator's antecedent).
     var extraAnnotations: [String: String] = [:]
     var event: String  // "install", "upgrade" or "rollback"
+    /// The pending record's resourceVersion as this run wrote it: the record is finished only if
+    /// nobody changed it since (a writer paused past its lease, whose lock another took over).
+    var lockVersion: String?
 }
 
 extension ActionContext {
@@ -66,6 +69,12 @@ extension ActionContext {
             oldObjects = (try? ResourceList.parse(prev.manifest)) ?? []
             for i in oldObjects.indices { try? await resources.prepare(&oldObjects[i], namespace: ns) }
             oldKeys = Set(oldObjects.map { $0.key(defaultNamespace: ns) })
+        }
+        // A run paused past its lock (another run took the release over meanwhile) stops
+        // before it changes an object.
+        if let lock = d.lockVersion,
+           try await storage.resourceVersion(d.release.name, version: d.release.version, namespace: d.release.namespace) != lock {
+            throw ActionError.lockTakenOver(d.release.name, d.release.version)
         }
         // Helm refuses to take over objects that belong to another release or to nobody.
         for r in objects where !oldKeys.contains(r.key(defaultNamespace: ns)) && !deferred.contains(r.key(defaultNamespace: ns)) {
@@ -120,9 +129,13 @@ extension ActionContext {
         d.release.info.status = .deployed
         d.release.info.description = description
         d.release.hooks = d.hooks.map(\.record)
-        try await storage.update(d.release)
+        do { try await storage.update(d.release, ifUnchangedSince: d.lockVersion) }
+        catch let e as KubeAPIError where e.reason == .conflict && d.lockVersion != nil {
+            throw ActionError.lockTakenOver(d.release.name, d.release.version)
+        }
         let history = try await storage.history(d.release.name, namespace: d.release.namespace)
-        for var r in history where r.version != d.release.version && r.info.status == .deployed {
+        // Only older ones: a newer revision is another writer's, and stays as it wrote it.
+        for var r in history where r.version < d.release.version && r.info.status == .deployed {
             r.info.status = .superseded
             try await storage.update(r)
         }
@@ -136,15 +149,17 @@ extension ActionContext {
 
     /// Records a failed revision with the reason; nothing else is lost.
     func fail(_ r: Release, _ error: Error) async {
+        if case ActionError.lockTakenOver = error { return }  // the record is another run's now
         var failed = r
         failed.info.status = .failed
         failed.info.description = "\(r.info.status == .pendingInstall ? "Release" : r.info.status == .pendingRollback ? "Rollback" : "Upgrade") \"\(r.name)\" failed: \(error)"
         try? await storage.update(failed)
     }
 
-    /// Writes the pending record; a concurrent run that wrote the same revision first wins.
-    func writePending(_ r: Release) async throws {
-        do { try await storage.create(r) } catch let e as KubeAPIError where e.reason == .alreadyExists {
+    /// Writes the pending record (returning its resourceVersion); a concurrent run that wrote
+    /// the same revision first wins.
+    func writePending(_ r: Release) async throws -> String? {
+        do { return try await storage.create(r) } catch let e as KubeAPIError where e.reason == .alreadyExists {
             throw ActionError.inProgress(r.name, holder: "revision \(r.version) was just written by another run")
         }
     }

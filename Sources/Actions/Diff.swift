@@ -50,11 +50,18 @@ public struct DiffAction: Sendable {
             let d = LineDiff.unified(a, b, fromName: live == nil ? "/dev/null" : "live \(m.label)", toName: "applied \(m.label)")
             if !d.isEmpty { changes.append(Change(m, namespace: spec.namespace, diff: d, kind: live == nil ? .added : .changed)) }
         }
-        if let current {
-            for var obj in try ResourceList.parse(current.manifest) {
+        // Apply removes what the deployed revision had and, of this release's objects, what
+        // unfinished revisions (an interrupted or failed run) applied since.
+        let unfinished = ActionContext.unfinished(history, after: current ?? history.last)
+        for previous in (current.map { [$0] } ?? []) + unfinished.reversed() {
+            for var obj in try ResourceList.parse(previous.manifest) {
                 try await context.resources.prepare(&obj, namespace: spec.namespace)
-                guard !seen.contains(obj.key(defaultNamespace: spec.namespace)), obj.annotations["helm.sh/resource-policy"] != "keep",
+                let key = obj.key(defaultNamespace: spec.namespace)
+                guard !seen.contains(key), obj.annotations["helm.sh/resource-policy"] != "keep",
                       let live = try await context.resources.get(obj, namespace: spec.namespace) else { continue }
+                seen.insert(key)
+                if previous.version != current?.version,
+                   ResourceClient.ownershipProblem(live, release: spec.name, namespace: spec.namespace) != nil { continue }
                 let d = LineDiff.unified(try DiffAction.text(live, showSecrets: showSecrets), "", fromName: "live \(obj.label)", toName: "/dev/null")
                 changes.append(Change(obj, namespace: spec.namespace, diff: d, kind: .removed))
             }

@@ -48,36 +48,58 @@ extension ActionContext {
 
     /// A reading command changes nothing: it says what the next writing command will repair.
     public func warnReadOnly(_ name: String, _ history: [Release]) {
-        for p in historyProblems(history) {
-            progress("warning: release \(name): \(p); the next apply, rollback or delete of it repairs this (a read changes nothing)")
+        for p in historyProblems(history) { progress(ActionContext.readOnlyWarning(name, p)) }
+    }
+
+    static func readOnlyWarning(_ name: String, _ p: HistoryProblem) -> String {
+        "warning: release \(name): \(p); the next apply, rollback or delete of it repairs this (a read changes nothing)"
+    }
+
+    /// The newest revision of each release (as `helm list` shows them, by name then namespace),
+    /// with a warning for each history an interrupted or older writer left inconsistent.
+    public func latestReleases(namespace: String?) async throws -> [Release] {
+        var histories: [String: [Release]] = [:]
+        for r in try await storage.query(namespace: namespace) { histories[r.namespace + "/" + r.name, default: []].append(r) }
+        var out: [Release] = []
+        for (_, h) in histories {
+            let sorted = h.sorted { $0.version < $1.version }
+            guard let last = sorted.last else { continue }
+            warnReadOnly(namespace == nil ? "\(last.name) in namespace \(last.namespace)" : last.name, sorted)
+            out.append(last)
         }
+        return out.sorted { ($0.name, $0.namespace) < ($1.name, $1.namespace) }
     }
 
     /// Reads the history a writer may trust: abandoned pending revisions become failed, and
     /// of several deployed revisions the newest stays deployed and the others are superseded.
     /// Each repair is reported. Throws when a live run holds the lock.
-    func repairedHistory(_ name: String, namespace: String, timeout: Double, resumingUninstall: Bool = false) async throws -> [Release] {
+    /// `readOnly` (a dry run or diff): the same repairs in memory only, so the plan is the one
+    /// the real run would make, each said as a warning; nothing is written.
+    func repairedHistory(_ name: String, namespace: String, timeout: Double, resumingUninstall: Bool = false,
+                         readOnly: Bool = false) async throws -> [Release] {
         var history = try await storage.history(name, namespace: namespace)
         for p in historyProblems(history, timeout: timeout, resumingUninstall: resumingUninstall) {
-            progress("repairing release \(name): \(p)")
+            progress(readOnly ? ActionContext.readOnlyWarning(name, p) : "repairing release \(name): \(p)")
+            var changed: [Int] = []
             switch p {
             case .abandonedPending(let v, _):
                 guard let i = history.firstIndex(where: { $0.version == v }) else { continue }
                 history[i].info.status = .failed
                 history[i].info.description = "interrupted: the run that held the lock is gone (\(history[i].info.description))"
-                try await storage.update(history[i])
+                changed = [i]
             case .interruptedUninstall(let v):
                 guard let i = history.firstIndex(where: { $0.version == v }) else { continue }
                 history[i].info.status = .failed
                 history[i].info.description = "interrupted: the uninstall did not complete (\(history[i].info.description))"
-                try await storage.update(history[i])
+                changed = [i]
             case .severalDeployed(_, let others):
                 for v in others {
                     guard let i = history.firstIndex(where: { $0.version == v }) else { continue }
                     history[i].info.status = .superseded
-                    try await storage.update(history[i])
+                    changed.append(i)
                 }
             }
+            if !readOnly { for i in changed { try await storage.update(history[i]) } }
         }
         if let last = history.last, last.info.status.isPending {
             throw ActionError.inProgress(last.name, holder: "revision \(last.version) is \(last.info.status.rawValue) since \(last.info.lastDeployed): \(last.info.description)")

@@ -9,7 +9,7 @@ public struct RollbackAction: Sendable {
 
     public func run(name: String, namespace: String, revision: Int?, opts: DeployOptions) async throws -> Release {
         let ctx = context
-        let history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout)
+        let history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout, readOnly: opts.dryRun)
         guard let latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
         let wanted = revision ?? (latest.version - 1)
         guard wanted > 0, let target = history.first(where: { $0.version == wanted }) else {
@@ -28,7 +28,7 @@ public struct RollbackAction: Sendable {
                            unfinished: ActionContext.unfinished(history, after: current ?? latest), event: "rollback")
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
                                        crds: [], stage: .upgrade)
-        try await ctx.writePending(release)
+        d.lockVersion = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: "Rollback to \(wanted)", maxHistory: opts.maxHistory)

@@ -20,6 +20,7 @@ struct Get: AsyncParsableCommand {
     func run() async throws {
         let r = try await cluster.withContext { ctx, access -> Release in
             let history = try await ctx.storage.history(name, namespace: access.namespace)
+            ctx.warnReadOnly(name, history)
             if let revision {
                 guard let r = history.first(where: { $0.version == revision }) else { throw ActionError.revisionNotFound(name, revision) }
                 return r

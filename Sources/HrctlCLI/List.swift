@@ -1,6 +1,7 @@
 import ArgumentParser
 import Values
 import Release
+import Actions
 
 /// `hrctl list`: releases as `helm list` shows them (Helm's and hrctl's alike).
 struct List: AsyncParsableCommand {
@@ -20,7 +21,7 @@ struct List: AsyncParsableCommand {
     func run() async throws {
         let format = try OutputFormat.parse(output)
         let releases = try await cluster.withContext { ctx, access in
-            try await ctx.storage.latest(namespace: allNamespaces ? nil : access.namespace)
+            try await ctx.latestReleases(namespace: allNamespaces ? nil : access.namespace)
         }.filter { all || [.deployed, .failed].contains($0.info.status) || $0.info.status.isPending }
         if format != .table {
             let items: [Value] = releases.map { r in

@@ -100,26 +100,24 @@ public final class Operator: @unchecked Sendable {
         var ctx = reconciler.context
         let holder = "hrctl operator \(config.identity) term \(String(UInt64.random(in: 1...UInt64.max), radix: 36))"
         ctx.lockHolder = holder
-        ctx.isAbandonedLock = { $0.contains("hrctl operator ") && !$0.contains(holder) }
-        let reconciler = Reconciler(context: ctx, fetcher: self.reconciler.fetcher)
+        let term = Term(renewed: LeaderElector.clock() - config.retryPeriod, leaseDuration: config.leaseDuration)
+        // A term that may have ended judges no lock abandoned (and writes nothing).
+        ctx.isAbandonedLock = { term.valid && $0.contains("hrctl operator ") && !$0.contains(holder) }
+        var termReconciler = Reconciler(context: ctx, fetcher: self.reconciler.fetcher)
+        termReconciler.mayWrite = { term.valid }
+        let reconciler = termReconciler
         await state.begin(queue)
         let client = self.client, state = self.state, config = self.config
         let informers = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let r = Reflector(client: client, target: WatchTarget(path: self.helmReleases))
-                    try? await r.run { update in
-                        await state.helmReleases(update)
-                        return true
-                    }
+                    await Self.keep(r, "HelmReleases", self.log) { await state.helmReleases($0) }
                 }
                 for kind in ["configmaps", "secrets"] {
                     group.addTask {
                         let r = Reflector(client: client, target: WatchTarget(path: self.collection(kind)))
-                        try? await r.run { update in
-                            await state.values(kind, update)
-                            return true
-                        }
+                        await Self.keep(r, kind, self.log) { await state.values(kind, $0) }
                     }
                 }
                 group.addTask {
@@ -157,7 +155,8 @@ public final class Operator: @unchecked Sendable {
         while await !state.stopping {
             try? await sleep(min(config.retryPeriod, 0.5))
             guard LeaderElector.clock() - lastRenewed >= config.retryPeriod else { continue }
-            if (try? await elector.tryAcquireOrRenew()) == true { lastRenewed = LeaderElector.clock() }
+            let asked = LeaderElector.clock()
+            if (try? await elector.tryAcquireOrRenew()) == true { lastRenewed = LeaderElector.clock(); term.renewed(at: asked) }
             else if LeaderElector.clock() - lastRenewed > config.leaseDuration { break }
         }
         await queue.shutDown()
@@ -171,6 +170,52 @@ public final class Operator: @unchecked Sendable {
         await informers.value
         await state.end()
     }
+}
+
+/// When this term last renewed its lease, readable from any thread: a term is valid while the
+/// lease cannot have expired by its holder's clock (with a margin for the other candidates'
+/// clocks and the renewal's own latency). A process paused past its lease finds it invalid as
+/// soon as it runs again, before a write.
+final class Term: @unchecked Sendable {
+    let lock = PthreadLock()
+    var renewedAt: Double
+    let leaseDuration: Double
+
+    init(renewed: Double, leaseDuration: Double) { renewedAt = renewed; self.leaseDuration = leaseDuration }
+
+    func renewed(at t: Double) { lock.with { renewedAt = max(renewedAt, t) } }
+
+    var valid: Bool { lock.with { LeaderElector.clock() - renewedAt < leaseDuration * 0.8 } }
+}
+
+/// A pthread mutex (the Operator module does without Foundation).
+final class PthreadLock: @unchecked Sendable {
+    private let m: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
+    init() { pthread_mutex_init(m, nil) }
+    deinit { pthread_mutex_destroy(m); m.deallocate() }
+    func with<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(m)
+        defer { pthread_mutex_unlock(m) }
+        return body()
+    }
+}
+
+extension Operator {
+    /// Runs a reflector until cancelled; a failure (a watch refused, a server gone for long) is
+    /// logged and the reflector starts over after a pause. Until this, a list or watch that
+    /// failed for good left the term deaf to new and changed HelmReleases.
+    static func keep(_ r: Reflector, _ what: String, _ log: @escaping @Sendable (String) -> Void,
+                     _ handle: @escaping @Sendable (Reflector.Update) async -> Void) async {
+        while !Task.isCancelled {
+            do { try await r.run { await handle($0); return true } } catch {
+                if Task.isCancelled { return }
+                log("watch of \(what) failed, starting over: \(error)")
+                try? await Task.sleep(nanoseconds: 5_000_000_000)
+            }
+        }
+    }
+
+    var log: @Sendable (String) -> Void { reconciler.context.progress }
 }
 
 /// What the operator knows between events: the HelmReleases seen (generation and the

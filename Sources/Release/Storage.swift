@@ -85,13 +85,35 @@ public struct ReleaseStorage: Sendable {
     }
 
     /// Creates a revision; fails with AlreadyExists when another run wrote it first (the lock).
-    public func create(_ r: Release) async throws {
-        _ = try await client.request(.POST, secretsPath(place(r.namespace)), body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
+    /// Returns the Secret's resourceVersion.
+    @discardableResult
+    public func create(_ r: Release) async throws -> String? {
+        ReleaseStorage.resourceVersion(try await client.request(.POST, secretsPath(place(r.namespace)),
+                                                                body: try ReleaseStorage.secret(r, namespace: place(r.namespace))))
     }
 
-    public func update(_ r: Release) async throws {
-        _ = try await client.request(.PUT, secretsPath(place(r.namespace)) + "/" + ReleaseStorage.secretName(r.name, r.version),
-                                     body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
+    /// Rewrites a revision. `ifUnchangedSince`: the resourceVersion this writer last wrote; the
+    /// server refuses (409 Conflict) when another writer changed the record since.
+    @discardableResult
+    public func update(_ r: Release, ifUnchangedSince version: String? = nil) async throws -> String? {
+        var body = try ReleaseStorage.secret(r, namespace: place(r.namespace))
+        if let version, case .map(let m) = body, case .map(let md)? = m.entries["metadata"] {
+            md.entries["resourceVersion"] = .string(version)
+            body = .map(m)
+        }
+        return ReleaseStorage.resourceVersion(try await client.request(.PUT, secretsPath(place(r.namespace)) + "/" + ReleaseStorage.secretName(r.name, r.version),
+                                                                        body: body))
+    }
+
+    /// The resourceVersion of a revision's Secret now; nil when it is gone.
+    public func resourceVersion(_ name: String, version: Int, namespace: String) async throws -> String? {
+        do { return ReleaseStorage.resourceVersion(try await client.request(.GET, secretsPath(place(namespace)) + "/" + ReleaseStorage.secretName(name, version))) }
+        catch let e as KubeAPIError where e.reason == .notFound { return nil }
+    }
+
+    static func resourceVersion(_ v: Value) -> String? {
+        guard case .map(let m) = v, case .map(let md)? = m.entries["metadata"] else { return nil }
+        return md.entries["resourceVersion"]?.stringValue
     }
 
     public func delete(_ name: String, version: Int, namespace: String) async throws {

@@ -133,6 +133,35 @@ final class CrashRecoveryTests: XCTestCase {
         await c.close()
     }
 
+    /// A dry run (and so diff) plans past what an interrupted writer left, as the real run would,
+    /// but writes no repair: it warns. The listing warns per release.
+    func testDryRunsDiffAndListWarnInsteadOfRepairing() async throws {
+        let c = try TestCluster()
+        let lines = Lines()
+        let ctx = context(c, lines)
+        _ = try await ApplyAction(context: ctx).run(try c.spec(["extra": .bool(false)]), DeployOptions())
+        _ = try await ApplyAction(context: ctx).run(try c.spec(["extra": .bool(true)]), DeployOptions())
+        try await setStatus(c, 1, .deployed)
+        try await setStatus(c, 2, .pendingUpgrade, description: "Upgrade in progress (hrctl pid 999999999 on \(host))")
+        var dry = DeployOptions()
+        dry.dryRun = true
+        let planned = try await ApplyAction(context: ctx).run(try c.spec(["extra": .bool(false)]), dry)
+        guard case .planned(let r, let action) = planned else { await c.close(); return XCTFail("\(planned)") }
+        XCTAssertEqual(r.version, 3, "past the abandoned revision 2, as the real run")
+        XCTAssertEqual(action, "upgrade (chart or values changed)")
+        let changes = try await DiffAction(context: ctx).run(try c.spec(["extra": .bool(false)]))
+        // shop-extra is in no deployed manifest, only in the interrupted revision 2: apply removes it, so diff shows it.
+        XCTAssertTrue(changes.contains { $0.label == "ConfigMap/shop-extra" && $0.kind == .removed }, "\(changes.map { "\($0.label) \($0.kind)" })")
+        _ = try await ctx.latestReleases(namespace: nil)
+        let s = try await statuses(c)
+        XCTAssertEqual(s, [.deployed, .pendingUpgrade], "nothing written")
+        let warning = "warning: release shop: revision 2 is pending-upgrade but the run that wrote it is gone; the next apply, rollback or delete of it repairs this (a read changes nothing)"
+        XCTAssertEqual(lines.items.filter { $0.hasPrefix("warning:") }, [warning, warning,
+                       "warning: release shop in namespace default: revision 2 is pending-upgrade but the run that wrote it is gone; the next apply, rollback or delete of it repairs this (a read changes nothing)"])
+        XCTAssertFalse(lines.text.contains("repairing"), lines.text)
+        await c.close()
+    }
+
     /// A chart whose record cannot fit a Secret fails before anything is written.
     func testARecordLargerThanASecretFailsBeforeWritingAnything() async throws {
         let c = try TestCluster()

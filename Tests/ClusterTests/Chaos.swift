@@ -47,6 +47,7 @@ final class Chaos {
     var repairsSaid = 0
     var roundsRun = 0
     var released = false
+    let check: ReleaseInvariants
 
     init(label: String, kubeconfig: String, dir: String, namespace: String, helm: String?) throws {
         self.label = label
@@ -57,6 +58,7 @@ final class Chaos {
                "HELM_CONFIG_HOME": dir + "/helm/config", "HELM_DATA_HOME": dir + "/helm/data"]
         let cfg = try KubeConfig.load(explicitPath: kubeconfig, environment: [:])
         client = try KubeClient(access: try cfg.resolve(context: nil, namespace: nil))
+        check = ReleaseInvariants(client: client, ns: namespace, release: "shop", helm: helm, env: env)
         seed = SeededRandom.seed()
         rng = SeededRandom(seed: seed)
         FileHandle.standardError.write(Data("chaos \(label): seed \(seed) (HRCTL_CHAOS_SEED=\(seed) replays it)\n".utf8))
@@ -118,27 +120,11 @@ final class Chaos {
 
     // MARK: state
 
-    func history() async throws -> [Release] {
-        let list = try await client.request(.GET, "/api/v1/namespaces/\(ns)/secrets", query: [("labelSelector", "owner=helm,name=shop")])
-        guard case .map(let m) = list, case .list(let items)? = m.entries["items"] else { return [] }
-        return try items.items.map { try ReleaseStorage.release(fromSecret: $0) }.sorted { $0.version < $1.version }
-    }
-
-    func path(_ kind: String, _ name: String) -> String {
-        switch kind {
-        case "ConfigMap": return "/api/v1/namespaces/\(ns)/configmaps/\(name)"
-        case "Service": return "/api/v1/namespaces/\(ns)/services/\(name)"
-        case "Deployment": return "/apis/apps/v1/namespaces/\(ns)/deployments/\(name)"
-        default: return "/unknown/\(kind)/\(name)"
-        }
-    }
-
-    func live(_ kind: String, _ name: String) async throws -> Value? {
-        do { return try await client.request(.GET, path(kind, name)) } catch let e as KubeAPIError where e.reason == .notFound { return nil }
-    }
-
-    /// Every object the shop chart (hooks off) can make; shop-kept is `resource-policy: keep`.
-    static let universe = [("ConfigMap", "shop-config"), ("ConfigMap", "shop-extra"), ("Service", "shop-web"), ("Deployment", "shop-web")]
+    func history() async throws -> [Release] { try await check.history() }
+    func live(_ kind: String, _ name: String) async throws -> Value? { try await check.live(kind, name) }
+    func path(_ kind: String, _ name: String) -> String { check.path(kind, name) }
+    func violations(afterDelete: Bool) async throws -> [String] { try await check.violations(afterDelete: afterDelete) }
+    func helmViolations(afterDelete: Bool) async throws -> [String] { try await check.helmViolations(afterDelete: afterDelete) }
 
     static func norm(_ v: Value) -> String {
         let s = (try? JSONEncoding.encode(v)) ?? ""
@@ -160,70 +146,6 @@ final class Chaos {
             guard let live else { return false }
             return norm(live) == norm(want)
         }
-    }
-
-    /// The invariants after a recovery run; returns what is wrong.
-    func violations(afterDelete: Bool) async throws -> [String] {
-        var out: [String] = []
-        let h = try await history()
-        let versions = h.map(\.version)
-        if let first = versions.first, let last = versions.last, last - first + 1 != versions.count {
-            out.append("revisions not contiguous: \(versions)")
-        }
-        let statuses = h.map { "\($0.version):\($0.info.status.rawValue)" }
-        if let p = h.first(where: { $0.info.status.isPending || $0.info.status == .uninstalling }) {
-            out.append("revision \(p.version) left \(p.info.status.rawValue): \(statuses)")
-        }
-        let deployed = h.filter { $0.info.status == .deployed }
-        if afterDelete {
-            if !h.isEmpty { out.append("records left after delete: \(statuses)") }
-        } else {
-            if deployed.count != 1 { out.append("\(deployed.count) revisions deployed: \(statuses)") }
-            if let d = deployed.last, d.version != h.last?.version { out.append("deployed revision \(d.version) is not the latest: \(statuses)") }
-        }
-        var wanted: [String: Value] = [:]
-        if let d = deployed.last, !afterDelete {
-            for case let doc? in try YAML.loadAll(d.manifest) {
-                guard case .map(let m) = doc, let kind = m.entries["kind"]?.stringValue,
-                      case .map(let md)? = m.entries["metadata"], let name = md.entries["name"]?.stringValue else { continue }
-                wanted["\(kind)/\(name)"] = doc
-            }
-        }
-        for (key, doc) in wanted where !key.hasSuffix("/shop-kept") {
-            let parts = key.split(separator: "/").map(String.init)
-            guard let obj = try await live(parts[0], parts[1]) else { out.append("\(key) of revision \(deployed.last!.version) is missing"); continue }
-            guard case .map(let m) = doc else { continue }
-            for field in ["data", "spec"] where m.entries[field] != nil {
-                if !Chaos.contains(obj.at(field), m.entries[field]!) { out.append("\(key).\(field) differs from revision \(deployed.last!.version)'s manifest") }
-            }
-        }
-        for (kind, name) in Chaos.universe where wanted["\(kind)/\(name)"] == nil {
-            if try await live(kind, name) != nil { out.append("\(kind)/\(name) is an orphan (not in the deployed manifest)") }
-        }
-        return out
-    }
-
-    /// The official helm reads the records as hrctl left them.
-    func helmViolations(afterDelete: Bool) async throws -> [String] {
-        guard let helm else { return [] }
-        let h = try await history()
-        var out: [String] = []
-        let list = try Run.exec(helm, ["list", "-n", ns, "-o", "json"], env: env)
-        if list.code != 0 { return ["helm list failed: \(list.err)"] }
-        let items = (try? JSONSerialization.jsonObject(with: Data(list.out.utf8))) as? [[String: Any]] ?? []
-        if afterDelete {
-            if !items.isEmpty { out.append("helm list still shows \(items)") }
-            return out
-        }
-        guard items.count == 1, items[0]["revision"] as? String == String(h.last?.version ?? 0), items[0]["status"] as? String == "deployed" else {
-            return ["helm list shows \(items), the records say \(h.map { "\($0.version):\($0.info.status.rawValue)" })"]
-        }
-        let hist = try Run.exec(helm, ["history", "shop", "-n", ns, "-o", "json"], env: env)
-        let revs = (try? JSONSerialization.jsonObject(with: Data(hist.out.utf8))) as? [[String: Any]] ?? []
-        if hist.code != 0 || revs.count != h.count || revs.last?["status"] as? String != "deployed" {
-            out.append("helm history (\(hist.code)) shows \(revs.map { "\($0["revision"] ?? "?"):\($0["status"] ?? "?")" }): \(hist.err)")
-        }
-        return out
     }
 
     func note(_ what: String) { found[what, default: 0] += 1 }
@@ -311,6 +233,107 @@ final class Chaos {
             + found.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             + "; repairs reported \(repairsSaid)"
     }
+}
+
+/// Helm's invariants on one release: its records (one deployed revision, the latest; none
+/// after delete; contiguous; nothing pending) and the cluster's objects equal to the deployed
+/// manifest with no orphan, and the official helm reading the records.
+struct ReleaseInvariants {
+    let client: KubeClient
+    let ns: String
+    let release: String
+    let helm: String?
+    let env: [String: String]
+
+    func history() async throws -> [Release] {
+        let list = try await client.request(.GET, "/api/v1/namespaces/\(ns)/secrets", query: [("labelSelector", "owner=helm,name=\(release)")])
+        guard case .map(let m) = list, case .list(let items)? = m.entries["items"] else { return [] }
+        return try items.items.map { try ReleaseStorage.release(fromSecret: $0) }.sorted { $0.version < $1.version }
+    }
+
+    func path(_ kind: String, _ name: String) -> String {
+        switch kind {
+        case "ConfigMap": return "/api/v1/namespaces/\(ns)/configmaps/\(name)"
+        case "Service": return "/api/v1/namespaces/\(ns)/services/\(name)"
+        case "Deployment": return "/apis/apps/v1/namespaces/\(ns)/deployments/\(name)"
+        default: return "/unknown/\(kind)/\(name)"
+        }
+    }
+
+    func live(_ kind: String, _ name: String) async throws -> Value? {
+        do { return try await client.request(.GET, path(kind, name)) } catch let e as KubeAPIError where e.reason == .notFound { return nil }
+    }
+
+    /// Every object the shop chart (hooks off) can make; RELEASE-kept is `resource-policy: keep`.
+    var universe: [(String, String)] {
+        [("ConfigMap", "\(release)-config"), ("ConfigMap", "\(release)-extra"), ("Service", "\(release)-web"), ("Deployment", "\(release)-web")]
+    }
+
+    /// The invariants after a recovery run; returns what is wrong.
+    func violations(afterDelete: Bool) async throws -> [String] {
+        var out: [String] = []
+        let h = try await history()
+        let versions = h.map(\.version)
+        if let first = versions.first, let last = versions.last, last - first + 1 != versions.count {
+            out.append("revisions not contiguous: \(versions)")
+        }
+        let statuses = h.map { "\($0.version):\($0.info.status.rawValue)" }
+        if let p = h.first(where: { $0.info.status.isPending || $0.info.status == .uninstalling }) {
+            out.append("revision \(p.version) left \(p.info.status.rawValue): \(statuses)")
+        }
+        let deployed = h.filter { $0.info.status == .deployed }
+        if afterDelete {
+            if !h.isEmpty { out.append("records left after delete: \(statuses)") }
+        } else {
+            if deployed.count != 1 { out.append("\(deployed.count) revisions deployed: \(statuses)") }
+            if let d = deployed.last, d.version != h.last?.version { out.append("deployed revision \(d.version) is not the latest: \(statuses)") }
+        }
+        var wanted: [String: Value] = [:]
+        if let d = deployed.last, !afterDelete {
+            for case let doc? in try YAML.loadAll(d.manifest) {
+                guard case .map(let m) = doc, let kind = m.entries["kind"]?.stringValue,
+                      case .map(let md)? = m.entries["metadata"], let name = md.entries["name"]?.stringValue else { continue }
+                wanted["\(kind)/\(name)"] = doc
+            }
+        }
+        for (key, doc) in wanted where !key.hasSuffix("/\(release)-kept") {
+            let parts = key.split(separator: "/").map(String.init)
+            guard let obj = try await live(parts[0], parts[1]) else { out.append("\(key) of revision \(deployed.last!.version) is missing"); continue }
+            guard case .map(let m) = doc else { continue }
+            for field in ["data", "spec"] where m.entries[field] != nil {
+                if !Chaos.contains(obj.at(field), m.entries[field]!) { out.append("\(key).\(field) differs from revision \(deployed.last!.version)'s manifest") }
+            }
+        }
+        for (kind, name) in universe where wanted["\(kind)/\(name)"] == nil {
+            if try await live(kind, name) != nil { out.append("\(kind)/\(name) is an orphan (not in the deployed manifest)") }
+        }
+        return out
+    }
+
+    /// The official helm reads the records as hrctl left them.
+    func helmViolations(afterDelete: Bool) async throws -> [String] {
+        guard let helm else { return [] }
+        let h = try await history()
+        var out: [String] = []
+        let list = try Run.exec(helm, ["list", "-n", ns, "-o", "json"], env: env)
+        if list.code != 0 { return ["helm list failed: \(list.err)"] }
+        let items = (try? JSONSerialization.jsonObject(with: Data(list.out.utf8))) as? [[String: Any]] ?? []
+        let mine = items.filter { $0["name"] as? String == release }
+        if afterDelete {
+            if !mine.isEmpty { out.append("helm list still shows \(mine)") }
+            return out
+        }
+        guard mine.count == 1, mine[0]["revision"] as? String == String(h.last?.version ?? 0), mine[0]["status"] as? String == "deployed" else {
+            return ["helm list shows \(mine), the records say \(h.map { "\($0.version):\($0.info.status.rawValue)" })"]
+        }
+        let hist = try Run.exec(helm, ["history", release, "-n", ns, "-o", "json"], env: env)
+        let revs = (try? JSONSerialization.jsonObject(with: Data(hist.out.utf8))) as? [[String: Any]] ?? []
+        if hist.code != 0 || revs.count != h.count || revs.last?["status"] as? String != "deployed" {
+            out.append("helm history (\(hist.code)) shows \(revs.map { "\($0["revision"] ?? "?"):\($0["status"] ?? "?")" }): \(hist.err)")
+        }
+        return out
+    }
+
 }
 
 extension Value {

@@ -49,6 +49,58 @@ final class CrashConsistencyClusterTests: ClusterTestCase {
         await chaos.close()
     }
 
+    /// The operator killed at random moments (OperatorChaos), on the genuine apiserver.
+    func testAKilledOperatorRecoversEveryReleaseOnTheGenuineAPIServer() async throws {
+        let chaos = try OperatorChaos(label: "genuine", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: namespace,
+                                      helm: GenuineCluster.tools + "/helm")
+        let failures = try await OperatorChaosRun.run(chaos, rounds: OperatorChaosRun.rounds(10), helmEvery: 1)
+        XCTAssertEqual(failures, [], "seed \(chaos.seed)")
+        await chaos.close()
+    }
+
+    /// The API server killed under a running operator and started again (within the operator's
+    /// lease, so it stays leader): once it is back, changes made then are seen and reconciled.
+    /// Its watches used to give up after about 6 s of retries and never start again in that term.
+    func testAnOperatorKeepsWatchingAcrossAnAPIServerRestart() async throws {
+        let chaos = try OperatorChaos(label: "apiserver-restart", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: namespace,
+                                      helm: GenuineCluster.tools + "/helm")
+        let t0 = Date()
+        func stage(_ what: String) { FileHandle.standardError.write(Data("operator across a restart: \(what) after \(String(format: "%.1f", Date().timeIntervalSince(t0))) s\n".utf8)) }
+        try await chaos.prepare()
+        try chaos.startOperator(lease: "60s")
+        chaos.desired["alpha"] = .init(replicas: 1, extra: false, message: "hello")
+        _ = try await chaos.client.request(.POST, chaos.hrPath(), body: chaos.object("alpha", chaos.desired["alpha"]!))
+        var wrong = try await chaos.settle(timeout: 60)
+        XCTAssertEqual(wrong, [])
+        stage("deployed")
+        // The API server crashes (`cluster down` waits 30 s for it to give up the operator's
+        // watches); `cluster up` restarts the partly running control plane, state kept.
+        let pidFile = cluster.dir + "/run/kube-apiserver.pid"
+        let pid = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+        XCTAssertTrue(pid > 0 && cmdline.contains(cluster.dir), "the API server of this test's cluster: \(pid)")
+        if pid > 0 && cmdline.contains(cluster.dir) { kill(pid, SIGKILL) }
+        stage("API server killed")
+        // Longer than the watches' reconnection attempts last (about 6 s of backoff).
+        try await Task.sleep(nanoseconds: 8_000_000_000)
+        let up = try Run.exec(GenuineCluster.script, ["up", cluster.dir])
+        XCTAssertEqual(up.code, 0, up.err)
+        stage("cluster up")
+        chaos.desired["alpha"]!.replicas = 3
+        _ = try await chaos.client.request(.PATCH, chaos.hrPath("alpha"), body: .map(["spec": .map(["values": chaos.values(chaos.desired["alpha"]!)])]),
+                                           contentType: "application/merge-patch+json")
+        chaos.desired["beta"] = .init(replicas: 2, extra: true, message: "bye")
+        _ = try await chaos.client.request(.POST, chaos.hrPath(), body: chaos.object("beta", chaos.desired["beta"]!))
+        wrong = try await chaos.settle(timeout: 60)
+        XCTAssertEqual(wrong, [], chaos.logText)
+        stage("settled")
+        for name in chaos.names {
+            let helmWrong = try await chaos.invariants(name).helmViolations(afterDelete: false)
+            XCTAssertEqual(helmWrong, [])
+        }
+        await chaos.close()
+    }
+
     func testTheAPIServerGoingAwayMidApplyFailsClearlyAndTheNextRunCompletes() async throws {
         let ns = namespace
         let chaos = try Chaos(label: "apiserver-restart", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: ns,

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
 import KubeTestServer
+import Kube
+import Release
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The release commands as a user runs them: the built binary against the loopback API server,
 /// the chart from a repository hrctl packaged and indexed itself.
@@ -150,5 +155,73 @@ final class ReleaseCommandTests: XCTestCase {
         r = try CLIRunner.run(["apply", "-f", release, "--kubeconfig", dir + "/missing"])
         XCTAssertEqual(r.code, 1)
         XCTAssertTrue(r.err.contains(dir + "/missing"), r.err)
+    }
+
+    /// Records as an interrupted or older writer leaves them, written straight into storage.
+    func damage(_ storage: ReleaseStorage, _ version: Int, _ status: Release.Status, description: String? = nil) async throws {
+        let history = try await storage.history("shop", namespace: "demo")
+        var r = try XCTUnwrap(history.first { $0.version == version })
+        r.info.status = status
+        if let description { r.info.description = description }
+        try await storage.update(r)
+    }
+
+    /// list, get, diff (and a dry-run apply), like status and history, say on stderr what an
+    /// interrupted writer left and that the next writing command repairs it; none of them
+    /// writes a record. The next apply repairs and says so.
+    func testReadingCommandsWarnAboutAnInconsistentHistoryAndWriteNothing() async throws {
+        XCTAssertEqual(try hrctl("apply", "-f", release).code, 0)
+        let edited = try write("shop-2.yaml", version: "1.1.0", replicas: 3)
+        XCTAssertEqual(try hrctl("apply", "-f", edited).code, 0)
+        let access = try KubeConfig.load(explicitPath: kubeconfig, environment: [:]).resolve(context: nil, namespace: nil)
+        let client = try KubeClient(access: access)
+        let storage = ReleaseStorage(client: client)
+        func statuses() async throws -> [Release.Status] { try await storage.history("shop", namespace: "demo").map(\.info.status) }
+
+        // Killed between marking revision 2 deployed and superseding revision 1.
+        try await damage(storage, 1, .deployed)
+        let several = "warning: release shop: revision 1 also marked deployed (an interrupted or older writer); revision 2 is the deployed one; "
+            + "the next apply, rollback or delete of it repairs this (a read changes nothing)\n"
+        for args in [["list", "-n", "demo"], ["get", "values", "shop", "-n", "demo"], ["get", "manifest", "shop", "-n", "demo"],
+                     ["diff", "-f", edited], ["apply", "-f", edited, "--dry-run"], ["status", "shop", "-n", "demo"], ["history", "shop", "-n", "demo"]] {
+            let r = try CLIRunner.run(args + ["--kubeconfig", kubeconfig], env: ["HRCTL_CACHE": dir + "/cache"])
+            XCTAssertEqual(r.code, 0, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.hasSuffix(several) && r.err.components(separatedBy: "warning: ").count == 2, "\(args): \(r.err)")
+            XCTAssertFalse(r.err.contains("repairing"), "\(args): \(r.err)")
+        }
+        var s = try await statuses()
+        XCTAssertEqual(s, [.deployed, .deployed], "a read changes nothing")
+        var r = try hrctl("list", "-A")
+        XCTAssertTrue(r.err.contains("warning: release shop in namespace demo: revision 1 also marked deployed"), r.err)
+
+        // Killed while revision 2 was pending (revision 1 still deployed): diff plans past the
+        // dead writer's lock instead of refusing.
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, 255)
+        try await damage(storage, 2, .pendingUpgrade, description: "Upgrade in progress (hrctl pid 999999999 on \(String(cString: host)))")
+        let gone = "warning: release shop: revision 2 is pending-upgrade but the run that wrote it is gone; the next apply, rollback or delete of it repairs this"
+        r = try hrctl("diff", "-f", edited)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.err.contains(gone), r.err)
+        XCTAssertTrue(r.out.contains("no changes"), r.out)
+        for args in [["list", "-n", "demo", "-o", "json"], ["get", "notes", "shop", "-n", "demo"]] {
+            let r = try CLIRunner.run(args + ["--kubeconfig", kubeconfig], env: ["HRCTL_CACHE": dir + "/cache"])
+            XCTAssertEqual(r.code, 0, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.contains(gone), "\(args): \(r.err)")
+        }
+        s = try await statuses()
+        XCTAssertEqual(s, [.deployed, .pendingUpgrade], "a read changes nothing")
+
+        // The next writing command repairs it and says so; reads are quiet again.
+        r = try hrctl("apply", "-f", edited)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.err.contains("repairing release shop: revision 2 is pending-upgrade but the run that wrote it is gone"), r.err)
+        s = try await statuses()
+        XCTAssertEqual(s, [.superseded, .failed, .deployed])
+        for args in [["list", "-n", "demo"], ["get", "values", "shop", "-n", "demo"], ["diff", "-f", edited]] {
+            let r = try CLIRunner.run(args + ["--kubeconfig", kubeconfig], env: ["HRCTL_CACHE": dir + "/cache"])
+            XCTAssertFalse(r.err.contains("warning"), "\(args): \(r.err)")
+        }
+        try await client.shutdown()
     }
 }

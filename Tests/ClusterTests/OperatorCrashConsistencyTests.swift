@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+import KubeTestServer
+
+/// SIGKILL of `hrctl operator` at random moments of its reconciles (HelmReleases created, changed,
+/// deleted, their objects drifting), a restart, and once it settles: each live HelmRelease is
+/// deployed as exactly one revision (the latest, with its values), a deleted one has no record
+/// and its object is gone (the finalizer ran), revisions contiguous, nothing pending, the objects
+/// equal to the deployed manifest with no orphan, helm reading the records. The seed is printed;
+/// HRCTL_CHAOS_SEED replays it, HRCTL_CHAOS_OPERATOR_ROUNDS sets the rounds.
+enum OperatorChaosRun {
+    static func rounds(_ fallback: Int) -> Int { Int(ProcessInfo.processInfo.environment["HRCTL_CHAOS_OPERATOR_ROUNDS"] ?? "") ?? fallback }
+
+    static func run(_ chaos: OperatorChaos, rounds: Int, helmEvery: Int) async throws -> [String] {
+        try await chaos.prepare()
+        var failures = try await chaos.warmUp()
+        for n in 1...rounds where failures.isEmpty {
+            failures += try await chaos.round(n, checkHelm: n % helmEvery == 0 || n == rounds)
+        }
+        FileHandle.standardError.write(Data((chaos.summary() + "\n").utf8))
+        return failures
+    }
+}
+
+final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
+    func testAKilledOperatorRecoversEveryReleaseOnTheLoopbackServer() async throws {
+        let server = try KubeTestServer()
+        let port = try server.start()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-opchaos-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let kubeconfig = dir + "/kubeconfig"
+        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let helm = GenuineCluster.unavailable == nil ? GenuineCluster.tools + "/helm" : nil
+        let chaos = try OperatorChaos(label: "loopback", kubeconfig: kubeconfig, dir: dir, namespace: "opchaos", helm: helm)
+        let rounds = OperatorChaosRun.rounds(12)
+        let failures = try await OperatorChaosRun.run(chaos, rounds: rounds, helmEvery: 3)
+        XCTAssertEqual(failures, [], "seed \(chaos.seed)")
+        XCTAssertGreaterThan(chaos.found.filter { $0.key.hasPrefix("killed") }.values.reduce(0, +), rounds / 2, "\(chaos.found)")
+        await chaos.close()
+        server.stop()
+        if ProcessInfo.processInfo.environment["HRCTL_CHAOS_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
+    }
+
+    /// An operator paused (SIGSTOP: a stalled node, a long GC) inside an upgrade, past its lease:
+    /// its successor repairs the lock and deploys the newer spec; resumed, the paused one must
+    /// change nothing. It used to apply its stale objects, mark its revision deployed and the
+    /// successor's superseded; now its pending record is fenced (checked before the objects, and
+    /// finished only if unchanged since it wrote it) and a term that may have ended writes nothing.
+    func testAnOperatorPausedPastItsLeaseLeavesItsSuccessorsReleaseAlone() async throws {
+        let server = try KubeTestServer()
+        let port = try server.start()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-oppause-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let kubeconfig = dir + "/kubeconfig"
+        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let chaos = try OperatorChaos(label: "paused", kubeconfig: kubeconfig, dir: dir, namespace: "paused", helm: nil)
+        chaos.names.removeAll { $0 != "alpha" }
+        try await chaos.prepare()
+        try chaos.startOperator()
+        let first = try XCTUnwrap(chaos.running)
+        chaos.desired["alpha"] = .init(replicas: 1, extra: false, message: "hello")
+        _ = try await chaos.client.request(.POST, chaos.hrPath(), body: chaos.object("alpha", chaos.desired["alpha"]!, hooks: true))
+        var wrong = try await chaos.settle(timeout: 60)
+        XCTAssertEqual(wrong, [])
+
+        // The pre-upgrade hook's Job takes a second: the first operator is paused inside it.
+        server.core.controllerDelay = 1
+        let before = try await chaos.signature()
+        func patch(_ v: Chaos.Values) async throws {
+            chaos.desired["alpha"] = v
+            _ = try await chaos.client.request(.PATCH, chaos.hrPath("alpha"), body: .map(["spec": .map(["values": chaos.values(v, hooks: true)])]),
+                                               contentType: "application/merge-patch+json")
+        }
+        try await patch(.init(replicas: 2, extra: true, message: "stale"))
+        let end = Date().addingTimeInterval(20)
+        while Date() < end, try await chaos.signature() == before { usleep(2000) }
+        kill(first.processIdentifier, SIGSTOP)
+        chaos.running = nil
+        let paused = try await chaos.signature()
+        XCTAssertTrue(paused.contains("alpha:2:pending-upgrade"), "\(paused)")
+
+        try chaos.startOperator()
+        try await patch(.init(replicas: 3, extra: false, message: "newest"))
+        wrong = try await chaos.settle(timeout: 60)
+        XCTAssertEqual(wrong, [])
+        let settled = try await chaos.signature()
+        XCTAssertEqual(settled, ["alpha:1:superseded", "alpha:2:failed", "alpha:3:deployed"])
+
+        kill(first.processIdentifier, SIGCONT)
+        try await Task.sleep(nanoseconds: 3_000_000_000)
+        wrong = try await chaos.unsettled()
+        XCTAssertEqual(wrong, [], "the resumed operator changed the release")
+        let after = try await chaos.signature()
+        XCTAssertEqual(after, settled)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let firstLog = (try? String(contentsOfFile: dir + "/operator-paused-1.log", encoding: .utf8)) ?? ""
+        XCTAssertTrue(firstLog.contains("release \"alpha\": another run took over the lock of revision 2 while this one was paused"), firstLog)
+        await chaos.close()
+        server.stop()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
