@@ -29,13 +29,15 @@ public struct ResourceClient: Sendable {
     }
 
     /// Server-side apply; `force` takes fields over from other managers (as Helm v4 does).
+    /// Only a dry run's answer (the object as it would be) is read; a real apply's is not needed.
     @discardableResult
     public func apply(_ r: Resource, namespace: String, dryRun: Bool = false, force: Bool = true) async throws -> Value {
         let (p, _) = try await path(r, namespace: namespace)
         var q: [(String, String)] = [("fieldManager", ResourceClient.fieldManager)]
         if force { q.append(("force", "true")) }
         if dryRun { q.append(("dryRun", "All")) }
-        return try await client.request(.PATCH, p, query: q, body: .map(r.object), contentType: "application/apply-patch+yaml", idempotent: true)
+        return try await client.request(.PATCH, p, query: q, body: .map(r.object), contentType: "application/apply-patch+yaml", idempotent: true,
+                                        decode: dryRun)
     }
 
     public func get(_ r: Resource, namespace: String) async throws -> Value? {
@@ -108,7 +110,7 @@ public struct ResourceClient: Sendable {
     /// Deletes (background propagation); an object already gone is fine.
     public func delete(_ r: Resource, namespace: String) async throws {
         let (p, _) = try await path(r, namespace: namespace)
-        do { _ = try await client.request(.DELETE, p, query: [("propagationPolicy", "Background")]) }
+        do { _ = try await client.request(.DELETE, p, query: [("propagationPolicy", "Background")], decode: false) }
         catch let e as KubeAPIError where e.reason == .notFound {}
         catch let e as Discovery.DiscoveryError { _ = e }
     }

@@ -126,9 +126,11 @@ public final class KubeClient: Sendable {
 
     /// Sends one request; returns the decoded JSON body, or throws KubeAPIError for non-2xx answers.
     /// `idempotent` marks a request safe to repeat (server-side apply is); GET, PUT and DELETE always are.
-    /// `accept` replaces `application/json` (e.g. a metadata-only list).
+    /// `accept` replaces `application/json` (e.g. a metadata-only list); `decode: false` skips
+    /// reading a successful answer (the caller needs only to know it succeeded).
     public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Value? = nil,
-                        contentType: String = "application/json", accept: String? = nil, idempotent: Bool = false) async throws -> Value {
+                        contentType: String = "application/json", accept: String? = nil, idempotent: Bool = false,
+                        decode: Bool = true) async throws -> Value {
         let url = self.url(path, query)
         let payload = try body.map { Array(try JSONEncoding.encode($0, escapeHTML: false).utf8) }
         let idempotent = idempotent || [HTTPMethod.GET, .HEAD, .PUT, .DELETE].contains(method)
@@ -163,7 +165,7 @@ public final class KubeClient: Sendable {
                 continue
             }
             guard (200..<300).contains(code) else { throw KubeAPIError.decode(code: code, body: bytes) }
-            if bytes.isEmpty { return .null }
+            if bytes.isEmpty || !decode { return .null }
             do { return try JSON.decode(String(decoding: bytes, as: UTF8.self)) } catch {
                 throw KubeConnectionError(description: "\(method.rawValue) \(path): the server's answer is not JSON: \(error)")
             }
