@@ -30,7 +30,7 @@ test-cluster:
 	$(SWIFT) test --skip-build --filter ClusterTests
 
 bench: release
-	$(SWIFT) build -c release --product hrctl-bench
+	$(SWIFT) build $(RELEASE_FLAGS) --product hrctl-bench  # same flags as hrctl: its modules are built once
 	.build/release/hrctl-bench 1000
 
 # Differential testing on generated templates: Go's own text/template and real Helm answer

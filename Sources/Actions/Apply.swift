@@ -96,7 +96,7 @@ public struct ApplyAction: Sendable {
         release.applyMethod = "ssa"
         var d = Deployment(release: release, hooks: try Hook.from(hookManifests), previous: current ?? latest,
                            unfinished: ActionContext.unfinished(history, after: current ?? latest),
-                           extraAnnotations: spec.extraAnnotations, event: isInstall ? "install" : "upgrade")
+                           extraAnnotations: spec.extraAnnotations, event: isInstall ? "install" : "upgrade", history: history)
         release.hooks = d.hooks.map(\.record)
         d.release = release
         for f in chart.crdObjects { d.crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
@@ -106,7 +106,9 @@ public struct ApplyAction: Sendable {
         try ReleaseStorage.checkSize(release)
         if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
 
-        if opts.createNamespace { try await ctx.ensureNamespace(spec.namespace) }
+        // Records of this release in its namespace (just listed) show that the namespace exists.
+        let recordsInNamespace = !history.isEmpty && (spec.storageNamespace ?? spec.namespace) == spec.namespace
+        if opts.createNamespace && !recordsInNamespace { try await ctx.ensureNamespace(spec.namespace) }
         d.lockVersion = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
@@ -135,16 +137,22 @@ public struct ApplyAction: Sendable {
 
     /// Objects of the deployed revision whose live state differs from what applying its manifest
     /// would give (found by a server-side dry-run apply), or that are gone.
+    /// A live object that already holds every applied field unchanged needs no dry run.
     public func drift(_ r: Release, extra: [String: String]) async throws -> [String] {
-        var out: [String] = []
+        var objects: [Resource] = []
         for obj in try ResourceList.parse(r.manifest) {
             var m = context.marked(obj, release: r, extra: extra)
             try await context.resources.prepare(&m, namespace: r.namespace)
-            guard let live = try await context.resources.get(m, namespace: r.namespace) else { out.append("\(m.label) is missing"); continue }
-            let wouldBe = try await context.resources.apply(m, namespace: r.namespace, dryRun: true)
-            if ApplyAction.comparable(live) != ApplyAction.comparable(wouldBe) { out.append("\(m.label) was changed") }
+            objects.append(m)
         }
-        return out
+        let resources = context.resources, ns = r.namespace
+        let found = try await Concurrently.map(objects) { m -> String? in
+            guard let live = try await resources.get(m, namespace: ns) else { return "\(m.label) is missing" }
+            if LiveCoverage.covers(live, m) { return nil }
+            let wouldBe = try await resources.apply(m, namespace: ns, dryRun: true)
+            return ApplyAction.comparable(live) != ApplyAction.comparable(wouldBe) ? "\(m.label) was changed" : nil
+        }
+        return found.compactMap { $0 }
     }
 
     /// An object without what the server changes on every write.

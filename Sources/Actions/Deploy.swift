@@ -21,6 +21,9 @@ struct Deployment {
     /// The pending record's resourceVersion as this run wrote it: the record is finished only if
     /// nobody changed it since (a writer paused past its lease, whose lock another took over).
     var lockVersion: String?
+    /// The release's history before this revision, as read (and repaired) under the lock:
+    /// what `finish` supersedes and trims, without listing the records again.
+    var history: [Release] = []
 }
 
 extension ActionContext {
@@ -77,29 +80,49 @@ extension ActionContext {
             throw ActionError.lockTakenOver(d.release.name, d.release.version)
         }
         // Helm refuses to take over objects that belong to another release or to nobody.
-        for r in objects where !oldKeys.contains(r.key(defaultNamespace: ns)) && !deferred.contains(r.key(defaultNamespace: ns)) {
-            if let live = try await resources.get(r, namespace: ns),
-               let problem = ResourceClient.ownershipProblem(live, release: d.release.name, namespace: d.release.namespace) {
-                throw ActionError.ownership(problem, operation: operation)
+        let adopted = objects.filter { !oldKeys.contains($0.key(defaultNamespace: ns)) && !deferred.contains($0.key(defaultNamespace: ns)) }
+        if !adopted.isEmpty {
+            let live = try await resources.liveMetadata(adopted, namespace: ns)
+            for r in adopted {
+                if let l = live[r.key(defaultNamespace: ns)],
+                   let problem = ResourceClient.ownershipProblem(l, release: d.release.name, namespace: d.release.namespace) {
+                    throw ActionError.ownership(problem, operation: operation)
+                }
             }
         }
-        for r in objects {
-            progress("applying \(r.label)")
-            try await resources.apply(r, namespace: ns)
-            if !deferred.isEmpty && r.kind == "CustomResourceDefinition" { try await resources.wait([r], namespace: ns, timeout: opts.timeout) }
+        // Helm's order between kinds; the objects of one kind at once.
+        let resources = self.resources, progress = self.progress
+        for group in Concurrently.runs(objects, by: \.kind) {
+            try await Concurrently.forEach(group) { r in
+                progress("applying \(r.label)")
+                try await resources.apply(r, namespace: ns)
+            }
+            if !deferred.isEmpty && group[0].kind == "CustomResourceDefinition" { try await resources.wait(group, namespace: ns, timeout: opts.timeout) }
         }
         let newKeys = Set(objects.map { $0.key(defaultNamespace: ns) })
+        var removed: [Resource] = []
         for r in ResourceList.uninstallOrder(oldObjects) where !newKeys.contains(r.key(defaultNamespace: ns)) {
             if r.annotations["helm.sh/resource-policy"] == "keep" { progress("keeping \(r.label) (resource-policy: keep)"); continue }
-            progress("deleting \(r.label) (no longer in the chart)")
-            try await resources.delete(r, namespace: ns)
+            removed.append(r)
         }
+        try await deleteInOrder(removed, namespace: ns, why: " (no longer in the chart)")
         try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release)
         if opts.wait {
             progress("waiting up to \(GoDuration.format(seconds: opts.timeout)) for \(objects.count) objects to be ready")
             try await resources.wait(objects, namespace: ns, timeout: opts.timeout, progress: progress)
         }
         if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout) }
+    }
+
+    /// Deletes objects (given in uninstall order) a kind after another, the objects of one kind at once.
+    func deleteInOrder(_ rs: [Resource], namespace: String, why: String = "") async throws {
+        let resources = self.resources, progress = self.progress
+        for group in Concurrently.runs(rs, by: \.kind) {
+            try await Concurrently.forEach(group) { r in
+                progress("deleting \(r.label)\(why)")
+                try await resources.delete(r, namespace: namespace)
+            }
+        }
     }
 
     /// Deletes objects that only unfinished revisions listed and that still carry this
@@ -133,7 +156,9 @@ extension ActionContext {
         catch let e as KubeAPIError where e.reason == .conflict && d.lockVersion != nil {
             throw ActionError.lockTakenOver(d.release.name, d.release.version)
         }
-        let history = try await storage.history(d.release.name, namespace: d.release.namespace)
+        // The history read under the lock, with this revision: the update above succeeding
+        // unchanged shows nobody took the lock over meanwhile, so nobody else wrote records.
+        let history = d.history.filter { $0.version != d.release.version } + [d.release]
         // Only older ones: a newer revision is another writer's, and stays as it wrote it.
         for var r in history where r.version < d.release.version && r.info.status == .deployed {
             r.info.status = .superseded

@@ -64,13 +64,30 @@ public enum ResourceList {
         return s
     }
 
-    /// Uninstall order: the reverse of Helm's install order by kind.
+    /// Helm's uninstall order by kind (its own list, not quite the install order reversed:
+    /// Services go before the workloads behind them, ServiceAccounts after Secrets); kinds it
+    /// does not list last, alphabetically; objects of one kind in manifest order.
+    public static let uninstallKinds = [
+        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "Ingress", "IngressClass",
+        "Service", "CronJob", "Job", "StatefulSet", "HorizontalPodAutoscaler", "Deployment", "ReplicaSet",
+        "ReplicationController", "Pod", "DaemonSet", "RoleBindingList", "RoleBinding", "RoleList", "Role",
+        "ClusterRoleBindingList", "ClusterRoleBinding", "ClusterRoleList", "ClusterRole", "CustomResourceDefinition",
+        "PersistentVolumeClaim", "PersistentVolume", "StorageClass", "ConfigMap", "SecretList", "Secret",
+        "ServiceAccount", "PodDisruptionBudget", "PodSecurityPolicy", "LimitRange", "ResourceQuota", "NetworkPolicy",
+        "Namespace", "PriorityClass",
+    ]
+    static let uninstallRank: [String: Int] = Dictionary(uniqueKeysWithValues: uninstallKinds.enumerated().map { ($1, $0) })
+
     public static func uninstallOrder(_ rs: [Resource]) -> [Resource] {
-        var order: [String: Int] = [:]
-        for (i, k) in Manifests.installOrder.enumerated() { order[k] = i }
-        return rs.enumerated().sorted { a, b in
-            let oa = order[a.element.kind] ?? Manifests.installOrder.count, ob = order[b.element.kind] ?? Manifests.installOrder.count
-            return oa != ob ? oa > ob : a.offset > b.offset
+        rs.enumerated().sorted { a, b in
+            let ka = a.element.kind, kb = b.element.kind
+            switch (uninstallRank[ka], uninstallRank[kb]) {
+            case let (x?, y?) where x != y: return x < y
+            case (_?, nil): return true
+            case (nil, _?): return false
+            case (nil, nil) where ka != kb: return ka < kb
+            default: return a.offset < b.offset
+            }
         }.map(\.element)
     }
 }

@@ -25,7 +25,7 @@ public struct RollbackAction: Sendable {
         release.applyMethod = "ssa"
         if opts.dryRun { return release }
         var d = Deployment(release: release, hooks: Hook.from(records: target.hooks), previous: current ?? latest,
-                           unfinished: ActionContext.unfinished(history, after: current ?? latest), event: "rollback")
+                           unfinished: ActionContext.unfinished(history, after: current ?? latest), event: "rollback", history: history)
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
                                        crds: [], stage: .upgrade)
         d.lockVersion = try await ctx.writePending(release)

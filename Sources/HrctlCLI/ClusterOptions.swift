@@ -18,7 +18,7 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "Namespace (default: the context's, else \"default\").", completion: ClusterCompletion.namespaces)
     var namespace: String?
 
-    @Flag(name: .long, help: "Print progress details.")
+    @Flag(name: .long, help: "Print progress details, every API request and their count.")
     var debug = false
 
     func access() throws -> ClusterAccess {
@@ -30,10 +30,14 @@ struct ClusterOptions: ParsableArguments {
     /// A client and action context; `body` runs with them and the client is shut down after.
     func withContext<T>(_ body: (ActionContext, ClusterAccess) async throws -> T) async throws -> T {
         let access = try self.access()
-        let client = try KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)")
         let progress = Progress()
+        var trace: (@Sendable (String) -> Void)? = nil
+        if debug { trace = { @Sendable line in progress.say(line) } }
+        let stats = RequestStats(trace: trace)
+        let client = try KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)", stats: stats)
         let cache = ChartCache.defaultRoot(environment: Subprocess.environment) + "/discovery"
         let ctx = ActionContext(client: client, discoveryCache: cache, progress: { progress.say($0) })
+        defer { if debug { progress.say(stats.summary) } }
         do {
             let out = try await body(ctx, access)
             try? await client.shutdown()

@@ -32,6 +32,7 @@ public actor Discovery {
     let directory: String?
     let ttl: Double
     public private(set) var serverRequests = 0
+    var loading: [String: Task<Void, Error>] = [:]
 
     public init(client: KubeClient, cacheDirectory: String? = nil, ttl: Double = 6 * 3600) {
         self.client = client
@@ -59,8 +60,16 @@ public actor Discovery {
             byGroupVersion[apiVersion] = cached
             if let m = cached.first(where: { $0.kind == kind }) { return m }
         }
-        // A miss: the group may be new (a CRD just created) or our cache stale.
-        try await load(apiVersion)
+        // A miss: the group may be new (a CRD just created) or our cache stale. Concurrent
+        // misses of one group (objects applied at once) share one request.
+        if let running = loading[apiVersion] {
+            try await running.value
+        } else {
+            let task = Task { try await self.load(apiVersion) }
+            loading[apiVersion] = task
+            defer { loading[apiVersion] = nil }
+            try await task.value
+        }
         if let m = byGroupVersion[apiVersion]?.first(where: { $0.kind == kind }) { return m }
         throw DiscoveryError.unknownKind(apiVersion, kind)
     }

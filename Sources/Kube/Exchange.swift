@@ -19,8 +19,10 @@ extension KubeClient {
             req.headers.add(name: "Content-Type", value: contentType)
             req.body = .bytes(ByteBuffer(bytes: body))
         }
+        let started = RequestStats.now()
         let response = try await http.execute(req, timeout: .seconds(60))
         let bytes = Array(buffer: try await response.body.collect(upTo: 64 << 20))
+        stats.record(method.rawValue, KubeClient.shown(path, query), status: Int(response.status.code), since: started)
         return RawAnswer(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"), body: bytes)
     }
 }

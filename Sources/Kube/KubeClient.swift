@@ -68,11 +68,15 @@ public final class KubeClient: Sendable {
     let userAgent: String
     let maxAttempts: Int
     let exec: ExecCredentials?
+    /// Requests sent, by method; traced one a line when it was made with a trace.
+    public let stats: RequestStats
 
     /// `connectTimeout` bounds how long a connection (and its TLS handshake, which
     /// async-http-client retries) may take.
-    public init(access: ClusterAccess, userAgent: String = "hrctl", maxAttempts: Int = 4, connectTimeout: Int64 = 10) throws {
+    public init(access: ClusterAccess, userAgent: String = "hrctl", maxAttempts: Int = 4, connectTimeout: Int64 = 10,
+                stats: RequestStats = RequestStats()) throws {
         self.access = access
+        self.stats = stats
         self.userAgent = userAgent
         self.maxAttempts = maxAttempts
         self.exec = access.exec.map { ExecCredentials(plugin: $0, server: access.server) }
@@ -97,6 +101,9 @@ public final class KubeClient: Sendable {
         // attempts: a stopped API server kept a command waiting ~40 s (80 s mid-apply) before
         // it said so. Our own attempts, with backoff, retry instead.
         config.connectionPool.retryConnectionEstablishment = false
+        // Actions send up to 16 requests at once (one install-order group); over HTTP/1.1 (servers
+        // without HTTP/2, like the loopback test server) each needs its own connection.
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
@@ -119,8 +126,11 @@ public final class KubeClient: Sendable {
 
     /// Sends one request; returns the decoded JSON body, or throws KubeAPIError for non-2xx answers.
     /// `idempotent` marks a request safe to repeat (server-side apply is); GET, PUT and DELETE always are.
+    /// `accept` replaces `application/json` (e.g. a metadata-only list); `decode: false` skips
+    /// reading a successful answer (the caller needs only to know it succeeded).
     public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Value? = nil,
-                        contentType: String = "application/json", idempotent: Bool = false) async throws -> Value {
+                        contentType: String = "application/json", accept: String? = nil, idempotent: Bool = false,
+                        decode: Bool = true) async throws -> Value {
         let url = self.url(path, query)
         let payload = try body.map { Array(try JSONEncoding.encode($0, escapeHTML: false).utf8) }
         let idempotent = idempotent || [HTTPMethod.GET, .HEAD, .PUT, .DELETE].contains(method)
@@ -128,14 +138,17 @@ public final class KubeClient: Sendable {
         while true {
             attempt += 1
             var req = try await self.request(url, method)
+            if let accept { req.headers.replaceOrAdd(name: "Accept", value: accept) }
             if let payload {
                 req.headers.add(name: "Content-Type", value: contentType)
                 req.body = .bytes(ByteBuffer(bytes: payload))
             }
             let response: HTTPClientResponse
+            let started = RequestStats.now()
             do {
                 response = try await http.execute(req, timeout: .seconds(60))
             } catch {
+                stats.record(method.rawValue, KubeClient.shown(path, query), status: nil, since: started)
                 // A connection never made sent nothing: any request may be tried again.
                 if (idempotent || KubeClient.neverConnected(error)) && attempt < maxAttempts {
                     try await Task.sleep(nanoseconds: UInt64(200_000_000 << (attempt - 1))); continue
@@ -144,6 +157,7 @@ public final class KubeClient: Sendable {
             }
             let bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20))
             let code = Int(response.status.code)
+            stats.record(method.rawValue, KubeClient.shown(path, query), status: code, since: started)
             if (code == 429 || code >= 500) && idempotent && attempt < maxAttempts {
                 var delay = 0.2 * Double(1 << (attempt - 1))
                 if let ra = response.headers.first(name: "Retry-After"), let s = Double(ra) { delay = min(s, 30) }
@@ -151,11 +165,16 @@ public final class KubeClient: Sendable {
                 continue
             }
             guard (200..<300).contains(code) else { throw KubeAPIError.decode(code: code, body: bytes) }
-            if bytes.isEmpty { return .null }
+            if bytes.isEmpty || !decode { return .null }
             do { return try JSON.decode(String(decoding: bytes, as: UTF8.self)) } catch {
                 throw KubeConnectionError(description: "\(method.rawValue) \(path): the server's answer is not JSON: \(error)")
             }
         }
+    }
+
+    /// A request as the trace shows it: the path and the query, unescaped.
+    static func shown(_ path: String, _ query: [(String, String)]) -> String {
+        query.isEmpty ? path : path + "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
 
     func url(_ path: String, _ query: [(String, String)]) -> String {

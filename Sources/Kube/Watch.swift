@@ -54,6 +54,7 @@ extension KubeClient {
         // The callback API gives a handle that cancels the request, so stopping early closes the
         // connection instead of leaving it open until the server's timeout.
         let running = http.execute(request: request, delegate: delegate, deadline: .now() + .seconds(Int64(timeoutSeconds) + 30))
+        stats.record("WATCH", target.path, outcome: "streaming", since: RequestStats.now())
         defer { running.cancel() }
         for try await e in events where try await !handle(e) { return }
     }

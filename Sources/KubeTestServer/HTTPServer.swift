@@ -275,6 +275,9 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
                let table = server.core.table(for: req, answer: r.body) {
                 responseBody = table
             }
+            if status == 200, head.method == .GET, let partial = server.core.partialMetadata(for: req, accept: head.headers.first(name: "Accept"), answer: r.body) {
+                status = partial.status; responseBody = partial.body
+            }
         }
         server.requestLog?("\(head.method.rawValue) \(head.uri) \(contentType ?? "-") -> \(status)")
         write(context: context, head: head, status: status, body: responseBody, raw: raw)

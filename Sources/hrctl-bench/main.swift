@@ -105,6 +105,21 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "index" {
     exit(0)
 }
 
+// `hrctl-bench helm [render|cluster]`: only the rows side by side with helm.
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "helm" {
+    let only = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : ""
+    var cwdBuf = [CChar](repeating: 0, count: 4096)
+    let root = String(cString: getcwd(&cwdBuf, cwdBuf.count))
+    let scratch = "/tmp/hrctl-bench-\(getpid())"
+    try FileSystem.makeDirectories(scratch)
+    if only != "cluster" { VersusHelm.renders(hrctl: ".build/release/hrctl", shared: "../shared") }
+    if only != "render" {
+        await VersusHelm.cluster(hrctl: ".build/release/hrctl", shared: "../shared", chart: root + "/Fixtures/charts/bench200", work: scratch)
+    }
+    FileSystem.removeTree(scratch)
+    exit(0)
+}
+
 let blocks = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1000 : 1000
 let text = generateTemplate(blocks: blocks)
 let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
@@ -417,6 +432,17 @@ if access(binary, X_OK) == 0 {
     await opFetcher.shutdown()
     try? await opClient.shutdown()
     opServer.stop()
+}
+
+// MARK: side by side with helm (issue 13)
+
+if access(binary, X_OK) == 0 {
+    var cwdBuf = [CChar](repeating: 0, count: 4096)
+    let root = String(cString: getcwd(&cwdBuf, cwdBuf.count))
+    VersusHelm.renders(hrctl: binary, shared: shared)
+    await VersusHelm.cluster(hrctl: binary, shared: shared, chart: root + "/Fixtures/charts/bench200", work: work)
+} else {
+    print("side by side with helm: skipped (build \(binary) with 'make release')")
 }
 
 final class NSLockBench: @unchecked Sendable {

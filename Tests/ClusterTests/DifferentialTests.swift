@@ -288,6 +288,13 @@ final class DifferentialTests: ClusterTestCase {
         }))
 
         // Deletion and finalizers.
+        // Metadata-only reads (hrctl's ownership check before an install).
+        let metadataList = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+        s.append(Step(name: "metadata-only list", path: cms, query: [("labelSelector", "tier")], accept: metadataList))
+        s.append(Step(name: "metadata-only list, nothing selected", path: cms, query: [("labelSelector", "tier=none")], accept: metadataList))
+        s.append(Step(name: "metadata-only object", path: cms + "/cm1", accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"))
+        s.append(Step(name: "metadata-only list of one object", path: cms + "/cm1", accept: metadataList))
+        s.append(Step(name: "metadata-only object of a list", path: cms, accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"))
         s.append(Step(name: "delete configmap", method: .DELETE, path: cms + "/cm1"))
         s.append(Step(name: "delete missing configmap", method: .DELETE, path: cms + "/cm1"))
         s.append(Step(name: "create with a finalizer", method: .POST, path: cms, body: cm("held", extra: #", "finalizers": ["example.com/hold"]"#)))
@@ -349,6 +356,8 @@ final class DifferentialTests: ClusterTestCase {
                       body: #"{"apiVersion": "diff.example.com/v1", "kind": "Thing", "metadata": {"name": "t1", "resourceVersion": "{rvT}"}, "spec": {"size": 5}, "status": {"phase": "Ready"}}"#))
         s.append(Step(name: "patch ignores status", method: .PATCH, path: things + "/t1", body: #"{"spec": {"size": 2}, "status": {"phase": "Other"}}"#,
                       contentType: "application/merge-patch+json"))
+        s.append(Step(name: "custom resources, metadata only", path: things, accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"))
+        s.append(Step(name: "a custom resource as a metadata-only list", path: things + "/t1", accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"))
         s.append(Step(name: "custom resources as a Table", path: things, accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json", view: { v in
             var cols: [Value] = []
             if case .list(let l)? = at(v, ["columnDefinitions"]) { cols = l.items.map { at($0, ["name"]) ?? .null } }
