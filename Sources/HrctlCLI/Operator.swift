@@ -23,7 +23,7 @@ struct OperatorCommand: AsyncParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var sources: SourceOptions
-    @Flag(name: [.short, .customLong("all-namespaces")], help: "Watch HelmReleases in every namespace.") var allNamespaces = false
+    @Flag(name: [.short, .customShort("A"), .customLong("all-namespaces")], help: "Watch HelmReleases in every namespace (-A as kubectl spells it).") var allNamespaces = false
     @Option(name: .long, help: "Reconciles running at once.") var workers = 2
     @Option(name: .long, help: "Reconcile every HelmRelease at least this often (Go duration).") var interval = "5m"
     @Option(name: .customLong("probe-address"), help: "Where /healthz, /readyz and /metrics listen (host:port).") var probeAddress = ":8080"
