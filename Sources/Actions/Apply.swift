@@ -62,7 +62,7 @@ public struct ApplyAction: Sendable {
            ChartRecord.digest(chart: current.chart, config: current.config) == digest,
            (current.extra[ApplyAction.digestKey]?.stringValue ?? subDigest) == subDigest,
            (current.extra[ApplyAction.postRenderKey]?.stringValue ?? "") == postRenderDigest {
-            let drift = try await self.drift(current, extra: spec.extraAnnotations)
+            let drift = try await self.drift(current, extra: spec.extraAnnotations, candidates: opts.driftCandidates)
             if drift.isEmpty { return .unchanged(current) }
             reason = "drift: " + drift.joined(separator: ", ")
         }
@@ -106,11 +106,12 @@ public struct ApplyAction: Sendable {
         try ReleaseStorage.checkSize(release)
         if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
 
-        if opts.createNamespace { try await ctx.ensureNamespace(spec.namespace) }
+        // As Helm's upgrade --install --create-namespace: only an install creates it.
+        if opts.createNamespace && isInstall { try await ctx.ensureNamespace(spec.namespace) }
         try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
-            try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory)
+            try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory, known: history)
             if opts.runTests { d.release = try await TestAction(context: ctx).run(d.release, opts) }
         } catch {
             let failure = error
@@ -132,12 +133,18 @@ public struct ApplyAction: Sendable {
     }
 
     /// Objects of the deployed revision whose live state differs from what applying its manifest
-    /// would give (found by a server-side dry-run apply), or that are gone.
-    public func drift(_ r: Release, extra: [String: String]) async throws -> [String] {
+    /// would give (found by a server-side dry-run apply), or that are gone; of those
+    /// `candidates` picks when given.
+    public func drift(_ r: Release, extra: [String: String], candidates: (@Sendable (Release, [Resource]) async -> Set<Int>)? = nil) async throws -> [String] {
         var out: [String] = []
+        var objects: [Resource] = []
         for obj in try ResourceList.parse(r.manifest) {
             var m = context.marked(obj, release: r, extra: extra)
             try await context.resources.prepare(&m, namespace: r.namespace)
+            objects.append(m)
+        }
+        let picked = await candidates?(r, objects)
+        for (i, m) in objects.enumerated() where picked?.contains(i) ?? true {
             guard let live = try await context.resources.get(m, namespace: r.namespace) else { out.append("\(m.label) is missing"); continue }
             let wouldBe = try await context.resources.apply(m, namespace: r.namespace, dryRun: true)
             if ApplyAction.comparable(live) != ApplyAction.comparable(wouldBe) { out.append("\(m.label) was changed") }

@@ -116,12 +116,16 @@ extension ActionContext {
     /// The new revision is written deployed first: a kill before the others are superseded
     /// leaves several deployed, which `repairedHistory` resolves to the newest (complete) one;
     /// superseding first would leave none deployed and the complete revision pending.
-    func finish(_ d: inout Deployment, description: String, maxHistory: Int) async throws {
+    /// `known`: the history read before the pending record was written (the lock held since),
+    /// so it need not be read again.
+    func finish(_ d: inout Deployment, description: String, maxHistory: Int, known: [Release]? = nil) async throws {
         d.release.info.status = .deployed
         d.release.info.description = description
         d.release.hooks = d.hooks.map(\.record)
         try await storage.update(d.release)
-        let history = try await storage.history(d.release.name, namespace: d.release.namespace)
+        let history: [Release]
+        if let known { history = known.filter { $0.version != d.release.version } + [d.release] }
+        else { history = try await storage.history(d.release.name, namespace: d.release.namespace) }
         for var r in history where r.version != d.release.version && r.info.status == .deployed {
             r.info.status = .superseded
             try await storage.update(r)

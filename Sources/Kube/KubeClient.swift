@@ -120,7 +120,7 @@ public final class KubeClient: Sendable {
     /// Sends one request; returns the decoded JSON body, or throws KubeAPIError for non-2xx answers.
     /// `idempotent` marks a request safe to repeat (server-side apply is); GET, PUT and DELETE always are.
     public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Value? = nil,
-                        contentType: String = "application/json", idempotent: Bool = false) async throws -> Value {
+                        contentType: String = "application/json", idempotent: Bool = false, accept: String? = nil) async throws -> Value {
         let url = self.url(path, query)
         let payload = try body.map { Array(try JSONEncoding.encode($0, escapeHTML: false).utf8) }
         let idempotent = idempotent || [HTTPMethod.GET, .HEAD, .PUT, .DELETE].contains(method)
@@ -128,6 +128,7 @@ public final class KubeClient: Sendable {
         while true {
             attempt += 1
             var req = try await self.request(url, method)
+            if let accept { req.headers.replaceOrAdd(name: "Accept", value: accept) }
             if let payload {
                 req.headers.add(name: "Content-Type", value: contentType)
                 req.body = .bytes(ByteBuffer(bytes: payload))

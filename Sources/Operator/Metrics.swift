@@ -19,6 +19,10 @@ public actor Metrics {
         for b in Metrics.bounds where seconds <= b { buckets[b, default: 0] += 1 }
     }
 
+    /// Resyncs that found nothing changed (no request made).
+    public var skipped = 0
+    public func record(skipped n: Int) { skipped += n }
+
     public func set(leader: Bool) { isLeader = leader }
     public func set(managed: Int, queueDepth: Int) { self.managed = managed; self.queueDepth = queueDepth }
     public func count(_ result: String) -> Int { reconciles[result, default: 0] }
@@ -26,6 +30,7 @@ public actor Metrics {
     public func text() -> String {
         var s = "# HELP hrctl_reconcile_total HelmRelease reconciles by result.\n# TYPE hrctl_reconcile_total counter\n"
         for r in ["success", "error", "gone"] { s += "hrctl_reconcile_total{result=\"\(r)\"} \(reconciles[r, default: 0])\n" }
+        s += "# HELP hrctl_reconcile_skipped_total Reconciles found unneeded: nothing they read had changed.\n# TYPE hrctl_reconcile_skipped_total counter\nhrctl_reconcile_skipped_total \(skipped)\n"
         s += "# HELP hrctl_reconcile_duration_seconds How long reconciles take.\n# TYPE hrctl_reconcile_duration_seconds histogram\n"
         for b in Metrics.bounds { s += "hrctl_reconcile_duration_seconds_bucket{le=\"\(b)\"} \(buckets[b, default: 0])\n" }
         s += "hrctl_reconcile_duration_seconds_bucket{le=\"+Inf\"} \(durationCount)\n"

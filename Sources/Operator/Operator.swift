@@ -1,6 +1,9 @@
 import Values
+import YAML
 import Kube
+import Release
 import Actions
+import HelmRelease
 import ChartSource
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +23,8 @@ public struct OperatorConfig: Sendable {
     public var backoffMax: Double = 300
     /// How long a stop waits for reconciles in flight before abandoning them.
     public var gracePeriod: Double = 30
+    /// Only HelmReleases with these labels (`--watch-label-selector`, Flux's sharding).
+    public var watchLabelSelector: String?
 
     public init(identity: String) { self.identity = identity }
 }
@@ -101,24 +106,59 @@ public final class Operator: @unchecked Sendable {
         let holder = "hrctl operator \(config.identity) term \(String(UInt64.random(in: 1...UInt64.max), radix: 36))"
         ctx.lockHolder = holder
         ctx.isAbandonedLock = { $0.contains("hrctl operator ") && !$0.contains(holder) }
-        let reconciler = Reconciler(context: ctx, fetcher: self.reconciler.fetcher)
+        await term(queue, ctx)
+    }
+
+    /// Informers, resync and workers until the term ends (a lost lease or a stop).
+    func term(_ queue: WorkQueue, _ baseContext: ActionContext) async {
+        var ctx = baseContext
+        // Histories are read by name from what the records' watch knows.
+        let records = RecordIndex()
+        ctx.storage.index = records
+        ctx.knownKubeVersion = await baseContext.kubeVersion()
+        let state = self.state
+        var termReconciler = Reconciler(context: ctx, fetcher: self.reconciler.fetcher)
+        termReconciler.observe = { await state.observe($0) }
+        termReconciler.namespaces = NamespaceMemo()
+        let reconciler = termReconciler
         await state.begin(queue)
-        let client = self.client, state = self.state, config = self.config
+        let watches = OwnedWatches(client: client, state: state, namespace: config.namespace, discovery: ctx.resources.discovery, log: log)
+        let client = self.client, config = self.config
+        let synced = Gate(count: 4)
         let informers = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    let r = Reflector(client: client, target: WatchTarget(path: self.helmReleases))
-                    try? await r.run { update in
+                    var r = Reflector(client: client, target: WatchTarget(path: self.helmReleases, labelSelector: config.watchLabelSelector))
+                    r.pageSize = 500
+                    await Self.keep(r, "HelmReleases", self.log) { update in
                         await state.helmReleases(update)
-                        return true
+                        if case .page(_, true) = update { await synced.open() }
                     }
                 }
-                for kind in ["configmaps", "secrets"] {
+                // Metadata only: names and versions are all a valuesFrom change needs; release
+                // records (owner=helm) are watched apart, and their data never streams here.
+                for (kind, selector) in [("configmaps", nil), ("secrets", "owner!=helm")] as [(String, String?)] {
                     group.addTask {
-                        let r = Reflector(client: client, target: WatchTarget(path: self.collection(kind)))
-                        try? await r.run { update in
+                        var r = Reflector(client: client, target: WatchTarget(path: self.collection(kind), labelSelector: selector, metadataOnly: true))
+                        r.pageSize = 500
+                        await Self.keep(r, kind, self.log) { update in
                             await state.values(kind, update)
-                            return true
+                            if case .page(_, true) = update { await synced.open() }
+                        }
+                    }
+                }
+                group.addTask {
+                    var r = Reflector(client: client, target: WatchTarget(path: self.collection("secrets"), labelSelector: "owner=helm", metadataOnly: true))
+                    r.pageSize = 500
+                    await Self.keep(r, "release records", self.log) { update in
+                        switch update {
+                        case .page(let items, let last):
+                            await records.listed(items.compactMap(OperatorState.metadata), last: last)
+                            if last { await synced.open() }
+                        case .replaced(let items):
+                            await records.listed(items.compactMap(OperatorState.metadata), last: true)
+                        case .event(let e):
+                            if let md = OperatorState.metadata(e.object) { await records.note(secret: md, deleted: e.kind == .deleted) }
                         }
                     }
                 }
@@ -131,22 +171,15 @@ public final class Operator: @unchecked Sendable {
                 }
             }
         }
+        // Workers start once every watch has listed: a reconcile then trusts what they know.
+        await synced.wait(timeout: 60)
         let workers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<max(1, config.workers) {
                     group.addTask {
                         while let key = await queue.next() {
-                            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-                            let start = LeaderElector.clock()
-                            let outcome = await reconciler.reconcile(namespace: parts[0], name: parts.count > 1 ? parts[1] : "")
-                            let result: String
-                            switch outcome {
-                            case .done: result = "success"
-                            case .gone: result = "gone"; await state.forget(key)
-                            case .retry: result = "error"
-                            }
-                            await self.metrics.record(result: result, seconds: LeaderElector.clock() - start)
-                            if case .retry = outcome { await queue.done(key, failed: true) } else { await queue.done(key, failed: false) }
+                            let failed = await self.work(key, reconciler, records, watches, queue)
+                            await queue.done(key, failed: failed)
                         }
                     }
                 }
@@ -157,7 +190,7 @@ public final class Operator: @unchecked Sendable {
         while await !state.stopping {
             try? await sleep(min(config.retryPeriod, 0.5))
             guard LeaderElector.clock() - lastRenewed >= config.retryPeriod else { continue }
-            if (try? await elector.tryAcquireOrRenew()) == true { lastRenewed = LeaderElector.clock() }
+            if await renew() { lastRenewed = LeaderElector.clock() }
             else if LeaderElector.clock() - lastRenewed > config.leaseDuration { break }
         }
         await queue.shutDown()
@@ -168,108 +201,124 @@ public final class Operator: @unchecked Sendable {
         await workers.value
         grace.cancel()
         informers.cancel()
+        await watches.stop()
         await informers.value
         await state.end()
     }
-}
 
-/// What the operator knows between events: the HelmReleases seen (generation and the
-/// ConfigMaps/Secrets they read values from) and the current term's queue.
-actor OperatorState {
-    struct Known { var generation: Int; var refs: Set<String> }
-    var known: [String: Known] = [:]
-    var queue: WorkQueue?
-    var stopping = false
-    var ready = false
-    var listedValues: Set<String> = []
+    func renew() async -> Bool { (try? await elector.tryAcquireOrRenew()) == true }
 
-    func setStopping() { stopping = true }
-    func setReadyStandby() { ready = true }
-    func begin(_ q: WorkQueue) { queue = q; known = [:]; listedValues = [] }
-    func end() { queue = nil }
-    func forget(_ key: String) { known[key] = nil }
-
-    func resync() async {
-        for k in known.keys.sorted() { await queue?.add(k) }
+    /// Runs a reflector until cancelled; a failure (a watch refused, a server gone for long) is
+    /// logged and the reflector starts over after a pause.
+    static func keep(_ r: Reflector, _ what: String, _ log: @escaping @Sendable (String) -> Void,
+                     _ handle: @escaping @Sendable (Reflector.Update) async -> Void) async {
+        while !Task.isCancelled {
+            do { try await r.run { await handle($0); return true } } catch {
+                if Task.isCancelled { return }
+                log("watch of \(what) failed, starting over: \(error)")
+                try? await Task.sleep(nanoseconds: 5_000_000_000)
+            }
+        }
     }
 
-    static func key(_ v: Value) -> String? {
-        guard case .map(let m) = v, case .map(let md)? = m.entries["metadata"], let n = md.entries["name"]?.stringValue,
-              let ns = md.entries["namespace"]?.stringValue else { return nil }
-        return "\(ns)/\(n)"
-    }
+    var log: @Sendable (String) -> Void { reconciler.context.progress }
 
-    static func generation(_ v: Value) -> Int {
-        if case .map(let m) = v, case .map(let md)? = m.entries["metadata"], case .float(let g, _)? = md.entries["generation"] { return Int(g) }
-        return 0
-    }
-
-    static func deleting(_ v: Value) -> Bool {
-        if case .map(let m) = v, case .map(let md)? = m.entries["metadata"] { return md.entries["deletionTimestamp"] != nil }
+    /// One key from the queue; true when it failed (and comes back after a backoff).
+    func work(_ key: String, _ reconciler: Reconciler, _ records: RecordIndex, _ watches: OwnedWatches, _ queue: WorkQueue) async -> Bool {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        let (namespace, name) = (parts[0], parts.count > 1 ? parts[1] : "")
+        guard let object = await state.object(key) else {
+            await state.forget(key)
+            return false
+        }
+        let fingerprint = await self.fingerprint(object, records)
+        if let fingerprint, await state.unchanged(key, fingerprint) {
+            await metrics.record(skipped: 1)
+            return false
+        }
+        let start = LeaderElector.clock()
+        let objects = await state.objectsOf(key)
+        let snapshot = await state.snapshot(objects)
+        let flagged = await state.suspectsOf(key)
+        let state = self.state
+        let report = await reconciler.run(namespace: namespace, name: name, cached: object, drift: { release, resources in
+            let keys = await watches.keys(resources, release: release)
+            return await state.driftCandidates(key, keys: keys, deployedAt: Timestamp.parse(release.info.lastDeployed))
+        })
+        let result: String
+        switch report.outcome {
+        case .done: result = "success"
+        case .gone: result = "gone"; await state.forget(key)
+        case .retry: result = "error"
+        }
+        await metrics.record(result: result, seconds: LeaderElector.clock() - start)
+        if let failure = report.failure {
+            let retries = await queue.retries(key)
+            let again = report.outcome == .done ? "not retried until its spec changes" : "retry \(retries + 1) after a backoff"
+            log("reconcile of HelmRelease \(key) failed (\(again)): \(failure)")
+        }
+        if report.outcome == .done, report.failure == nil, let r = report.release, r.info.status == .deployed {
+            let keys = await watches.keys(try? ResourceList.parse(r.manifest), release: r)
+            var f = fingerprint
+            if let hr = report.helmRelease {
+                let storage = hr.storageNamespace.isEmpty ? hr.targetNamespace : hr.storageNamespace
+                f?.record = await records.latest(r.name, namespace: storage) ?? "\(r.version):deployed"
+            }
+            await state.reconciled(key, release: r.namespace + "/" + r.name, objects: Set(keys.compactMap { $0 }), fingerprint: f,
+                                   snapshot: snapshot, cleared: flagged)
+        } else if report.outcome != .gone {
+            await state.unsettled(key)
+        }
+        if case .retry = report.outcome { return true }
         return false
     }
 
-    /// The ConfigMaps and Secrets a HelmRelease reads values from ("configmaps/NS/NAME").
-    static func references(_ v: Value) -> Set<String> {
-        guard case .map(let m) = v, case .map(let spec)? = m.entries["spec"], case .list(let l)? = spec.entries["valuesFrom"],
-              case .map(let md)? = m.entries["metadata"] else { return [] }
-        let ns = md.entries["namespace"]?.stringValue ?? "default"
-        var out: Set<String> = []
-        for item in l.items {
-            guard case .map(let im) = item else { continue }
-            for (field, kind) in [("configMapKeyRef", "configmaps"), ("secretKeyRef", "secrets")] {
-                if case .map(let ref)? = im.entries[field], let name = ref.entries["name"]?.stringValue {
-                    out.insert("\(kind)/\(ref.entries["namespace"]?.stringValue ?? ns)/\(name)")
-                }
-            }
-            // helm.toolkit.fluxcd.io/v2: {kind: ConfigMap|Secret, name}
-            if let kind = im.entries["kind"]?.stringValue, let name = im.entries["name"]?.stringValue {
-                out.insert("\(kind == "Secret" ? "secrets" : "configmaps")/\(ns)/\(name)")
-            }
+    /// The versions of what a reconcile of this HelmRelease would read; nil when some input
+    /// cannot be versioned without reading it (a git ref, an external URL, a range of OCI tags).
+    func fingerprint(_ object: Value, _ records: RecordIndex) async -> Fingerprint? {
+        guard let text = try? YAMLWriter.marshal(object),
+              let r = try? HelmReleaseLoader.load(file: "helmrelease", text: text).first else { return nil }
+        var refs: [String: String] = [:]
+        for source in r.valuesFrom {
+            if case .external = source.kind { return nil }
         }
-        return out
-    }
-
-    func helmReleases(_ update: Reflector.Update) async {
-        switch update {
-        case .replaced(let items):
-            var seen: Set<String> = []
-            for item in items {
-                guard let k = Self.key(item) else { continue }
-                seen.insert(k)
-                known[k] = Known(generation: Self.generation(item), refs: Self.references(item))
-                await queue?.add(k)
+        for ref in OperatorState.references(object) { refs[ref] = await state.valueVersion(ref) ?? "-" }
+        let chart: String
+        switch r.chart {
+        case .path(let p): chart = "path:" + p
+        case .repository(let url, let name, let version):
+            if url.hasPrefix("oci://") {
+                guard !version.isEmpty, !version.contains(where: { "^~<>=*, |".contains($0) }) else { return nil }
+                chart = "oci:\(url)|\(name)|\(version)"
+            } else {
+                let (repo, _) = ChartFetcher.canonicalRepository(url)
+                guard let index = try? await reconciler.fetcher.index(repository: repo),
+                      let cv = try? index.resolve(name: name, version: version, repository: repo) else { return nil }
+                chart = "repo:\(repo)|\(name)|\(cv.version)|\(cv.digest)"
             }
-            for k in known.keys where !seen.contains(k) { known[k] = nil }
-        case .event(let e):
-            guard let k = Self.key(e.object) else { return }
-            let g = Self.generation(e.object)
-            switch e.kind {
-            case .deleted:
-                known[k] = nil
-            case .added, .modified:
-                let before = known[k]
-                known[k] = Known(generation: g, refs: Self.references(e.object))
-                // Status writes do not change the generation: only spec changes and deletion count.
-                if before == nil || before!.generation != g || Self.deleting(e.object) { await queue?.add(k) }
-            case .bookmark:
-                break
-            }
+        case .git, .sourceRef: return nil
         }
-    }
-
-    func values(_ kind: String, _ update: Reflector.Update) async {
-        switch update {
-        case .replaced:
-            // A relist may hide changes missed while away: look again at every release that reads this kind.
-            if listedValues.contains(kind) {
-                for (k, v) in known where v.refs.contains(where: { $0.hasPrefix(kind + "/") }) { await queue?.add(k) }
-            }
-            listedValues.insert(kind)
-        case .event(let e):
-            guard e.kind != .bookmark, let k = Self.key(e.object) else { return }
-            let ref = "\(kind)/\(k)"
-            for (hr, v) in known where v.refs.contains(ref) { await queue?.add(hr) }
-        }
+        let storage = r.storageNamespace.isEmpty ? r.targetNamespace : r.storageNamespace
+        guard let record = await records.latest(r.releaseName, namespace: storage) else { return nil }
+        return Fingerprint(generation: OperatorState.generation(object), refs: refs, chart: chart, record: record)
     }
 }
+
+/// Opens once `count` parties have called `open`, or at a timeout.
+actor Gate {
+    var remaining: Int
+    var waiters: [CheckedContinuation<Void, Never>] = []
+    init(count: Int) { remaining = count }
+    func open() {
+        remaining -= 1
+        if remaining == 0 { for w in waiters { w.resume() }; waiters = [] }
+    }
+    func wait(timeout: Double) async {
+        if remaining <= 0 { return }
+        let t = Task { try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9)); self.expire() }
+        await withCheckedContinuation { waiters.append($0) }
+        t.cancel()
+    }
+    func expire() { remaining = 0; for w in waiters { w.resume() }; waiters = [] }
+}
+

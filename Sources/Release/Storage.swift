@@ -8,6 +8,8 @@ public struct ReleaseStorage: Sendable {
     /// Where the Secrets live when not in the release's namespace (Flux v2 `storageNamespace`,
     /// Helm's driver namespace); nil keeps each record beside its release.
     public var storageNamespace: String?
+    /// Known revisions (an operator's watch of the records): histories are then read by name.
+    public var index: RecordIndex?
 
     public init(client: KubeClient, storageNamespace: String? = nil) { self.client = client; self.storageNamespace = storageNamespace }
 
@@ -49,7 +51,19 @@ public struct ReleaseStorage: Sendable {
 
     /// Every revision of a release, oldest first.
     public func history(_ name: String, namespace: String) async throws -> [Release] {
-        try await query(namespace: namespace, selector: "owner=helm,name=\(name)").sorted { $0.version < $1.version }
+        if let index, let ns = place(namespace), let versions = await index.versions(name, namespace: ns) {
+            var out: [Release] = []
+            for v in versions {
+                do {
+                    let secret = try await client.request(.GET, secretsPath(ns) + "/" + ReleaseStorage.secretName(name, v))
+                    out.append(try ReleaseStorage.release(fromSecret: secret))
+                } catch let e as KubeAPIError where e.reason == .notFound {
+                    await index.forget(name, version: v, namespace: ns)
+                }
+            }
+            return out
+        }
+        return try await query(namespace: namespace, selector: "owner=helm,name=\(name)").sorted { $0.version < $1.version }
     }
 
     /// All releases' revisions in a namespace (nil: every namespace), in no particular order.
@@ -86,17 +100,24 @@ public struct ReleaseStorage: Sendable {
 
     /// Creates a revision; fails with AlreadyExists when another run wrote it first (the lock).
     public func create(_ r: Release) async throws {
-        _ = try await client.request(.POST, secretsPath(place(r.namespace)), body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
+        let written = try await client.request(.POST, secretsPath(place(r.namespace)), body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
+        await noteWritten(written)
     }
 
     public func update(_ r: Release) async throws {
-        _ = try await client.request(.PUT, secretsPath(place(r.namespace)) + "/" + ReleaseStorage.secretName(r.name, r.version),
-                                     body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
+        let written = try await client.request(.PUT, secretsPath(place(r.namespace)) + "/" + ReleaseStorage.secretName(r.name, r.version),
+                                               body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
+        await noteWritten(written)
+    }
+
+    func noteWritten(_ secret: Value) async {
+        if let index, case .map(let m) = secret, case .map(let md)? = m.entries["metadata"] { await index.note(secret: md) }
     }
 
     public func delete(_ name: String, version: Int, namespace: String) async throws {
         do {
             _ = try await client.request(.DELETE, secretsPath(place(namespace)) + "/" + ReleaseStorage.secretName(name, version))
         } catch let e as KubeAPIError where e.reason == .notFound {}
+        if let index, let ns = place(namespace) { await index.forget(name, version: version, namespace: ns) }
     }
 }
