@@ -4,6 +4,9 @@ import NIOHTTP1
 import NIOSSL
 import Values
 import FileIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An error the API server answered with, decoded from its `Status` body.
 public struct KubeAPIError: Error, CustomStringConvertible, Sendable {
@@ -68,6 +71,8 @@ public final class KubeClient: Sendable {
     let userAgent: String
     let maxAttempts: Int
     let exec: ExecCredentials?
+    /// Requests sent (each attempt, each watch): what an operator reports as its API cost.
+    public let requests = RequestCounter()
 
     /// `connectTimeout` bounds how long a connection (and its TLS handshake, which
     /// async-http-client retries) may take.
@@ -128,6 +133,7 @@ public final class KubeClient: Sendable {
         while true {
             attempt += 1
             var req = try await self.request(url, method)
+            requests.add()
             if let accept { req.headers.replaceOrAdd(name: "Accept", value: accept) }
             if let payload {
                 req.headers.add(name: "Content-Type", value: contentType)
@@ -191,6 +197,16 @@ public final class KubeClient: Sendable {
         return "cannot reach \(access.server): \(text)"
     }
 
+}
+
+/// A counter several tasks bump at once.
+public final class RequestCounter: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    private var n = 0
+    init() { pthread_mutex_init(&m, nil) }
+    deinit { pthread_mutex_destroy(&m) }
+    public func add() { pthread_mutex_lock(&m); n += 1; pthread_mutex_unlock(&m) }
+    public var value: Int { pthread_mutex_lock(&m); defer { pthread_mutex_unlock(&m) }; return n }
 }
 
 extension String {

@@ -58,6 +58,7 @@ extension KubeClient {
         headers.add(name: "Accept", value: target.accept ?? "application/json")
         if let auth = try await authorization() { headers.add(name: "Authorization", value: auth) }
         let request = try HTTPClient.Request(url: url, method: .GET, headers: headers)
+        requests.add()
         let (events, feed) = AsyncThrowingStream<WatchEvent, Error>.makeStream()
         // The delegate is released on an event loop: it must not hold the client (whose deinit shuts it down).
         let access = self.access

@@ -22,6 +22,8 @@ public actor Metrics {
     /// Resyncs that found nothing changed (no request made).
     public var skipped = 0
     public func record(skipped n: Int) { skipped += n }
+    public var apiRequests = 0
+    public func set(apiRequests n: Int) { apiRequests = n }
 
     public func set(leader: Bool) { isLeader = leader }
     public func set(managed: Int, queueDepth: Int) { self.managed = managed; self.queueDepth = queueDepth }
@@ -37,6 +39,7 @@ public actor Metrics {
         s += "hrctl_reconcile_duration_seconds_sum \(durationSum)\nhrctl_reconcile_duration_seconds_count \(durationCount)\n"
         s += "# HELP hrctl_helmreleases HelmRelease objects watched.\n# TYPE hrctl_helmreleases gauge\nhrctl_helmreleases \(managed)\n"
         s += "# HELP hrctl_workqueue_depth Reconciles waiting.\n# TYPE hrctl_workqueue_depth gauge\nhrctl_workqueue_depth \(queueDepth)\n"
+        s += "# HELP hrctl_api_requests_total Requests sent to the API server (watches included).\n# TYPE hrctl_api_requests_total counter\nhrctl_api_requests_total \(apiRequests)\n"
         s += "# HELP hrctl_leader Whether this replica holds the leader lease.\n# TYPE hrctl_leader gauge\nhrctl_leader \(isLeader ? 1 : 0)\n"
         return s
     }

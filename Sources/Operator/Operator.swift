@@ -65,6 +65,7 @@ public final class Operator: @unchecked Sendable {
         case "/metrics":
             let n = await state.known.count
             await metrics.set(managed: n, queueDepth: await state.queue?.depth ?? 0)
+            await metrics.set(apiRequests: client.requests.value)
             return (200, await metrics.text())
         default: return (404, "not found\n")
         }

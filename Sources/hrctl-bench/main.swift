@@ -429,3 +429,6 @@ final class NSLockBench: @unchecked Sendable {
 extension String {
     func trimmingCharacters() -> String { String(self.filter { !$0.isWhitespace }) }
 }
+
+// MARK: the operator at scale on the genuine apiserver (issue 17)
+try await operatorScaleBench(binary: binary, shared: shared, work: work)
