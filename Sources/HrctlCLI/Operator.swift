@@ -30,6 +30,7 @@ struct OperatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("leader-election-namespace"), help: "Namespace of the leader Lease (default: the operator's namespace).") var leaseNamespace: String?
     @Option(name: .customLong("lease-duration"), help: "How long a leader's lease lasts without renewal (Go duration).") var leaseDuration = "15s"
     @Option(name: .customLong("watch-label-selector"), help: "Only HelmReleases matching this label selector (shard=a; as Flux's flag).") var watchLabelSelector: String?
+    @Option(name: .customLong("leader-election-id"), help: "The leader Lease's name (default hrctl-operator, or one derived from --watch-label-selector).") var leaseName: String?
 
     func run() async throws {
         guard let seconds = GoDuration.seconds(interval), seconds > 0 else { throw CLIError.invalidOption("--interval", interval, expected: "a duration such as 5m") }
@@ -48,6 +49,7 @@ struct OperatorCommand: AsyncParsableCommand {
             config.leaseDuration = lease
             config.retryPeriod = max(0.5, lease / 7.5)
             config.watchLabelSelector = watchLabelSelector.flatMap { $0.isEmpty ? nil : $0 }
+            config.leaseName = leaseName ?? OperatorConfig.leaseName(selector: config.watchLabelSelector)
             let op = Operator(config: config, context: ctx, fetcher: fetcher)
             let parts = probeAddress.split(separator: ":", omittingEmptySubsequences: false)
             if parts.count == 2, !parts[0].isEmpty { host = String(parts[0]) }

@@ -102,6 +102,9 @@ public final class KubeClient: Sendable {
         // attempts: a stopped API server kept a command waiting ~40 s (80 s mid-apply) before
         // it said so. Our own attempts, with backoff, retry instead.
         config.connectionPool.retryConnectionEstablishment = false
+        // Each watch holds a connection for as long as it runs (over HTTP/1.1): an operator with
+        // a dozen watches would otherwise leave none of the pool's default 8 for its requests.
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 

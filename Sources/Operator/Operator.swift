@@ -16,6 +16,8 @@ public struct OperatorConfig: Sendable {
     /// Every HelmRelease is reconciled at least this often (drift is repaired then).
     public var resyncInterval: Double = 300
     public var leaseNamespace = "default"
+    /// The leader Lease's name: shards by label selector each need their own.
+    public var leaseName = "hrctl-operator"
     public var identity: String
     public var leaseDuration: Double = 15
     public var retryPeriod: Double = 2
@@ -25,6 +27,15 @@ public struct OperatorConfig: Sendable {
     public var gracePeriod: Double = 30
     /// Only HelmReleases with these labels (`--watch-label-selector`, Flux's sharding).
     public var watchLabelSelector: String?
+
+    /// The Lease name of a shard: "hrctl-operator", or for a label-selected shard
+    /// "hrctl-operator-" and a digest of its selector, so each shard elects its own leader.
+    public static func leaseName(selector: String?) -> String {
+        guard let selector, !selector.isEmpty else { return "hrctl-operator" }
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in selector.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return "hrctl-operator-" + String(String(h, radix: 36).prefix(8))
+    }
 
     public init(identity: String) { self.identity = identity }
 }
@@ -43,7 +54,7 @@ public final class Operator: @unchecked Sendable {
     public init(config: OperatorConfig, context: ActionContext, fetcher: ChartFetcher) {
         self.config = config
         self.reconciler = Reconciler(context: context, fetcher: fetcher)
-        var e = LeaderElector(client: context.resources.client, namespace: config.leaseNamespace, identity: config.identity)
+        var e = LeaderElector(client: context.resources.client, namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity)
         e.leaseDuration = config.leaseDuration
         e.retryPeriod = config.retryPeriod
         elector = e
@@ -258,7 +269,7 @@ public final class Operator: @unchecked Sendable {
             let again = report.outcome == .done ? "not retried until its spec changes" : "retry \(retries + 1) after a backoff"
             log("reconcile of HelmRelease \(key) failed (\(again)): \(failure)")
         }
-        if report.outcome == .done, report.failure == nil, let r = report.release, r.info.status == .deployed {
+        if report.outcome == .done, report.failure == nil, let r = report.release, r.info.status == .deployed, report.helmRelease?.kubeConfig == nil {
             let keys = await watches.keys(try? ResourceList.parse(r.manifest), release: r)
             var f = fingerprint
             if let hr = report.helmRelease {
@@ -267,6 +278,10 @@ public final class Operator: @unchecked Sendable {
             }
             await state.reconciled(key, release: r.namespace + "/" + r.name, objects: Set(keys.compactMap { $0 }), fingerprint: f,
                                    snapshot: snapshot, cleared: flagged)
+            Task { [state] in
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                await state.checkMissing(key)
+            }
         } else if report.outcome != .gone {
             await state.unsettled(key)
         }

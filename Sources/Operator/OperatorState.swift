@@ -129,6 +129,11 @@ actor OperatorState {
     var hrListing: Set<String> = []
     func helmReleasePage(_ items: [Value], last: Bool, first: Bool) async {
         for item in items {
+            // Items of a list may come without their kind (the list names it).
+            if case .map(let m) = item, m.entries["kind"] == nil {
+                m.entries["kind"] = .string("HelmRelease")
+                m.entries["apiVersion"] = .string("\(HelmReleaseCRD.group)/\(HelmReleaseCRD.version)")
+            }
             guard let k = Self.key(item) else { continue }
             hrListing.insert(k)
             known[k] = Known(object: item, generation: Self.generation(item), refs: Self.references(item))
@@ -141,7 +146,8 @@ actor OperatorState {
 
     /// A HelmRelease as a write of this operator answered (fresher than the watch, for a moment).
     func observe(_ v: Value) {
-        guard let k = Self.key(v), let before = known[k], Self.resourceVersion(v) > Self.resourceVersion(before.object) else { return }
+        guard case .map(let m) = v, m.entries["kind"]?.stringValue == "HelmRelease", m.entries["spec"] != nil,
+              let k = Self.key(v), let before = known[k], Self.resourceVersion(v) > Self.resourceVersion(before.object) else { return }
         known[k] = Known(object: v, generation: Self.generation(v), refs: Self.references(v))
     }
 
@@ -314,6 +320,20 @@ actor OperatorState {
         owners[release] = hr
         suspects[hr]?.subtract(cleared)
         if suspects[hr]?.isEmpty == true { suspects[hr] = nil }
+    }
+
+    /// An object deleted between a reconcile's apply and its watch's first list was never seen:
+    /// a while after the reconcile, what its watch still lacks counts as gone.
+    func checkMissing(_ hr: String) async {
+        guard let m = managed[hr] else { return }
+        var missing: Set<String> = []
+        for k in m.objects where owned[k] == nil {
+            let gk = k.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).prefix(2).joined(separator: "|")
+            if synced[gk] != nil { missing.insert(k) }
+        }
+        guard !missing.isEmpty else { return }
+        suspects[hr, default: []].formUnion(missing)
+        await queue?.add(hr)
     }
 
     /// After a failure: nothing is known to be right any more.

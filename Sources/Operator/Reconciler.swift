@@ -18,6 +18,8 @@ public struct Reconciler: Sendable {
     public var observe: (@Sendable (Value) async -> Void)?
     /// Namespaces known to exist: an install into one does not look it up again.
     public var namespaces: NamespaceMemo?
+    /// Clients of the clusters `spec.kubeConfig` names.
+    public var remotes = RemoteClusters()
 
     public init(context: ActionContext, fetcher: ChartFetcher) { self.context = context; self.fetcher = fetcher }
 
@@ -71,7 +73,8 @@ public struct Reconciler: Sendable {
         return report
     }
 
-    func run(_ object: Map, _ namespace: String, _ name: String, drift: (@Sendable (Release, [Resource]) async -> Set<Int>)?) async -> Report {
+    func run(_ object: Map, _ namespace: String, _ name: String, drift given: (@Sendable (Release, [Resource]) async -> Set<Int>)?) async -> Report {
+        var drift = given
         let md = object.entries["metadata"].flatMap { if case .map(let m) = $0 { return m } else { return nil } } ?? Map([:])
         var finalizers: [String] = []
         if case .list(let l)? = md.entries["finalizers"] { finalizers = l.items.compactMap(\.stringValue) }
@@ -97,9 +100,22 @@ public struct Reconciler: Sendable {
             return Report(outcome: .done, failure: "invalid spec: \(error)")
         }
 
+        // A kubeconfig in a Secret: the release (objects and records) lives in that cluster.
+        var base = self.context
+        if let ref = release.kubeConfig {
+            do { base = try await remotes.context(ref, namespace: namespace, local: self.context) } catch {
+                status.phase = .failed
+                status.observedGeneration = generation
+                status.set("Released", false, reason: "KubeConfigFailed", message: "\(error)")
+                if !ReleaseStatus.same(status, observed) { await write(status, namespace, name) }
+                return Report(outcome: .retry("\(error)"), helmRelease: release)
+            }
+            // The operator's watches see its own cluster only: every object is checked there.
+            drift = nil
+        }
         // Records live in storageNamespace when the HelmRelease names one.
         let context = release.storageNamespace.isEmpty || release.storageNamespace == release.targetNamespace
-            ? self.context : self.context.storing(in: release.storageNamespace)
+            ? base : base.storing(in: release.storageNamespace)
         if md.entries["deletionTimestamp"] != nil {
             guard finalizers.contains(HelmReleaseCRD.finalizer) else { return Report(outcome: .done, helmRelease: release) }
             do {
@@ -147,7 +163,8 @@ public struct Reconciler: Sendable {
 
         do {
             var applyOpts = opts
-            applyOpts.createNamespace = await !(namespaces?.has(spec.namespace) ?? false)
+            let nsKey = (release.kubeConfig.map { "\($0.secret)@" } ?? "") + spec.namespace
+            applyOpts.createNamespace = await !(namespaces?.has(nsKey) ?? false)
             applyOpts.driftCandidates = drift
             let outcome = try await ApplyAction(context: context).run(spec, applyOpts)
             let r = outcome.release
@@ -170,10 +187,10 @@ public struct Reconciler: Sendable {
             var changed = false
             if case .unchanged = outcome {} else { changed = true }
             if !ReleaseStatus.same(status, observed) { await write(status, namespace, name) }
-            await namespaces?.add(spec.namespace)
+            await namespaces?.add(nsKey)
             return Report(outcome: .done, release: r, helmRelease: release, changed: changed)
         } catch {
-            await namespaces?.remove(spec.namespace)
+            await namespaces?.remove((release.kubeConfig.map { "\($0.secret)@" } ?? "") + spec.namespace)
             status.observedGeneration = generation
             let history = (try? await context.storage.history(spec.name, namespace: spec.namespace)) ?? []
             status.releaseStatus = history.last?.info.status.rawValue ?? ""
