@@ -30,6 +30,7 @@ struct OperatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("leader-election-namespace"), help: "Namespace of the leader Lease (default: the operator's namespace).") var leaseNamespace: String?
     @Option(name: .customLong("lease-duration"), help: "How long a leader's lease lasts without renewal (Go duration).") var leaseDuration = "15s"
     @Option(name: .customLong("watch-label-selector"), help: "Only HelmReleases matching this label selector (shard=a; as Flux's flag).") var watchLabelSelector: String?
+    @Flag(name: .customLong("scale-out"), help: "Replicas share the HelmReleases (membership Leases, consistent hashing) instead of one leader reconciling all.") var scaleOut = false
     @Option(name: .customLong("leader-election-id"), help: "The leader Lease's name (default hrctl-operator, or one derived from --watch-label-selector).") var leaseName: String?
 
     func run() async throws {
@@ -50,6 +51,7 @@ struct OperatorCommand: AsyncParsableCommand {
             config.retryPeriod = max(0.5, lease / 7.5)
             config.watchLabelSelector = watchLabelSelector.flatMap { $0.isEmpty ? nil : $0 }
             config.leaseName = leaseName ?? OperatorConfig.leaseName(selector: config.watchLabelSelector)
+            config.scaleOut = scaleOut
             let op = Operator(config: config, context: ctx, fetcher: fetcher)
             let parts = probeAddress.split(separator: ":", omittingEmptySubsequences: false)
             if parts.count == 2, !parts[0].isEmpty { host = String(parts[0]) }

@@ -27,6 +27,9 @@ public struct OperatorConfig: Sendable {
     public var gracePeriod: Double = 30
     /// Only HelmReleases with these labels (`--watch-label-selector`, Flux's sharding).
     public var watchLabelSelector: String?
+    /// Every replica reconciles a share of the HelmReleases (membership Leases, rendezvous
+    /// hashing) instead of one leader reconciling them all.
+    public var scaleOut = false
 
     /// The Lease name of a shard: "hrctl-operator", or for a label-selected shard
     /// "hrctl-operator-" and a digest of its selector, so each shard elects its own leader.
@@ -50,6 +53,11 @@ public final class Operator: @unchecked Sendable {
     public let metrics = Metrics()
     let state = OperatorState()
     let elector: LeaderElector
+    /// Scale-out membership (nil: leader election).
+    nonisolated(unsafe) var membership: Membership?
+    /// Called as a reconcile of a key begins (true) and ends (false): for tests that check two
+    /// replicas never reconcile one release at once.
+    public nonisolated(unsafe) var trace: (@Sendable (String, Bool) async -> Void)?
 
     public init(config: OperatorConfig, context: ActionContext, fetcher: ChartFetcher) {
         self.config = config
@@ -85,6 +93,7 @@ public final class Operator: @unchecked Sendable {
     /// Campaigns for the lease and, while holding it, reconciles; returns after `stop()`.
     public func run() async throws {
         await state.setReadyStandby()
+        if config.scaleOut { return await share() }
         while await !state.stopping {
             let leading: Bool
             do { leading = try await elector.tryAcquireOrRenew() } catch { leading = false }
@@ -107,6 +116,25 @@ public final class Operator: @unchecked Sendable {
 
     func collection(_ resource: String) -> String {
         config.namespace.map { "/api/v1/namespaces/\($0)/\(resource)" } ?? "/api/v1/\(resource)"
+    }
+
+    /// Scale-out: a member among the live replicas, reconciling its share until a stop.
+    func share() async {
+        let token = String(UInt64.random(in: 1...UInt64.max), radix: 36)
+        let m = Membership(client: client, namespace: config.leaseNamespace, group: config.leaseName, identity: config.identity, term: token,
+                           leaseDuration: config.leaseDuration, retryPeriod: config.retryPeriod)
+        membership = m
+        let state = self.state
+        await m.setOnGain { await state.resync() }
+        await m.refresh()
+        await metrics.set(leader: true)
+        var ctx = reconciler.context
+        ctx.lockHolder = "hrctl operator \(config.identity) term \(token)"
+        let holders = m.holders
+        ctx.isAbandonedLock = { holders.isAbandoned($0) }
+        await term(WorkQueue(baseDelay: config.backoffBase, maxDelay: config.backoffMax), ctx)
+        await metrics.set(leader: false)
+        await m.leave()
     }
 
     /// One term as leader: informers, resync and workers until the lease is lost or a stop.
@@ -190,7 +218,26 @@ public final class Operator: @unchecked Sendable {
                 for _ in 0..<max(1, config.workers) {
                     group.addTask {
                         while let key = await queue.next() {
+                            if let m = self.membership {
+                                switch await m.begin(key) {
+                                case .run: break
+                                case .notMine:
+                                    await queue.done(key, failed: false)
+                                    continue
+                                case .wait:
+                                    // The view is changing: this replica's releases wait until every member agrees.
+                                    await queue.done(key, failed: false)
+                                    Task { try? await self.sleep(config.retryPeriod); await queue.add(key) }
+                                    continue
+                                }
+                            }
+                            await self.trace?(key, true)
+                            // Scale-out logs each reconcile's span, so overlaps between replicas can be checked.
+                            if self.membership != nil { self.log("reconcile \(key) begins at \(LeaderElector.clock())") }
                             let failed = await self.work(key, reconciler, records, watches, queue)
+                            if self.membership != nil { self.log("reconcile \(key) ends at \(LeaderElector.clock())") }
+                            await self.trace?(key, false)
+                            await self.membership?.end(key)
                             await queue.done(key, failed: failed)
                         }
                     }
@@ -202,6 +249,7 @@ public final class Operator: @unchecked Sendable {
         while await !state.stopping {
             try? await sleep(min(config.retryPeriod, 0.5))
             guard LeaderElector.clock() - lastRenewed >= config.retryPeriod else { continue }
+            if let m = membership { await m.refresh(); lastRenewed = LeaderElector.clock(); continue }
             if await renew() { lastRenewed = LeaderElector.clock() }
             else if LeaderElector.clock() - lastRenewed > config.leaseDuration { break }
         }

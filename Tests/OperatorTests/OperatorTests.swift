@@ -47,8 +47,9 @@ final class OperatorTests: XCTestCase {
 
     @discardableResult
     func startOperator(identity: String = "op-1", resync: Double = 1, workers: Int = 2, selector: String? = nil,
-                       context: ActionContext? = nil) -> Operator {
+                       context: ActionContext? = nil, scaleOut: Bool = false, trace: (@Sendable (String, Bool) async -> Void)? = nil) -> Operator {
         var config = OperatorConfig(identity: identity)
+        config.scaleOut = scaleOut
         config.watchLabelSelector = selector
         config.leaseName = OperatorConfig.leaseName(selector: selector)
         config.resyncInterval = resync
@@ -59,6 +60,7 @@ final class OperatorTests: XCTestCase {
         config.backoffMax = 2
         config.gracePeriod = 5
         let op = Operator(config: config, context: context ?? self.context, fetcher: fetcher)
+        op.trace = trace
         operators.append((op, Task { try await op.run() }))
         return op
     }
@@ -307,5 +309,71 @@ final class OperatorTests: XCTestCase {
         let (_, am) = await a.probe("/metrics"), (_, bm) = await b.probe("/metrics")
         XCTAssertTrue(am.contains("hrctl_helmreleases 1\n"), am)
         XCTAssertTrue(bm.contains("hrctl_helmreleases 2\n"), bm)
+    }
+
+    /// Who reconciles what, across replicas: a second replica starting a key already in
+    /// flight elsewhere is a violation.
+    actor Spans {
+        var active: [String: String] = [:]
+        var violations: [String] = []
+        var byReplica: [String: Int] = [:]
+        func begin(_ key: String, _ who: String) {
+            if let other = active[key] { violations.append("\(key): \(who) began while \(other) was reconciling it") }
+            active[key] = who
+            byReplica[who, default: 0] += 1
+        }
+        func end(_ key: String, _ who: String) { if active[key] == who { active[key] = nil } }
+    }
+
+    func testScaledOutReplicasShareTheReleasesAndNeverReconcileOneAtOnceWhileJoiningAndLeaving() async throws {
+        let spans = Spans()
+        func replica(_ id: String) -> Operator {
+            startOperator(identity: id, resync: 300, scaleOut: true, trace: { key, begins in
+                if begins { await spans.begin(key, id) } else { await spans.end(key, id) }
+            })
+        }
+        let a = replica("a"), b = replica("b")
+        for i in 0..<12 { _ = try await client.request(.POST, releases, body: helmRelease("s\(i)", values: "{hooks: false}")) }
+        try await eventually("all 12 deployed by two replicas", seconds: 40) {
+            for i in 0..<12 where await self.status("s\(i)").phase != .deployed { return false }
+            return true
+        }
+        let first = await spans.byReplica
+        XCTAssertGreaterThan(first["a", default: 0], 0, "\(first)")
+        XCTAssertGreaterThan(first["b", default: 0], 0, "\(first)")
+        // A third joins and the first leaves while every release changes: shares move, nothing is lost.
+        let c = replica("c")
+        for i in 0..<12 {
+            _ = try await client.request(.PATCH, releases + "/s\(i)", body: .map(["spec": .map(["values": .map(["replicas": .float(2)])])]),
+                                         contentType: "application/merge-patch+json")
+            if i == 5 { a.stop() }
+        }
+        try await eventually("every change reconciled by the others", seconds: 60) {
+            for i in 0..<12 where await self.status("s\(i)").observedGeneration != 2 { return false }
+            return true
+        }
+        let later = await spans.byReplica
+        XCTAssertGreaterThan(later["c", default: 0], 0, "the joining replica got no share: \(later)")
+        let violations = await spans.violations
+        XCTAssertEqual(violations, [])
+        for i in 0..<12 {
+            let h = await history("s\(i)")
+            XCTAssertEqual(h.filter { $0.info.status == .deployed }.count, 1, "s\(i)")
+        }
+        _ = (b, c)
+    }
+
+    func testRendezvousHashingMovesOnlyTheLeavingMembersShare() {
+        let keys = (0..<3000).map { "ns/r\($0)" }
+        let three = ["a", "b", "c"], two = ["a", "b"]
+        var counts: [String: Int] = [:]
+        var moved = 0
+        for k in keys {
+            let before = Membership.owner(k, three)!, after = Membership.owner(k, two)!
+            counts[before, default: 0] += 1
+            if before != "c" && before != after { moved += 1 }
+        }
+        XCTAssertEqual(moved, 0, "keys of the staying members moved")
+        for m in three { XCTAssertGreaterThan(counts[m, default: 0], 800, "\(counts)") }
     }
 }
