@@ -30,8 +30,15 @@ actor OperatorState {
     var managed: [String: Managed] = [:]
     /// "targetNamespace/releaseName" → HelmRelease key.
     var owners: [String: String] = [:]
-    /// Objects an event showed changed by someone else (or gone), by HelmRelease.
-    var suspects: [String: Set<String>] = [:]
+    /// Objects an event showed changed by someone else (or gone), by HelmRelease, each with the
+    /// number of the event that flagged it: a reconcile clears only what it saw flagged, so a
+    /// change to the same object while it runs is looked at again.
+    var suspects: [String: [String: Int]] = [:]
+    var flagCount = 0
+    func flag(_ hr: String, _ k: String) {
+        flagCount += 1
+        suspects[hr, default: [:]][k] = flagCount
+    }
 
     /// An owned object: its release (from Helm's annotations) and who changed it, when.
     struct Owned { var release: String; var stamps: [String: String] }
@@ -263,7 +270,7 @@ actor OperatorState {
         guard !quiet, let hr = owners[release], let m = managed[hr], m.objects.contains(k) else { return }
         let base = m.verified[k] ?? before?.stamps ?? [:]
         if Self.newer(stamps, than: base) {
-            suspects[hr, default: []].insert(k)
+            flag(hr, k)
             await queue?.add(hr)
         }
     }
@@ -271,7 +278,7 @@ actor OperatorState {
     func gone(_ k: String) async {
         guard let o = owned.removeValue(forKey: k) else { return }
         guard let hr = owners[o.release], let m = managed[hr], m.objects.contains(k) else { return }
-        suspects[hr, default: []].insert(k)
+        flag(hr, k)
         await queue?.add(hr)
     }
 
@@ -283,12 +290,12 @@ actor OperatorState {
     /// synced watch covers. `keys[i]`: the object's key, nil when no watch covers it.
     func driftCandidates(_ hr: String, keys: [String?], deployedAt: Int?) -> Set<Int> {
         var out: Set<Int> = []
-        let flagged = suspects[hr] ?? []
+        let flagged = suspects[hr] ?? [:]
         let verified = managed[hr]?.verified ?? [:]
         for (i, k) in keys.enumerated() {
             guard let k else { out.insert(i); continue }
             guard let o = owned[k] else { out.insert(i); continue }
-            if flagged.contains(k) { out.insert(i); continue }
+            if flagged[k] != nil { out.insert(i); continue }
             if let base = verified[k] {
                 if Self.newer(o.stamps, than: base) { out.insert(i) }
             } else if let deployedAt {
@@ -308,17 +315,17 @@ actor OperatorState {
     }
 
     func objectsOf(_ hr: String) -> Set<String> { managed[hr]?.objects ?? [] }
-    func suspectsOf(_ hr: String) -> Set<String> { suspects[hr] ?? [] }
+    func suspectsOf(_ hr: String) -> [String: Int] { suspects[hr] ?? [:] }
 
     /// After a reconcile that left the release deployed as its spec says.
     func reconciled(_ hr: String, release: String, objects: Set<String>, fingerprint: Fingerprint?,
-                    snapshot: [String: [String: String]], cleared: Set<String>) {
+                    snapshot: [String: [String: String]], cleared: [String: Int]) {
         if let old = managed[hr], old.release != release { owners[old.release] = nil }
         var verified: [String: [String: String]] = [:]
         for k in objects { if let s = snapshot[k] { verified[k] = s } }
         managed[hr] = Managed(release: release, objects: objects, fingerprint: fingerprint, verified: verified)
         owners[release] = hr
-        suspects[hr]?.subtract(cleared)
+        for (k, n) in cleared where suspects[hr]?[k] == n { suspects[hr]?[k] = nil }
         if suspects[hr]?.isEmpty == true { suspects[hr] = nil }
     }
 
@@ -332,7 +339,7 @@ actor OperatorState {
             if synced[gk] != nil { missing.insert(k) }
         }
         guard !missing.isEmpty else { return }
-        suspects[hr, default: []].formUnion(missing)
+        for k in missing { flag(hr, k) }
         await queue?.add(hr)
     }
 

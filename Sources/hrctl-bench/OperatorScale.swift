@@ -136,12 +136,27 @@ func operatorScaleBench(binary: String, shared: String, work: String) async thro
     func startOperator(_ tag: String) -> OperatorProcess? {
         let port = freePort()
         return OperatorProcess.start(binary, args: ["operator", "-A", "--workers", String(workers), "--interval", "\(interval)s",
-                                                    "--probe-address", "127.0.0.1:\(port)", "--leader-election-namespace", "default"],
+                                                    "--probe-address", "127.0.0.1:\(port)", "--leader-election-namespace", "default"]
+                                                    + (replicas > 1 ? ["--scale-out"] : []),
                                      env: ["KUBECONFIG": kubeconfig, "HRCTL_CACHE": work + "/op-cache"], log: work + "/operator-\(tag).log")
     }
-    guard let first = startOperator("1") else { print("operator scale: cannot start \(binary)"); return }
-    processes.append(first)
+    for r in 0..<replicas {
+        guard let p = startOperator("1-\(r)") else { print("operator scale: cannot start \(binary)"); return }
+        processes.append(p)
+    }
+    let first = processes[0]
     for _ in 0..<100 where await operatorMetric(http, first.port, "hrctl_leader") != 1 { usleep(100_000) }
+    usleep(UInt32(replicas > 1 ? 3_000_000 : 0))
+    /// A metric summed over the running replicas.
+    func total(_ name: String) async -> Double {
+        var t = 0.0
+        for p in processes { t += max(0, await operatorMetric(http, p.port, name)) }
+        return t
+    }
+    func usage() -> (Double, Double) {
+        let u = processes.map(\.usage)
+        return (u.map(\.rssMiB).max() ?? 0, u.map(\.cpu).reduce(0, +))
+    }
 
     func document(_ i: Int) -> Value {
         let (chart, version) = i % 10 == 9 ? ("nginx", "22.1.1") : ("rabbitmq", "6.10.0")
@@ -159,7 +174,7 @@ func operatorScaleBench(binary: String, shared: String, work: String) async thro
     }
 
     // The burst: every HelmRelease created at once (16 requests in flight).
-    let requests0 = await operatorMetric(http, first.port, "hrctl_api_requests_total")
+    let requests0 = await total("hrctl_api_requests_total")
     let start = now()
     try await withThrowingTaskGroup(of: Void.self) { group in
         for lane in 0..<16 {
@@ -176,23 +191,23 @@ func operatorScaleBench(binary: String, shared: String, work: String) async thro
         usleep(500_000)
     }
     let burst = now() - start
-    let burstRequests = await operatorMetric(http, first.port, "hrctl_api_requests_total") - requests0
-    let (burstRSS, burstCPU) = first.usage
+    let burstRequests = await total("hrctl_api_requests_total") - requests0
+    let (burstRSS, burstCPU) = usage()
     var objects = 0
     for r in (try? await ReleaseStorage(client: client).latest(namespace: ns)) ?? [] { objects += ((try? ResourceList.parse(r.manifest)) ?? []).count }
     let budget = 1.5 * Double(objects) + 3 * Double(n)
-    print("operator scale (genuine apiserver, \(n) HelmReleases at once, \(workers) workers, \(replicas) replica): \(deployed)/\(n) Deployed in \(format3(burst)) s; "
-          + "operator peak RSS \(format3(burstRSS)) MiB, CPU \(format3(burstCPU)) s; \(Int(burstRequests)) API requests = \(format3(burstRequests / Double(max(n, 1)))) per install "
+    print("operator scale (genuine apiserver, \(n) HelmReleases at once, \(workers) workers, \(replicas) replica\(replicas > 1 ? "s, --scale-out" : "")): \(deployed)/\(n) Deployed in \(format3(burst)) s; "
+          + "operator peak RSS \(format3(burstRSS)) MiB\(replicas > 1 ? " (largest replica)" : ""), CPU \(format3(burstCPU)) s; \(Int(burstRequests)) API requests = \(format3(burstRequests / Double(max(n, 1)))) per install "
           + "for \(objects) objects (budget 1.5/object + 3/release = \(Int(budget)))")
 
     // Steady state: two resync intervals with nothing changing.
-    let quietFrom = await operatorMetric(http, first.port, "hrctl_api_requests_total")
-    let cpuFrom = first.usage.cpu
+    let quietFrom = await total("hrctl_api_requests_total")
+    let cpuFrom = usage().1
     let window = Double(interval * 2 + 2)
     usleep(UInt32(window * 1e6))
-    let quietRequests = await operatorMetric(http, first.port, "hrctl_api_requests_total") - quietFrom
-    let quietCPU = first.usage.cpu - cpuFrom
-    let skipped = await operatorMetric(http, first.port, "hrctl_reconcile_skipped_total")
+    let quietRequests = await total("hrctl_api_requests_total") - quietFrom
+    let quietCPU = usage().1 - cpuFrom
+    let skipped = await total("hrctl_reconcile_skipped_total")
     print("operator steady state (\(n) releases, resync every \(interval) s, \(Int(window)) s): \(Int(quietRequests)) API requests "
           + "(\(format3(quietRequests / Double(max(n, 1)) / 2)) per release per resync), CPU \(format3(quietCPU)) s; \(Int(skipped)) resync reconciles skipped as unchanged")
 
@@ -250,29 +265,34 @@ func operatorScaleBench(binary: String, shared: String, work: String) async thro
     }
     print("operator valuesFrom: a changed ConfigMap \(upgraded ? "upgraded its release in \(format3(now() - c)) s" : "did NOT upgrade its release within 60 s")")
 
-    // kill -9 and restart: the new one re-checks everything from its watches.
-    first.stop(signal: SIGKILL)
-    processes.removeAll()
+    // kill -9 and restart: the new one re-checks everything from its watches (with replicas,
+    // one is killed and replaced; the others take its share meanwhile).
+    let victim = processes.removeFirst()
+    victim.stop(signal: SIGKILL)
     guard let second = startOperator("2") else { return }
     processes.append(second)
     let r0 = now()
     var settled = false
     while now() - r0 < Double(n) + 120 {
-        let done = await operatorMetric(http, second.port, "hrctl_reconcile_total{result=\"success\"}")
-        let depth = await operatorMetric(http, second.port, "hrctl_workqueue_depth")
-        if done >= Double(n + 1) && depth == 0 { settled = true; break }
+        let done = await total("hrctl_reconcile_total{result=\"success\"}") + (replicas > 1 ? await total("hrctl_reconcile_skipped_total") : 0)
+        let depth = await total("hrctl_workqueue_depth")
+        if done >= Double(replicas > 1 ? 0 : n + 1) && depth == 0 && now() - r0 > (replicas > 1 ? 20 : 0) { settled = true; break }
         usleep(250_000)
     }
     let restart = now() - r0
     let restartRequests = await operatorMetric(http, second.port, "hrctl_api_requests_total")
     let (restartRSS, restartCPU) = second.usage
     let finalDeployed = await deployedCount()
-    print("operator restart after kill -9 (\(n + 1) deployed releases): \(settled ? "every release re-checked in \(format3(restart)) s" : "NOT settled in \(format3(restart)) s"), "
-          + "\(Int(restartRequests)) API requests, peak RSS \(format3(restartRSS)) MiB, CPU \(format3(restartCPU)) s; \(finalDeployed)/\(n + 1) Deployed")
-    let logs = ((try? FileSystem.readText(work + "/operator-1.log")) ?? "") + ((try? FileSystem.readText(work + "/operator-2.log")) ?? "")
+    var twice = 0
+    for r in (try? await ReleaseStorage(client: client).query(namespace: ns)) ?? [] where r.info.status == .deployed { twice += 1 }
+    print("operator restart after kill -9 (\(n + 1) deployed releases\(replicas > 1 ? ", 1 of \(replicas) replicas" : "")): \(settled ? "queue empty after \(format3(restart)) s" : "NOT settled in \(format3(restart)) s"), "
+          + "the new process: \(Int(restartRequests)) API requests, peak RSS \(format3(restartRSS)) MiB, CPU \(format3(restartCPU)) s; \(finalDeployed)/\(n + 1) Deployed, "
+          + "\(twice) deployed revisions in all (one per release expected)")
+    var logs = ""
+    for name in (try? FileSystem.list(work)) ?? [] where name.hasPrefix("operator-") { logs += (try? FileSystem.readText(work + "/" + name)) ?? "" }
     let failures = logs.split(separator: "\n").filter { $0.contains("failed") }
     if !failures.isEmpty { print("operator log: \(failures.count) failure lines, first: \(failures[0])") }
     if let keep = env["HRCTL_BENCH_KEEP_LOGS"], !keep.isEmpty {
-        _ = try? Subprocess.run("cp", [work + "/operator-1.log", work + "/operator-2.log", keep])
+        for name in (try? FileSystem.list(work)) ?? [] where name.hasPrefix("operator-") { _ = try? Subprocess.run("cp", [work + "/" + name, keep]) }
     }
 }

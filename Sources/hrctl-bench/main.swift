@@ -105,6 +105,15 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "index" {
     exit(0)
 }
 
+// `HRCTL_BENCH_ONLY=operator`: only the operator-at-scale row (it brings a genuine cluster up).
+if Subprocess.environment["HRCTL_BENCH_ONLY"] == "operator" {
+    let dir = "/tmp/hrctl-bench-\(getpid())"
+    try FileSystem.makeDirectories(dir)
+    try await operatorScaleBench(binary: ".build/release/hrctl", shared: "../shared", work: dir)
+    FileSystem.removeTree(dir)
+    exit(0)
+}
+
 let blocks = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1000 : 1000
 let text = generateTemplate(blocks: blocks)
 let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
