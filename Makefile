@@ -29,6 +29,9 @@ test-cluster:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter ClusterTests
 
+# The operator-at-scale row brings a genuine cluster up (skipped with one line without
+# ../shared/kube/cluster): HRCTL_BENCH_OPERATOR_N HelmReleases (default 100; the issue's 1000),
+# HRCTL_BENCH_OPERATOR_REPLICAS (1; 3 with --scale-out); HRCTL_BENCH_ONLY=operator runs only it.
 bench: release
 	$(SWIFT) build $(RELEASE_FLAGS) --product hrctl-bench  # same flags as hrctl: its modules are built once
 	.build/release/hrctl-bench 1000

@@ -62,7 +62,7 @@ public struct ApplyAction: Sendable {
            ChartRecord.digest(chart: current.chart, config: current.config) == digest,
            (current.extra[ApplyAction.digestKey]?.stringValue ?? subDigest) == subDigest,
            (current.extra[ApplyAction.postRenderKey]?.stringValue ?? "") == postRenderDigest {
-            let drift = try await self.drift(current, extra: spec.extraAnnotations)
+            let drift = try await self.drift(current, extra: spec.extraAnnotations, candidates: opts.driftCandidates)
             if drift.isEmpty { return .unchanged(current) }
             reason = "drift: " + drift.joined(separator: ", ")
         }
@@ -106,9 +106,10 @@ public struct ApplyAction: Sendable {
         try ReleaseStorage.checkSize(release)
         if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
 
-        // Records of this release in its namespace (just listed) show that the namespace exists.
+        // As Helm's upgrade --install --create-namespace: only an install creates it; records of
+        // this release in its namespace (just listed) show that the namespace exists.
         let recordsInNamespace = !history.isEmpty && (spec.storageNamespace ?? spec.namespace) == spec.namespace
-        if opts.createNamespace && !recordsInNamespace { try await ctx.ensureNamespace(spec.namespace) }
+        if opts.createNamespace && isInstall && !recordsInNamespace { try await ctx.ensureNamespace(spec.namespace) }
         d.lockVersion = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
@@ -136,14 +137,18 @@ public struct ApplyAction: Sendable {
     }
 
     /// Objects of the deployed revision whose live state differs from what applying its manifest
-    /// would give (found by a server-side dry-run apply), or that are gone.
-    /// A live object that already holds every applied field unchanged needs no dry run.
-    public func drift(_ r: Release, extra: [String: String]) async throws -> [String] {
+    /// would give (found by a server-side dry-run apply), or that are gone; of those
+    /// `candidates` picks when given. A live object that already holds every applied field
+    /// unchanged needs no dry run.
+    public func drift(_ r: Release, extra: [String: String], candidates: (@Sendable (Release, [Resource]) async -> Set<Int>)? = nil) async throws -> [String] {
         var objects: [Resource] = []
         for obj in try ResourceList.parse(r.manifest) {
             var m = context.marked(obj, release: r, extra: extra)
             try await context.resources.prepare(&m, namespace: r.namespace)
             objects.append(m)
+        }
+        if let picked = await candidates?(r, objects) {
+            objects = objects.enumerated().filter { picked.contains($0.offset) }.map(\.element)
         }
         let resources = context.resources, ns = r.namespace
         let found = try await Concurrently.map(objects) { m -> String? in

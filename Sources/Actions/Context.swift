@@ -17,6 +17,9 @@ public struct ActionContext: Sendable {
     /// Locks that are stale for reasons only the caller knows: an operator that has just become
     /// leader knows that every lock written by another operator term is abandoned.
     public var isAbandonedLock: @Sendable (String) -> Bool = { _ in false }
+    /// The cluster's version when the caller already knows it (an operator asks once per term,
+    /// not once per release).
+    public var knownKubeVersion: String?
 
     /// `discoveryCache`: a directory for discovery documents kept between runs.
     public init(client: KubeClient, discoveryCache: String? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -38,6 +41,7 @@ public struct ActionContext: Sendable {
 
     /// The cluster's version, for `.Capabilities.KubeVersion`.
     public func kubeVersion() async -> String? {
+        if let knownKubeVersion { return knownKubeVersion }
         guard case .map(let m)? = try? await resources.client.request(.GET, "/version") else { return nil }
         return m.entries["gitVersion"]?.stringValue
     }
@@ -73,6 +77,10 @@ public struct DeployOptions: Sendable {
     /// Create the release namespace when missing (helm's --create-namespace), once the
     /// manifest is known to be buildable.
     public var createNamespace = false
+    /// Which objects of an unchanged release the drift check looks at (by their index in the
+    /// deployed manifest, namespaces filled in): an operator that watches the objects knows
+    /// which changed. nil checks every object.
+    public var driftCandidates: (@Sendable (Release, [Resource]) async -> Set<Int>)?
     public init() {}
 }
 

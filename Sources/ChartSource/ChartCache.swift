@@ -1,5 +1,6 @@
 import FileIO
 import Crypto
+import Values
 
 /// The download cache: charts stored by their sha256 digest, repository indexes with their
 /// ETags. Every write is atomic (temporary file + rename), so an interrupted download never
@@ -43,18 +44,22 @@ public struct ChartCache: Sendable {
         return digest
     }
 
-    public func index(url: String) -> (bytes: [UInt8], etag: String?)? {
+    /// A cached index with the validators its server sent: the ETag, else the Last-Modified date.
+    public func index(url: String) -> (bytes: [UInt8], etag: String?, lastModified: String?)? {
         let key = ChartCache.sha256(Array(url.utf8))
         guard let bytes = try? FileSystem.read(path("indexes", key + ".yaml")) else { return nil }
         FileSystem.touch(path("indexes", key + ".yaml"))
-        let etag = (try? FileSystem.readText(path("indexes", key + ".etag"))).flatMap { $0.isEmpty ? nil : $0 }
-        return (bytes, etag)
+        // The .etag file: the ETag on its first line, Last-Modified on the second (older caches have one line).
+        let lines = ((try? FileSystem.readText(path("indexes", key + ".etag"))) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+        func line(_ i: Int) -> String? { i < lines.count && !lines[i].isEmpty ? String(lines[i]) : nil }
+        return (bytes, line(0), line(1))
     }
 
-    public func storeIndex(url: String, bytes: [UInt8], etag: String?) throws {
+    public func storeIndex(url: String, bytes: [UInt8], etag: String?, lastModified: String? = nil) throws {
         let key = ChartCache.sha256(Array(url.utf8))
         try FileSystem.makeDirectories(root + "/indexes")
-        try FileSystem.writeAtomically(path("indexes", key + ".etag"), Array((etag ?? "").utf8))
+        let validators = (etag ?? "") + (lastModified.map { "\n" + $0 } ?? "")
+        try FileSystem.writeAtomically(path("indexes", key + ".etag"), Array(validators.utf8))
         try FileSystem.writeAtomically(path("indexes", key + ".yaml"), bytes)
         prune()
     }
@@ -64,10 +69,14 @@ public struct ChartCache: Sendable {
 
     public struct PruneResult: Sendable { public var removed: Int; public var freedBytes: Int; public var keptBytes: Int }
 
+    /// A temporary file younger than this may be another writer's, being written right now
+    /// (another worker, another process sharing the cache): prune leaves it alone.
+    public static let temporaryGrace = 3600
+
     /// Removes least recently used files until the cache fits `limit` (default: the cap);
-    /// leftovers of interrupted writes go too.
+    /// leftovers of interrupted writes (temporary files older than `temporaryGrace`) go too.
     @discardableResult
-    public func prune(limit: Int? = nil) -> PruneResult {
+    public func prune(limit: Int? = nil, now: Int = Timestamp.unixNow()) -> PruneResult {
         let cap = limit ?? maxBytes
         var files: [(path: String, size: Int, used: Int)] = []
         var removed = 0, freed = 0
@@ -75,7 +84,10 @@ public struct ChartCache: Sendable {
             for name in (try? FileSystem.list(root + "/" + kind)) ?? [] {
                 let p = root + "/" + kind + "/" + name
                 guard let info = FileSystem.info(p) else { continue }
-                if name.contains(".tmp.") { FileSystem.remove(p); removed += 1; freed += info.size; continue }
+                if name.contains(".tmp.") {
+                    if now - info.modified > ChartCache.temporaryGrace { FileSystem.remove(p); removed += 1; freed += info.size }
+                    continue
+                }
                 files.append((p, info.size, info.modified))
             }
         }

@@ -14,11 +14,17 @@ public final class ChartFetcher: Sendable {
         public var http = HTTPFetcher.Options()
         /// OCI registries over plain HTTP (`--plain-http`, as Helm's flag).
         public var plainHTTP = false
+        /// An index looked at less than this many seconds ago is used without asking its server
+        /// again (an operator reconciling many releases of one repository); 0 always asks.
+        public var indexTTL: Double = 0
         public init() {}
     }
 
     public let cache: ChartCache
     let options: Options
+    /// Parsed indexes by URL, with the validators they were fetched with: a 304 answer reuses
+    /// the parsed index instead of parsing the cached file again.
+    let memo = IndexMemo()
     let fetcher: HTTPFetcher
     let warn: @Sendable (String) -> Void
 
@@ -44,18 +50,29 @@ public final class ChartFetcher: Sendable {
     /// The repository's index, fetched (conditionally when cached) or from the cache offline.
     public func index(repository: String) async throws -> RepositoryIndex {
         let url = repository + "/index.yaml"
+        let now = IndexMemo.clock()
+        if options.indexTTL > 0, let m = await memo.get(url), now - m.checked < options.indexTTL { return m.index }
         let cached = cache.index(url: url)
         if options.offline {
             guard let cached else { throw SourceError.offline("the index of \(repository)") }
             return try RepositoryIndex.parse(cached.bytes, source: url)
         }
-        switch try await fetcher.get(url, etag: cached?.etag) {
+        switch try await fetcher.get(url, etag: cached?.etag, modifiedSince: cached?.etag == nil ? cached?.lastModified : nil) {
         case .notModified:
-            return try RepositoryIndex.parse(cached!.bytes, source: url)
-        case .body(let bytes, let etag):
+            guard let cached else { throw SourceError.download(url: url, reason: "unexpected 304 without a cached index") }
+            let validator = (cached.etag ?? "") + "|" + (cached.lastModified ?? "")
+            if let m = await memo.get(url), m.validator == validator {
+                await memo.set(url, IndexMemo.Entry(index: m.index, validator: validator, checked: now))
+                return m.index
+            }
+            let index = try RepositoryIndex.parse(cached.bytes, source: url)
+            await memo.set(url, IndexMemo.Entry(index: index, validator: validator, checked: now))
+            return index
+        case .body(let bytes, let etag, let lastModified):
             // Parsed before it is cached: a bad index never replaces a good one.
             let index = try RepositoryIndex.parse(bytes, source: url)
-            try cache.storeIndex(url: url, bytes: bytes, etag: etag)
+            try cache.storeIndex(url: url, bytes: bytes, etag: etag, lastModified: lastModified)
+            await memo.set(url, IndexMemo.Entry(index: index, validator: (etag ?? "") + "|" + (lastModified ?? ""), checked: now))
             return index
         }
     }
@@ -82,7 +99,7 @@ public final class ChartFetcher: Sendable {
             return Fetched(bytes: bytes, version: cv, url: url, fromCache: true)
         }
         if options.offline { throw SourceError.offline("chart \(name) \(cv.version)") }
-        guard case .body(let bytes, _) = try await fetcher.get(url) else { throw SourceError.download(url: url, reason: "unexpected 304") }
+        guard case .body(let bytes, _, _) = try await fetcher.get(url) else { throw SourceError.download(url: url, reason: "unexpected 304") }
         let digest = ChartCache.sha256(bytes)
         if !cv.digest.isEmpty && cv.digest.lowercased() != digest {
             throw SourceError.digestMismatch(url: url, want: cv.digest.lowercased(), got: digest)
@@ -102,7 +119,7 @@ public final class ChartFetcher: Sendable {
         var cv = ChartVersion()
         cv.name = name
         if options.offline {
-            guard let (bytes, _) = cache.index(url: tagKey), let layer = String(validating: bytes, as: UTF8.self),
+            guard let (bytes, _, _) = cache.index(url: tagKey), let layer = String(validating: bytes, as: UTF8.self),
                   let chart = cache.chart(digest: String(layer.dropFirst("sha256:".count))) else { throw SourceError.offline("chart \(full) \(version)") }
             cv.version = version
             cv.digest = layer
@@ -131,7 +148,7 @@ public final class ChartFetcher: Sendable {
     /// Any file over HTTP (valuesFrom externalSourceRef), not cached.
     public func download(_ url: String) async throws -> [UInt8] {
         if options.offline { throw SourceError.offline(url) }
-        guard case .body(let bytes, _) = try await fetcher.get(url) else { throw SourceError.download(url: url, reason: "unexpected 304") }
+        guard case .body(let bytes, _, _) = try await fetcher.get(url) else { throw SourceError.download(url: url, reason: "unexpected 304") }
         return bytes
     }
 
@@ -200,5 +217,19 @@ extension String {
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
         return String(s)
+    }
+}
+
+/// The parsed indexes of one fetcher, by URL.
+actor IndexMemo {
+    struct Entry: Sendable { var index: RepositoryIndex; var validator: String; var checked: Double }
+    var entries: [String: Entry] = [:]
+    func get(_ url: String) -> Entry? { entries[url] }
+    func set(_ url: String, _ e: Entry) { entries[url] = e }
+
+    static func clock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOSSL
 
 /// Downloads over HTTP(S) for repositories: custom CA or insecure TLS, basic auth, conditional
-/// requests with ETags, a size cap.
+/// requests with ETags (or Last-Modified dates when a server sends no ETag), a size cap.
 public final class HTTPFetcher: Sendable {
     public struct Options: Sendable {
         public var caFile: String?
@@ -21,7 +21,7 @@ public final class HTTPFetcher: Sendable {
     }
 
     public enum Response: Sendable {
-        case body([UInt8], etag: String?)
+        case body([UInt8], etag: String?, lastModified: String?)
         case notModified
     }
 
@@ -48,13 +48,16 @@ public final class HTTPFetcher: Sendable {
     // A fetcher dropped without shutdown() (an error path, a git-only run) still releases its client.
     deinit { try? http.syncShutdown() }
 
-    public func get(_ url: String, etag: String? = nil, headers extra: [(String, String)] = []) async throws -> Response {
+    public func get(_ url: String, etag: String? = nil, modifiedSince: String? = nil, headers extra: [(String, String)] = []) async throws -> Response {
         var req = HTTPClientRequest(url: url)
         req.headers.add(name: "User-Agent", value: userAgent)
         if let u = options.username, let p = options.password {
             req.headers.add(name: "Authorization", value: "Basic " + Base64.encode(Array("\(u):\(p)".utf8)))
         }
         if let etag { req.headers.add(name: "If-None-Match", value: etag) }
+        // A server without ETags (a plain static file server, object storage) still answers 304
+        // to the date it sent; without it every look at the index downloads it whole.
+        if let modifiedSince { req.headers.add(name: "If-Modified-Since", value: modifiedSince) }
         for (k, v) in extra { req.headers.add(name: k, value: v) }
         var attempt = 0
         while true {
@@ -75,7 +78,7 @@ public final class HTTPFetcher: Sendable {
                 guard (200..<300).contains(code) else {
                     throw SourceError.download(url: url, reason: "the server answered \(code) \(resp.status.reasonPhrase)")
                 }
-                return .body(Array(buffer: body), etag: resp.headers.first(name: "ETag"))
+                return .body(Array(buffer: body), etag: resp.headers.first(name: "ETag"), lastModified: resp.headers.first(name: "Last-Modified"))
             } catch let e as SourceError {
                 throw e
             } catch {

@@ -77,12 +77,18 @@ struct DocumentParser {
         var r = HelmRelease(apiVersion: api, name: name, namespace: namespace, releaseName: str(spec, "releaseName") ?? "",
                             targetNamespace: target, storageNamespace: target, chart: .path(""), values: values, labels: labels, file: file)
         if api == HelmReleaseLoader.v1 { try parseV1(spec, chart, &r) } else { try parseV2(spec, chart, &r) }
+        if let kc = spec.entries["kubeConfig"], !kc.isNull {
+            guard case .map(let km) = kc, let ref = map(km, "secretRef"), let secret = str(ref, "name"), !secret.isEmpty else {
+                throw fail("spec.kubeConfig.secretRef.name", "is required with spec.kubeConfig")
+            }
+            r.kubeConfig = .init(secret: secret, key: str(ref, "key"))
+        }
         return r
     }
 
     mutating func parseV1(_ spec: Map, _ chart: Map, _ r: inout HelmRelease) throws {
         checkKnown(spec, ["releaseName", "targetNamespace", "chart", "values", "valuesFrom", "timeout", "resetValues", "skipCRDs", "wait",
-                          "forceUpgrade", "maxHistory", "rollback", "test", "helmVersion", "chartPullSecret", "disableOpenAPIValidation"], "spec")
+                          "forceUpgrade", "maxHistory", "rollback", "test", "helmVersion", "chartPullSecret", "disableOpenAPIValidation", "kubeConfig"], "spec")
         // Helm Operator named releases NAMESPACE-NAME unless told otherwise.
         if r.releaseName.isEmpty { r.releaseName = "\(r.namespace)-\(r.name)" }
         if let path = str(chart, "path"), str(chart, "git") == nil {

@@ -57,6 +57,13 @@ public struct HelmRelease: Sendable {
     public var forceUpgrade = false
     public var resetValues = false
     public var dependsOn: [String] = []
+    /// Flux v2 `spec.kubeConfig.secretRef`: the release goes to the cluster of the kubeconfig in
+    /// this Secret (beside the HelmRelease), under `key` (nil: `value`, else `value.yaml`).
+    public struct KubeConfigRef: Sendable, Equatable {
+        public var secret: String
+        public var key: String?
+    }
+    public var kubeConfig: KubeConfigRef?
     /// The file the document came from (for messages and relative paths).
     public var file: String
 

@@ -89,9 +89,12 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .long, help: "Chart repository password (basic auth).")
     var password: String?
 
-    func fetcher() throws -> ChartFetcher {
+    /// `indexTTL`: see ChartFetcher.Options (an operator looks at one index for many releases).
+    func fetcher(indexTTL: Double = 0) throws -> ChartFetcher {
         let env = Subprocess.environment
-        return try ChartFetcher(cache: ChartCache(root: ChartCache.defaultRoot(environment: env)), options: fetcherOptions(),
+        var options = fetcherOptions()
+        options.indexTTL = indexTTL
+        return try ChartFetcher(cache: ChartCache(root: ChartCache.defaultRoot(environment: env)), options: options,
                                 warn: { Output.error("warning: \($0)\n") })
     }
 

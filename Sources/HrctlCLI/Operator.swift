@@ -23,17 +23,21 @@ struct OperatorCommand: AsyncParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var sources: SourceOptions
-    @Flag(name: [.short, .customLong("all-namespaces")], help: "Watch HelmReleases in every namespace.") var allNamespaces = false
+    @Flag(name: [.short, .customShort("A"), .customLong("all-namespaces")], help: "Watch HelmReleases in every namespace (-A as kubectl spells it).") var allNamespaces = false
     @Option(name: .long, help: "Reconciles running at once.") var workers = 2
     @Option(name: .long, help: "Reconcile every HelmRelease at least this often (Go duration).") var interval = "5m"
     @Option(name: .customLong("probe-address"), help: "Where /healthz, /readyz and /metrics listen (host:port).") var probeAddress = ":8080"
     @Option(name: .customLong("leader-election-namespace"), help: "Namespace of the leader Lease (default: the operator's namespace).") var leaseNamespace: String?
     @Option(name: .customLong("lease-duration"), help: "How long a leader's lease lasts without renewal (Go duration).") var leaseDuration = "15s"
+    @Option(name: .customLong("watch-label-selector"), help: "Only HelmReleases matching this label selector (shard=a; as Flux's flag).") var watchLabelSelector: String?
+    @Flag(name: .customLong("scale-out"), help: "Replicas share the HelmReleases (membership Leases, consistent hashing) instead of one leader reconciling all.") var scaleOut = false
+    @Option(name: .customLong("leader-election-id"), help: "The leader Lease's name (default hrctl-operator, or one derived from --watch-label-selector).") var leaseName: String?
 
     func run() async throws {
         guard let seconds = GoDuration.seconds(interval), seconds > 0 else { throw CLIError.invalidOption("--interval", interval, expected: "a duration such as 5m") }
         guard let lease = GoDuration.seconds(leaseDuration), lease > 0 else { throw CLIError.invalidOption("--lease-duration", leaseDuration, expected: "a duration such as 15s") }
-        let fetcher = try sources.fetcher()
+        // One look at a repository's index serves every release reconciled within 10 s.
+        let fetcher = try sources.fetcher(indexTTL: 10)
         try await cluster.withContext { ctx, access in
             var host = "0.0.0.0"
             var hostname = [CChar](repeating: 0, count: 256)
@@ -45,6 +49,9 @@ struct OperatorCommand: AsyncParsableCommand {
             config.leaseNamespace = leaseNamespace ?? access.namespace
             config.leaseDuration = lease
             config.retryPeriod = max(0.5, lease / 7.5)
+            config.watchLabelSelector = watchLabelSelector.flatMap { $0.isEmpty ? nil : $0 }
+            config.leaseName = leaseName ?? OperatorConfig.leaseName(selector: config.watchLabelSelector)
+            config.scaleOut = scaleOut
             let op = Operator(config: config, context: ctx, fetcher: fetcher)
             let parts = probeAddress.split(separator: ":", omittingEmptySubsequences: false)
             if parts.count == 2, !parts[0].isEmpty { host = String(parts[0]) }

@@ -4,6 +4,9 @@ import NIOHTTP1
 import NIOSSL
 import Values
 import FileIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An error the API server answered with, decoded from its `Status` body.
 public struct KubeAPIError: Error, CustomStringConvertible, Sendable {
@@ -101,9 +104,10 @@ public final class KubeClient: Sendable {
         // attempts: a stopped API server kept a command waiting ~40 s (80 s mid-apply) before
         // it said so. Our own attempts, with backoff, retry instead.
         config.connectionPool.retryConnectionEstablishment = false
-        // Actions send up to 16 requests at once (one install-order group); over HTTP/1.1 (servers
-        // without HTTP/2, like the loopback test server) each needs its own connection.
-        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        // Actions send up to 16 requests at once (one install-order group), and each watch holds
+        // a connection for as long as it runs (over HTTP/1.1, as with the loopback test server):
+        // an operator's dozen watches would otherwise leave none for its requests.
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 

@@ -20,8 +20,19 @@ public struct WatchTarget: Sendable {
     public var path: String
     public var labelSelector: String?
     public var fieldSelector: String?
-    public init(path: String, labelSelector: String? = nil, fieldSelector: String? = nil) {
-        self.path = path; self.labelSelector = labelSelector; self.fieldSelector = fieldSelector
+    /// Only the objects' metadata (`PartialObjectMetadata`), as client-go's metadata informers
+    /// ask: a watch of Secrets then carries names, labels and versions, not every record's data.
+    /// A server that ignores the request sends whole objects; callers read only metadata anyway.
+    public var metadataOnly = false
+    public init(path: String, labelSelector: String? = nil, fieldSelector: String? = nil, metadataOnly: Bool = false) {
+        self.path = path; self.labelSelector = labelSelector; self.fieldSelector = fieldSelector; self.metadataOnly = metadataOnly
+    }
+
+    var accept: String? {
+        metadataOnly ? "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json" : nil
+    }
+    var listAccept: String? {
+        metadataOnly ? "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json" : nil
     }
 
     func query(_ extra: [(String, String)]) -> [(String, String)] {
@@ -44,7 +55,7 @@ extension KubeClient {
         let url = self.url(target.path, target.query(q))
         var headers = HTTPHeaders()
         headers.add(name: "User-Agent", value: userAgent)
-        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "Accept", value: target.accept ?? "application/json")
         if let auth = try await authorization() { headers.add(name: "Authorization", value: auth) }
         let request = try HTTPClient.Request(url: url, method: .GET, headers: headers)
         let (events, feed) = AsyncThrowingStream<WatchEvent, Error>.makeStream()
@@ -129,6 +140,8 @@ public struct Reflector: Sendable {
     public enum Update: Sendable {
         /// The whole collection, after a (re)list.
         case replaced([Value])
+        /// With `pageSize`: one page of a (re)list; `last` ends it (what no page named is gone).
+        case page([Value], last: Bool)
         case event(WatchEvent)
     }
 
@@ -137,6 +150,9 @@ public struct Reflector: Sendable {
     public var timeoutSeconds = 50
     /// A version to resume from (one saved by an earlier run); nil lists first.
     public var startVersion: String?
+    /// Lists in pages of this many objects, each handed over as `.page` and then dropped, so a
+    /// list of thousands never sits in memory at once; nil lists in one request (`.replaced`).
+    public var pageSize: Int?
 
     public init(client: KubeClient, target: WatchTarget) { self.client = client; self.target = target }
 
@@ -145,8 +161,24 @@ public struct Reflector: Sendable {
         var version = startVersion
         var failures = 0
         while !Task.isCancelled {
-            if version == nil {
-                let list = try await client.request(.GET, target.path, query: target.query([]))
+            if version == nil, let pageSize {
+                var cont = ""
+                repeat {
+                    var q = target.query([("limit", String(pageSize))])
+                    if !cont.isEmpty { q.append(("continue", cont)) }
+                    let list = try await client.request(.GET, target.path, query: q, accept: target.listAccept)
+                    guard case .map(let m) = list else { throw KubeConnectionError(description: "\(target.path): the list is not an object") }
+                    var items: [Value] = []
+                    if case .list(let l)? = m.entries["items"] { items = l.items }
+                    cont = ""
+                    if case .map(let md)? = m.entries["metadata"] {
+                        version = md.entries["resourceVersion"]?.stringValue
+                        cont = md.entries["continue"]?.stringValue ?? ""
+                    }
+                    if try await !handle(.page(items, last: cont.isEmpty)) { return }
+                } while !cont.isEmpty
+            } else if version == nil {
+                let list = try await client.request(.GET, target.path, query: target.query([]), accept: target.listAccept)
                 guard case .map(let m) = list else { throw KubeConnectionError(description: "\(target.path): the list is not an object") }
                 var items: [Value] = []
                 if case .list(let l)? = m.entries["items"] { items = l.items }

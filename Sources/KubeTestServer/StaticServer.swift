@@ -5,14 +5,20 @@ import NIOHTTP1
 import FileIO
 import Values
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A plain HTTP file server on 127.0.0.1 for chart repositories in tests and the demo: GET of
-/// files under a folder, ETags with If-None-Match (304), optional basic auth, and a request log.
+/// files under a folder, ETags with If-None-Match (304) or, with `sendsETags` off, only
+/// Last-Modified with If-Modified-Since (304), optional basic auth, and a request log.
 public final class StaticServer: @unchecked Sendable {
     public let root: String
     public var basicAuth: (user: String, password: String)?
     /// Paths that answer with other bytes than the file's (a tampered download, a broken index).
     public var overrides: [String: [UInt8]] = [:]
+    /// Off: answers as servers without ETags do (Last-Modified only).
+    public var sendsETags = true
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     var channel: Channel?
     let logLock = NIOLockedValueBox<[String]>([])
@@ -59,11 +65,29 @@ public final class StaticServer: @unchecked Sendable {
             guard FileSystem.kind(root + path) == .file, let b = try? FileSystem.read(root + path) else { return (.notFound, headers, Array("not found\n".utf8)) }
             bytes = b
         }
-        let etag = "\"" + SHA256.hash(data: bytes).prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "\""
-        headers.add(name: "ETag", value: etag)
-        if head.headers.first(name: "If-None-Match") == etag { return (.notModified, headers, []) }
+        if sendsETags {
+            let etag = "\"" + SHA256.hash(data: bytes).prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "\""
+            headers.add(name: "ETag", value: etag)
+            if head.headers.first(name: "If-None-Match") == etag { return (.notModified, headers, []) }
+        } else {
+            let modified = StaticServer.httpDate(overrides[path] != nil ? 0 : FileSystem.info(root + path)?.modified ?? 0)
+            headers.add(name: "Last-Modified", value: modified)
+            if head.headers.first(name: "If-Modified-Since") == modified { return (.notModified, headers, []) }
+        }
         headers.add(name: "Content-Type", value: path.hasSuffix(".yaml") ? "application/x-yaml" : "application/gzip")
         return (.ok, headers, bytes)
+    }
+}
+
+extension StaticServer {
+    /// RFC 7231's IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
+    static func httpDate(_ seconds: Int) -> String {
+        var t = time_t(seconds)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buf, buf.count, "%a, %d %b %Y %H:%M:%S GMT", &tm)
+        return String(decoding: buf.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

@@ -17,6 +17,12 @@ public struct Reconciler: Sendable {
     /// False once this operator's term may have ended (its lease not renewed in time, say after a
     /// pause): then it writes nothing, for another operator may own the release by now.
     public var mayWrite: @Sendable () -> Bool = { true }
+    /// Gets the HelmRelease as the server answered this reconciler's writes (its cache is fresher then).
+    public var observe: (@Sendable (Value) async -> Void)?
+    /// Namespaces known to exist: an install into one does not look it up again.
+    public var namespaces: NamespaceMemo?
+    /// Clients of the clusters `spec.kubeConfig` names.
+    public var remotes = RemoteClusters()
 
     public init(context: ActionContext, fetcher: ChartFetcher) { self.context = context; self.fetcher = fetcher }
 
@@ -35,44 +41,87 @@ public struct Reconciler: Sendable {
         "/apis/\(HelmReleaseCRD.group)/\(HelmReleaseCRD.version)/namespaces/\(namespace)/\(HelmReleaseCRD.plural)" + (name.map { "/\($0)" } ?? "")
     }
 
-    public func reconcile(namespace: String, name: String) async -> Outcome {
+    /// What a reconcile did: its outcome, the release it left (when it got that far), and
+    /// why it failed when it did (also for failures not retried, such as an invalid spec).
+    public struct Report: Sendable {
+        public var outcome: Outcome
+        public var release: Release?
+        public var failure: String?
+        /// The HelmRelease's spec as parsed (nil when it does not parse).
+        public var helmRelease: HelmRelease?
+        public var changed = false
+    }
+
+    public func reconcile(namespace: String, name: String) async -> Outcome { await run(namespace: namespace, name: name).outcome }
+
+    /// One reconcile. `cached`: the HelmRelease as a watch has it (nil reads it from the server);
+    /// `drift`: which objects of an unchanged release to check (nil: all).
+    public func run(namespace: String, name: String, cached: Value? = nil,
+                    drift: (@Sendable (Release, [Resource]) async -> Set<Int>)? = nil) async -> Report {
         let object: Map
-        do {
-            guard case .map(let m) = try await client.request(.GET, Reconciler.path(namespace, name)) else { return .retry("not an object") }
+        if case .map(let m)? = cached {
             object = m
-        } catch let e as KubeAPIError where e.reason == .notFound {
-            return .gone
-        } catch {
-            return .retry("\(error)")
+        } else {
+            do {
+                guard case .map(let m) = try await client.request(.GET, Reconciler.path(namespace, name)) else { return Report(outcome: .retry("not an object"), failure: "not an object") }
+                object = m
+            } catch let e as KubeAPIError where e.reason == .notFound {
+                return Report(outcome: .gone)
+            } catch {
+                return Report(outcome: .retry("\(error)"), failure: "\(error)")
+            }
         }
-        guard mayWrite() else { return .retry("this operator's lease may have expired; not writing") }
+        guard mayWrite() else { return Report(outcome: .retry("this operator's lease may have expired; not writing")) }
+        var report = await run(object, namespace, name, drift: drift)
+        if case .retry(let why) = report.outcome, report.failure == nil { report.failure = why }
+        return report
+    }
+
+    func run(_ object: Map, _ namespace: String, _ name: String, drift given: (@Sendable (Release, [Resource]) async -> Set<Int>)?) async -> Report {
+        var drift = given
         let md = object.entries["metadata"].flatMap { if case .map(let m) = $0 { return m } else { return nil } } ?? Map([:])
         var finalizers: [String] = []
         if case .list(let l)? = md.entries["finalizers"] { finalizers = l.items.compactMap(\.stringValue) }
         let generation = md.entries["generation"].flatMap { if case .float(let g, _) = $0 { return Int(g) } else { return nil } } ?? 0
-        var status = ReleaseStatus(object.entries["status"])
+        let observed = ReleaseStatus(object.entries["status"])
+        var status = observed
 
         // Parse the object as a HelmRelease document (errors name the object and field).
         let release: HelmRelease
         do {
             let text = try YAMLWriter.marshal(.map(object))
-            guard let r = try HelmReleaseLoader.load(file: "helmrelease \(namespace)/\(name)", text: text).first else { return .retry("not a HelmRelease") }
+            guard let r = try HelmReleaseLoader.load(file: "helmrelease \(namespace)/\(name)", text: text).first else { return Report(outcome: .retry("not a HelmRelease")) }
             release = r
         } catch {
-            if md.entries["deletionTimestamp"] != nil { return await removeFinalizer(namespace, name, finalizers) }
+            if md.entries["deletionTimestamp"] != nil { return Report(outcome: await removeFinalizer(namespace, name, finalizers)) }
             status.phase = .failed
             status.observedGeneration = generation
             status.set("Released", false, reason: "InvalidSpec", message: "\(error)")
-            await write(status, namespace, name)
-            await event(object, "Warning", "InvalidSpec", "\(error)")
-            return .done
+            if !ReleaseStatus.same(status, observed) {
+                await write(status, namespace, name)
+                await event(object, "Warning", "InvalidSpec", "\(error)")
+            }
+            return Report(outcome: .done, failure: "invalid spec: \(error)")
         }
 
+        // A kubeconfig in a Secret: the release (objects and records) lives in that cluster.
+        var base = self.context
+        if let ref = release.kubeConfig {
+            do { base = try await remotes.context(ref, namespace: namespace, local: self.context) } catch {
+                status.phase = .failed
+                status.observedGeneration = generation
+                status.set("Released", false, reason: "KubeConfigFailed", message: "\(error)")
+                if !ReleaseStatus.same(status, observed) { await write(status, namespace, name) }
+                return Report(outcome: .retry("\(error)"), helmRelease: release)
+            }
+            // The operator's watches see its own cluster only: every object is checked there.
+            drift = nil
+        }
         // Records live in storageNamespace when the HelmRelease names one.
         let context = release.storageNamespace.isEmpty || release.storageNamespace == release.targetNamespace
-            ? self.context : self.context.storing(in: release.storageNamespace)
+            ? base : base.storing(in: release.storageNamespace)
         if md.entries["deletionTimestamp"] != nil {
-            guard finalizers.contains(HelmReleaseCRD.finalizer) else { return .done }
+            guard finalizers.contains(HelmReleaseCRD.finalizer) else { return Report(outcome: .done, helmRelease: release) }
             do {
                 let history = try await context.storage.history(release.releaseName, namespace: release.targetNamespace)
                 if !history.isEmpty, history.last?.info.status != .uninstalled {
@@ -83,19 +132,19 @@ public struct Reconciler: Sendable {
                 }
             } catch {
                 await event(object, "Warning", "UninstallFailed", "\(error)")
-                return .retry("uninstall: \(error)")
+                return Report(outcome: .retry("uninstall: \(error)"), helmRelease: release)
             }
-            return await removeFinalizer(namespace, name, finalizers)
+            return Report(outcome: await removeFinalizer(namespace, name, finalizers), helmRelease: release)
         }
         if !finalizers.contains(HelmReleaseCRD.finalizer) {
             let patch: Value = .map(["metadata": .map(["finalizers": .list((finalizers + [HelmReleaseCRD.finalizer]).map { .string($0) }),
                                                        "resourceVersion": md.entries["resourceVersion"] ?? .null])])
-            do { _ = try await client.request(.PATCH, Reconciler.path(namespace, name), body: patch, contentType: "application/merge-patch+json") }
-            catch { return .retry("adding the finalizer: \(error)") }
+            do { await observe?(try await client.request(.PATCH, Reconciler.path(namespace, name), body: patch, contentType: "application/merge-patch+json")) }
+            catch { return Report(outcome: .retry("adding the finalizer: \(error)"), helmRelease: release) }
         }
 
         // A rolled-back release is not retried until its spec changes (rollback.retry).
-        if status.phase == .rolledBack, status.observedGeneration == generation, !release.rollbackRetry { return .done }
+        if status.phase == .rolledBack, status.observedGeneration == generation, !release.rollbackRetry { return Report(outcome: .done, helmRelease: release) }
 
         status.releaseName = release.releaseName
         let revision = Reconciler.revision(release)
@@ -109,7 +158,7 @@ public struct Reconciler: Sendable {
             status.set("ChartFetched", false, reason: "ChartFetchFailed", message: "\(error)")
             await write(status, namespace, name)
             await event(object, "Warning", "ChartFetchFailed", "\(error)")
-            return .retry("\(error)")
+            return Report(outcome: .retry("chart fetch: \(error)"), helmRelease: release)
         }
         if status.condition("ChartFetched")?.status != "True" || status.phase == .chartFetchFailed {
             status.set("ChartFetched", true, reason: "ChartFetched", message: "chart fetched: \(spec.chart.metadata.name)-\(spec.chart.metadata.version)")
@@ -118,7 +167,9 @@ public struct Reconciler: Sendable {
 
         do {
             var applyOpts = opts
-            applyOpts.createNamespace = true
+            let nsKey = (release.kubeConfig.map { "\($0.secret)@" } ?? "") + spec.namespace
+            applyOpts.createNamespace = await !(namespaces?.has(nsKey) ?? false)
+            applyOpts.driftCandidates = drift
             let outcome = try await ApplyAction(context: context).run(spec, applyOpts)
             let r = outcome.release
             status.releaseStatus = r.info.status.rawValue
@@ -137,11 +188,15 @@ public struct Reconciler: Sendable {
                 if case .upgraded(_, let reason) = outcome { what = "upgraded (\(reason))" } else { what = "installed" }
                 await event(object, "Normal", "ReleaseSynced", "Helm release '\(r.name)' in '\(r.namespace)' \(what): revision \(r.version)")
             }
-            await write(status, namespace, name)
-            return .done
+            var changed = false
+            if case .unchanged = outcome {} else { changed = true }
+            if !ReleaseStatus.same(status, observed) { await write(status, namespace, name) }
+            await namespaces?.add(nsKey)
+            return Report(outcome: .done, release: r, helmRelease: release, changed: changed)
         } catch {
             // A term that lost its lease while paused: the new leader owns the release and its status.
-            if case ActionError.lockTakenOver = error { context.progress("\(error)"); return .retry("\(error)") }
+            if case ActionError.lockTakenOver = error { context.progress("\(error)"); return Report(outcome: .retry("\(error)")) }
+            await namespaces?.remove((release.kubeConfig.map { "\($0.secret)@" } ?? "") + spec.namespace)
             status.observedGeneration = generation
             let history = (try? await context.storage.history(spec.name, namespace: spec.namespace)) ?? []
             status.releaseStatus = history.last?.info.status.rawValue ?? ""
@@ -156,7 +211,7 @@ public struct Reconciler: Sendable {
             }
             await write(status, namespace, name)
             await event(object, "Warning", rolledBack ? "RolledBack" : "DeployFailed", "\(error)")
-            return rolledBack ? .done : .retry("\(error)")
+            return Report(outcome: rolledBack ? .done : .retry("\(error)"), failure: "\(error)", helmRelease: release, changed: true)
         }
     }
 
@@ -182,8 +237,8 @@ public struct Reconciler: Sendable {
 
     func write(_ status: ReleaseStatus, _ namespace: String, _ name: String) async {
         guard mayWrite() else { return }
-        _ = try? await client.request(.PATCH, Reconciler.path(namespace, name) + "/status", body: .map(["status": status.value]),
-                                      contentType: "application/merge-patch+json")
+        if let v = try? await client.request(.PATCH, Reconciler.path(namespace, name) + "/status", body: .map(["status": status.value]),
+                                             contentType: "application/merge-patch+json") { await observe?(v) }
     }
 
     /// A core/v1 Event about the HelmRelease, as `kubectl describe hr` lists them.
@@ -204,4 +259,13 @@ public struct Reconciler: Sendable {
         ])
         _ = try? await client.request(.POST, "/api/v1/namespaces/\(ns)/events", body: e)
     }
+}
+
+/// Namespaces seen to exist (an install into one created or found it).
+public actor NamespaceMemo {
+    var names: Set<String> = []
+    public init() {}
+    public func has(_ ns: String) -> Bool { names.contains(ns) }
+    public func add(_ ns: String) { names.insert(ns) }
+    public func remove(_ ns: String) { names.remove(ns) }
 }

@@ -75,6 +75,15 @@ public struct ReleaseStatus: Sendable, Equatable {
         }
     }
 
+    /// The same status but for the times its conditions were last looked at: writing it
+    /// again would tell nobody anything (a resync that changed nothing writes nothing).
+    public static func same(_ a: ReleaseStatus, _ b: ReleaseStatus) -> Bool {
+        var x = a, y = b
+        for i in x.conditions.indices { x.conditions[i].lastUpdateTime = "" }
+        for i in y.conditions.indices { y.conditions[i].lastUpdateTime = "" }
+        return x == y
+    }
+
     public static func now() -> String { Timestamp.format(seconds: Timestamp.unixNow()) }
 
 }

@@ -8,6 +8,8 @@ public struct ReleaseStorage: Sendable {
     /// Where the Secrets live when not in the release's namespace (Flux v2 `storageNamespace`,
     /// Helm's driver namespace); nil keeps each record beside its release.
     public var storageNamespace: String?
+    /// Known revisions (an operator's watch of the records): histories are then read by name.
+    public var index: RecordIndex?
 
     public init(client: KubeClient, storageNamespace: String? = nil) { self.client = client; self.storageNamespace = storageNamespace }
 
@@ -49,7 +51,19 @@ public struct ReleaseStorage: Sendable {
 
     /// Every revision of a release, oldest first.
     public func history(_ name: String, namespace: String) async throws -> [Release] {
-        try await query(namespace: namespace, selector: "owner=helm,name=\(name)").sorted { $0.version < $1.version }
+        if let index, let ns = place(namespace), let versions = await index.versions(name, namespace: ns) {
+            var out: [Release] = []
+            for v in versions {
+                do {
+                    let secret = try await client.request(.GET, secretsPath(ns) + "/" + ReleaseStorage.secretName(name, v))
+                    out.append(try ReleaseStorage.release(fromSecret: secret))
+                } catch let e as KubeAPIError where e.reason == .notFound {
+                    await index.forget(name, version: v, namespace: ns)
+                }
+            }
+            return out
+        }
+        return try await query(namespace: namespace, selector: "owner=helm,name=\(name)").sorted { $0.version < $1.version }
     }
 
     /// All releases' revisions in a namespace (nil: every namespace), in no particular order.
@@ -88,8 +102,9 @@ public struct ReleaseStorage: Sendable {
     /// Returns the Secret's resourceVersion.
     @discardableResult
     public func create(_ r: Release) async throws -> String? {
-        ReleaseStorage.resourceVersion(try await client.request(.POST, secretsPath(place(r.namespace)),
-                                                                body: try ReleaseStorage.secret(r, namespace: place(r.namespace))))
+        let written = try await client.request(.POST, secretsPath(place(r.namespace)), body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
+        await noteWritten(written)
+        return ReleaseStorage.resourceVersion(written)
     }
 
     /// Rewrites a revision. `ifUnchangedSince`: the resourceVersion this writer last wrote; the
@@ -101,8 +116,9 @@ public struct ReleaseStorage: Sendable {
             md.entries["resourceVersion"] = .string(version)
             body = .map(m)
         }
-        return ReleaseStorage.resourceVersion(try await client.request(.PUT, secretsPath(place(r.namespace)) + "/" + ReleaseStorage.secretName(r.name, r.version),
-                                                                        body: body))
+        let written = try await client.request(.PUT, secretsPath(place(r.namespace)) + "/" + ReleaseStorage.secretName(r.name, r.version), body: body)
+        await noteWritten(written)
+        return ReleaseStorage.resourceVersion(written)
     }
 
     /// The resourceVersion of a revision's Secret now; nil when it is gone.
@@ -116,9 +132,14 @@ public struct ReleaseStorage: Sendable {
         return md.entries["resourceVersion"]?.stringValue
     }
 
+    func noteWritten(_ secret: Value) async {
+        if let index, case .map(let m) = secret, case .map(let md)? = m.entries["metadata"] { await index.note(secret: md) }
+    }
+
     public func delete(_ name: String, version: Int, namespace: String) async throws {
         do {
             _ = try await client.request(.DELETE, secretsPath(place(namespace)) + "/" + ReleaseStorage.secretName(name, version))
         } catch let e as KubeAPIError where e.reason == .notFound {}
+        if let index, let ns = place(namespace) { await index.forget(name, version: version, namespace: ns) }
     }
 }

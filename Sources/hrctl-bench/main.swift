@@ -120,6 +120,15 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "helm" {
     exit(0)
 }
 
+// `HRCTL_BENCH_ONLY=operator`: only the operator-at-scale row (it brings a genuine cluster up).
+if Subprocess.environment["HRCTL_BENCH_ONLY"] == "operator" {
+    let dir = "/tmp/hrctl-bench-\(getpid())"
+    try FileSystem.makeDirectories(dir)
+    try await operatorScaleBench(binary: ".build/release/hrctl", shared: "../shared", work: dir)
+    FileSystem.removeTree(dir)
+    exit(0)
+}
+
 let blocks = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1000 : 1000
 let text = generateTemplate(blocks: blocks)
 let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
@@ -455,3 +464,6 @@ final class NSLockBench: @unchecked Sendable {
 extension String {
     func trimmingCharacters() -> String { String(self.filter { !$0.isWhitespace }) }
 }
+
+// MARK: the operator at scale on the genuine apiserver (issue 17)
+try await operatorScaleBench(binary: binary, shared: shared, work: work)

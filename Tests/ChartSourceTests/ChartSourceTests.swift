@@ -140,10 +140,48 @@ final class ChartSourceTests: XCTestCase {
         let b = try cache.storeChart([UInt8](repeating: 2, count: 1000))
         sleep(1)
         XCTAssertNotNil(cache.chart(digest: a))  // a is now the most recently used
+        // A leftover of a write interrupted two hours ago goes; one being written right now stays.
         try FileSystem.write(tmp + "/c/charts/x.tgz.tmp.1.2", [0, 1])
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: tmp + "/c/charts/x.tgz.tmp.1.2")
+        try FileSystem.write(tmp + "/c/charts/y.tgz.tmp.3.4", [0, 1])
         _ = try cache.storeChart([UInt8](repeating: 3, count: 1000))
         XCTAssertNotNil(cache.chart(digest: a))
         XCTAssertNil(cache.chart(digest: b))
-        XCTAssertFalse(try FileSystem.list(tmp + "/c/charts").contains { $0.contains(".tmp.") })
+        XCTAssertEqual(try FileSystem.list(tmp + "/c/charts").filter { $0.contains(".tmp.") }, ["y.tgz.tmp.3.4"])
+    }
+
+    /// Workers sharing a cache store indexes while each prunes: none loses its temporary file
+    /// to another's prune (`ChartFetchFailed … .etag: No such file or directory`).
+    func testConcurrentWritersPruningTheCacheNeverFail() async throws {
+        let cache = ChartCache(root: tmp + "/shared", maxBytes: 1 << 20)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<8 {
+                group.addTask {
+                    for i in 0..<150 { try cache.storeIndex(url: "http://repo/\(w)/\(i % 3)", bytes: [UInt8](repeating: UInt8(i & 255), count: 2000), etag: "\"e\(i)\"") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertEqual(cache.index(url: "http://repo/0/2")?.etag, "\"e149\"")
+    }
+
+    /// A server that sends no ETag: the index is revalidated with If-Modified-Since (304), not
+    /// downloaded again; with a TTL it is not asked at all.
+    func testAnIndexWithoutETagIsRevalidatedByItsDateAndKeptForTheTTL() async throws {
+        let s = StaticServer(root: Self.sharedRepo)
+        s.sendsETags = false
+        let port = try s.start()
+        defer { s.stop() }
+        let url = "http://127.0.0.1:\(port)"
+        let f = try fetcher()
+        for _ in 0..<3 { _ = try await f.fetch(repository: url, name: "rabbitmq", version: "6.10.0") }
+        XCTAssertEqual(s.log.filter { $0.hasPrefix("GET /index.yaml") }, ["GET /index.yaml 200", "GET /index.yaml 304", "GET /index.yaml 304"])
+        await f.shutdown()
+        var o = ChartFetcher.Options()
+        o.indexTTL = 60
+        let cached = try ChartFetcher(cache: ChartCache(root: tmp + "/cache"), options: o)
+        for _ in 0..<3 { _ = try await cached.fetch(repository: url, name: "rabbitmq", version: "6.10.0") }
+        XCTAssertEqual(s.log.filter { $0.hasPrefix("GET /index.yaml") }.count, 4, "\(s.log)")
+        await cached.shutdown()
     }
 }

@@ -112,6 +112,7 @@ final class WatchTests: XCTestCase {
                     return ""
                 })
                 case .event(let e): await seen.add("\(e.kind.rawValue) \(WatchTests.name(e))")
+                case .page: XCTFail("pages without a page size")
                 }
                 return !(await seen.names).contains("ADDED last")
             }

@@ -46,8 +46,12 @@ final class OperatorTests: XCTestCase {
     }
 
     @discardableResult
-    func startOperator(identity: String = "op-1", resync: Double = 1, workers: Int = 2) -> Operator {
+    func startOperator(identity: String = "op-1", resync: Double = 1, workers: Int = 2, selector: String? = nil,
+                       context: ActionContext? = nil, scaleOut: Bool = false, trace: (@Sendable (String, Bool) async -> Void)? = nil) -> Operator {
         var config = OperatorConfig(identity: identity)
+        config.scaleOut = scaleOut
+        config.watchLabelSelector = selector
+        config.leaseName = OperatorConfig.leaseName(selector: selector)
         config.resyncInterval = resync
         config.workers = workers
         config.leaseDuration = 2
@@ -55,19 +59,20 @@ final class OperatorTests: XCTestCase {
         config.backoffBase = 0.2
         config.backoffMax = 2
         config.gracePeriod = 5
-        let op = Operator(config: config, context: context, fetcher: fetcher)
+        let op = Operator(config: config, context: context ?? self.context, fetcher: fetcher)
+        op.trace = trace
         operators.append((op, Task { try await op.run() }))
         return op
     }
 
-    func helmRelease(_ name: String, values: String, extra: String = "") -> Value {
+    func helmRelease(_ name: String, values: String, extra: String = "", chart: String = OperatorTests.repoRoot + "/Fixtures/charts/shop") -> Value {
         let text = """
         apiVersion: helm.fluxcd.io/v1
         kind: HelmRelease
         metadata: {name: \(name), namespace: apps}
         spec:
           releaseName: \(name)
-          chart: {path: \(Self.repoRoot)/Fixtures/charts/shop}
+          chart: {path: \(chart)}
           values: \(values)
         \(extra)
         """
@@ -230,5 +235,145 @@ final class OperatorTests: XCTestCase {
         XCTAssertTrue(metrics.contains("hrctl_helmreleases 10"), metrics)
         let successes = await op.metrics.count("success")
         XCTAssertGreaterThanOrEqual(successes, 10)
+    }
+
+    /// Lines an operator logs, for tests that read them.
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func add(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    }
+
+    func testANoOpResyncSendsNothingAndEveryFailureIsLogged() async throws {
+        let log = Lines()
+        let requests = Lines()
+        let logged = ActionContext(client: client, progress: { log.add($0) })
+        let op = startOperator(resync: 0.5, context: logged)
+        _ = try await client.request(.POST, releases, body: helmRelease("quiet", values: "{hooks: false}"))
+        _ = try await client.request(.POST, releases, body: helmRelease("broken", values: "{}", chart: "/nonexistent/chart"))
+        try await eventually("installed") { await self.status("quiet").phase == .deployed }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        server.requestLog = { requests.add($0) }
+        try await Task.sleep(nanoseconds: 2_500_000_000)
+        server.requestLog = nil
+        // Several resyncs later: nothing was read or written for the unchanged release.
+        let aboutQuiet = requests.all.filter { $0.contains("/helmreleases/quiet") || $0.contains("sh.helm.release.v1.quiet") || $0.contains("name%3Dquiet") }
+        XCTAssertEqual(aboutQuiet, [], "requests for an unchanged release")
+        let skipped = await op.metrics.skipped
+        XCTAssertGreaterThanOrEqual(skipped, 2)
+        // The failing one is in the log each time it fails, not only in an Event.
+        let failures = log.all.filter { $0.contains("reconcile of HelmRelease apps/broken failed") }
+        XCTAssertGreaterThanOrEqual(failures.count, 2, "\(log.all)")
+        XCTAssertTrue(failures.first?.contains("/nonexistent/chart") == true, failures.first ?? "")
+    }
+
+    func testOwnedObjectsAndValuesAreWatchedSoChangesActWithinTwoSecondsWithoutAResync() async throws {
+        _ = try await client.request(.POST, "/api/v1/namespaces/apps/configmaps", body: .map([
+            "metadata": .map(["name": .string("watched-values")]), "data": .map(["values.yaml": .string("message: one\n")])]))
+        let log = Lines()
+        startOperator(resync: 300, context: ActionContext(client: client, progress: { log.add($0) }))
+        defer { if testRun?.hasSucceeded == false { print(log.all.joined(separator: "\n")) } }
+        _ = try await client.request(.POST, releases, body: helmRelease("shop", values: "{hooks: false}", extra: """
+          valuesFrom:
+          - configMapKeyRef: {name: watched-values, key: values.yaml}
+        """))
+        try await eventually("installed") { await self.status("shop").phase == .deployed }
+        func message() async -> String? {
+            guard case .map(let cm)? = await get("/api/v1/namespaces/apps/configmaps/shop-config"), case .map(let d)? = cm.entries["data"] else { return nil }
+            return d.entries["message"]?.stringValue
+        }
+        _ = try await client.request(.DELETE, "/apis/apps/v1/namespaces/apps/deployments/shop-web")
+        try await eventually("the deleted Deployment back", seconds: 2) { await self.get("/apis/apps/v1/namespaces/apps/deployments/shop-web") != nil }
+        _ = try await client.request(.PATCH, "/api/v1/namespaces/apps/configmaps/watched-values",
+                                     body: .map(["data": .map(["values.yaml": .string("message: two\n")])]), contentType: "application/merge-patch+json")
+        try await eventually("the values change upgraded", seconds: 2) { await message() == "two" }
+        let h = await history("shop")
+        XCTAssertEqual(h.map(\.info.status), [.superseded, .superseded, .deployed])
+    }
+
+    func testLabelSelectedShardsEachReconcileTheirOwn() async throws {
+        let a = startOperator(identity: "a", resync: 300, selector: "shard=a")
+        let b = startOperator(identity: "b", resync: 300, selector: "shard=b")
+        try await eventually("both lead their shard") { let x = await a.isLeader; let y = await b.isLeader; return x && y }
+        for (name, shard) in [("one", "a"), ("two", "b"), ("three", "b")] {
+            var doc = helmRelease(name, values: "{hooks: false}")
+            if case .map(let m) = doc, case .map(let md)? = m.entries["metadata"] { md.entries["labels"] = .map(["shard": .string(shard)]) }
+            doc = try YAML.load(try YAMLWriter.marshal(doc))!
+            _ = try await client.request(.POST, releases, body: doc)
+        }
+        try await eventually("all three deployed") {
+            for n in ["one", "two", "three"] where await self.status(n).phase != .deployed { return false }
+            return true
+        }
+        let (_, am) = await a.probe("/metrics"), (_, bm) = await b.probe("/metrics")
+        XCTAssertTrue(am.contains("hrctl_helmreleases 1\n"), am)
+        XCTAssertTrue(bm.contains("hrctl_helmreleases 2\n"), bm)
+    }
+
+    /// Who reconciles what, across replicas: a second replica starting a key already in
+    /// flight elsewhere is a violation.
+    actor Spans {
+        var active: [String: String] = [:]
+        var violations: [String] = []
+        var byReplica: [String: Int] = [:]
+        func begin(_ key: String, _ who: String) {
+            if let other = active[key] { violations.append("\(key): \(who) began while \(other) was reconciling it") }
+            active[key] = who
+            byReplica[who, default: 0] += 1
+        }
+        func end(_ key: String, _ who: String) { if active[key] == who { active[key] = nil } }
+    }
+
+    func testScaledOutReplicasShareTheReleasesAndNeverReconcileOneAtOnceWhileJoiningAndLeaving() async throws {
+        let spans = Spans()
+        func replica(_ id: String) -> Operator {
+            startOperator(identity: id, resync: 300, scaleOut: true, trace: { key, begins in
+                if begins { await spans.begin(key, id) } else { await spans.end(key, id) }
+            })
+        }
+        let a = replica("a"), b = replica("b")
+        for i in 0..<12 { _ = try await client.request(.POST, releases, body: helmRelease("s\(i)", values: "{hooks: false}")) }
+        try await eventually("all 12 deployed by two replicas", seconds: 40) {
+            for i in 0..<12 where await self.status("s\(i)").phase != .deployed { return false }
+            return true
+        }
+        let first = await spans.byReplica
+        XCTAssertGreaterThan(first["a", default: 0], 0, "\(first)")
+        XCTAssertGreaterThan(first["b", default: 0], 0, "\(first)")
+        // A third joins and the first leaves while every release changes: shares move, nothing is lost.
+        let c = replica("c")
+        for i in 0..<12 {
+            _ = try await client.request(.PATCH, releases + "/s\(i)", body: .map(["spec": .map(["values": .map(["replicas": .float(2)])])]),
+                                         contentType: "application/merge-patch+json")
+            if i == 5 { a.stop() }
+        }
+        try await eventually("every change reconciled by the others", seconds: 60) {
+            for i in 0..<12 where await self.status("s\(i)").observedGeneration != 2 { return false }
+            return true
+        }
+        let later = await spans.byReplica
+        XCTAssertGreaterThan(later["c", default: 0], 0, "the joining replica got no share: \(later)")
+        let violations = await spans.violations
+        XCTAssertEqual(violations, [])
+        for i in 0..<12 {
+            let h = await history("s\(i)")
+            XCTAssertEqual(h.filter { $0.info.status == .deployed }.count, 1, "s\(i)")
+        }
+        _ = (b, c)
+    }
+
+    func testRendezvousHashingMovesOnlyTheLeavingMembersShare() {
+        let keys = (0..<3000).map { "ns/r\($0)" }
+        let three = ["a", "b", "c"], two = ["a", "b"]
+        var counts: [String: Int] = [:]
+        var moved = 0
+        for k in keys {
+            let before = Membership.owner(k, three)!, after = Membership.owner(k, two)!
+            counts[before, default: 0] += 1
+            if before != "c" && before != after { moved += 1 }
+        }
+        XCTAssertEqual(moved, 0, "keys of the staying members moved")
+        for m in three { XCTAssertGreaterThan(counts[m, default: 0], 800, "\(counts)") }
     }
 }
