@@ -289,6 +289,10 @@ actor OperatorState {
     /// last found right (or, after a restart, since the release was deployed), and those no
     /// synced watch covers. `keys[i]`: the object's key, nil when no watch covers it.
     func driftCandidates(_ hr: String, keys: [String?], deployedAt: Int?) -> Set<Int> {
+        // Not yet verified by this process (it just started): a change made while nobody watched
+        // shows in no event, and a write need not stamp managedFields (an update by an older
+        // client, or by a server that does not record them), so every object is checked once.
+        guard managed[hr] != nil else { return Set(keys.indices) }
         var out: Set<Int> = []
         let flagged = suspects[hr] ?? [:]
         let verified = managed[hr]?.verified ?? [:]
