@@ -107,7 +107,7 @@ public struct ApplyAction: Sendable {
         if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
 
         if opts.createNamespace { try await ctx.ensureNamespace(spec.namespace) }
-        d.lockVersion = try await ctx.writePending(release)
+        d.fence = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory)

@@ -17,6 +17,9 @@ public struct ActionContext: Sendable {
     /// Locks that are stale for reasons only the caller knows: an operator that has just become
     /// leader knows that every lock written by another operator term is abandoned.
     public var isAbandonedLock: @Sendable (String) -> Bool = { _ in false }
+    /// False once the caller's right to write may have ended (an operator term whose lease was
+    /// not renewed in time): a run then stops before its next write.
+    public var mayWrite: @Sendable () -> Bool = { true }
 
     /// `discoveryCache`: a directory for discovery documents kept between runs.
     public init(client: KubeClient, discoveryCache: String? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) {

@@ -18,9 +18,38 @@ struct Deployment {
     /// Annotations added to every object (Helm Operator's antecedent).
     var extraAnnotations: [String: String] = [:]
     var event: String  // "install", "upgrade" or "rollback"
-    /// The pending record's resourceVersion as this run wrote it: the record is finished only if
-    /// nobody changed it since (a writer paused past its lease, whose lock another took over).
-    var lockVersion: String?
+    /// This run's hold on its pending record (nil for a dry run).
+    var fence: LockFence?
+}
+
+/// A run's hold on its pending record (the lock). Another run takes a lock over only once it
+/// judges its writer gone (its process dead, its operator term over, or older than the timeout),
+/// so a writer that was merely paused finds out here before it writes again: `hold` re-reads
+/// the record once a second or more has passed since the last look (a pause long enough for a
+/// take-over shows as such a gap; a quick run never re-reads), and the record is finished only
+/// if unchanged since it was written (`version`, a resourceVersion precondition).
+actor LockFence {
+    let name: String, revision: Int, namespace: String
+    let version: String
+    let storage: ReleaseStorage
+    let mayWrite: @Sendable () -> Bool
+    var confirmed = ResourceClient.now()
+
+    init(_ r: Release, version: String, context: ActionContext) {
+        name = r.name; revision = r.version; namespace = r.namespace
+        self.version = version; storage = context.storage; mayWrite = context.mayWrite
+    }
+
+    /// Throws `lockTakenOver` when the lock may be another run's now.
+    func hold(force: Bool = false) async throws {
+        guard mayWrite() else { throw ActionError.lockTakenOver(name, revision) }
+        let now = ResourceClient.now()
+        guard force || now - confirmed >= 1 else { return }
+        guard try await storage.resourceVersion(name, version: revision, namespace: namespace) == version else {
+            throw ActionError.lockTakenOver(name, revision)
+        }
+        confirmed = now
+    }
 }
 
 extension ActionContext {
@@ -44,7 +73,7 @@ extension ActionContext {
                 try await resources.wait([crd], namespace: ns, timeout: opts.timeout)
             }
         }
-        if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout) }
+        if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
 
         var objects: [Resource] = []
         let parsed = try ResourceList.parse(d.release.manifest)
@@ -72,10 +101,7 @@ extension ActionContext {
         }
         // A run paused past its lock (another run took the release over meanwhile) stops
         // before it changes an object.
-        if let lock = d.lockVersion,
-           try await storage.resourceVersion(d.release.name, version: d.release.version, namespace: d.release.namespace) != lock {
-            throw ActionError.lockTakenOver(d.release.name, d.release.version)
-        }
+        try await d.fence?.hold(force: true)
         // Helm refuses to take over objects that belong to another release or to nobody.
         for r in objects where !oldKeys.contains(r.key(defaultNamespace: ns)) && !deferred.contains(r.key(defaultNamespace: ns)) {
             if let live = try await resources.get(r, namespace: ns),
@@ -85,6 +111,7 @@ extension ActionContext {
         }
         for r in objects {
             progress("applying \(r.label)")
+            try await d.fence?.hold()
             try await resources.apply(r, namespace: ns)
             if !deferred.isEmpty && r.kind == "CustomResourceDefinition" { try await resources.wait([r], namespace: ns, timeout: opts.timeout) }
         }
@@ -92,19 +119,20 @@ extension ActionContext {
         for r in ResourceList.uninstallOrder(oldObjects) where !newKeys.contains(r.key(defaultNamespace: ns)) {
             if r.annotations["helm.sh/resource-policy"] == "keep" { progress("keeping \(r.label) (resource-policy: keep)"); continue }
             progress("deleting \(r.label) (no longer in the chart)")
+            try await d.fence?.hold()
             try await resources.delete(r, namespace: ns)
         }
-        try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release)
+        try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release, fence: d.fence)
         if opts.wait {
             progress("waiting up to \(GoDuration.format(seconds: opts.timeout)) for \(objects.count) objects to be ready")
             try await resources.wait(objects, namespace: ns, timeout: opts.timeout, progress: progress)
         }
-        if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout) }
+        if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
     }
 
     /// Deletes objects that only unfinished revisions listed and that still carry this
     /// release's ownership marks (an object another release owns is never touched).
-    func removeLeftovers(of unfinished: [Release], keeping: Set<String>, release: Release) async throws {
+    func removeLeftovers(of unfinished: [Release], keeping: Set<String>, release: Release, fence: LockFence? = nil) async throws {
         let ns = release.namespace
         var seen = keeping
         for u in unfinished.reversed() {
@@ -116,6 +144,7 @@ extension ActionContext {
                 guard let live = try await resources.get(r, namespace: ns),
                       ResourceClient.ownershipProblem(live, release: release.name, namespace: release.namespace) == nil else { continue }
                 progress("deleting \(r.label) (left by unfinished revision \(u.version))")
+                try await fence?.hold()
                 try await resources.delete(r, namespace: ns)
             }
         }
@@ -129,8 +158,9 @@ extension ActionContext {
         d.release.info.status = .deployed
         d.release.info.description = description
         d.release.hooks = d.hooks.map(\.record)
-        do { try await storage.update(d.release, ifUnchangedSince: d.lockVersion) }
-        catch let e as KubeAPIError where e.reason == .conflict && d.lockVersion != nil {
+        try await d.fence?.hold()
+        do { try await storage.update(d.release, ifUnchangedSince: d.fence?.version) }
+        catch let e as KubeAPIError where e.reason == .conflict && d.fence != nil {
             throw ActionError.lockTakenOver(d.release.name, d.release.version)
         }
         let history = try await storage.history(d.release.name, namespace: d.release.namespace)
@@ -158,8 +188,9 @@ extension ActionContext {
 
     /// Writes the pending record (returning its resourceVersion); a concurrent run that wrote
     /// the same revision first wins.
-    func writePending(_ r: Release) async throws -> String? {
-        do { return try await storage.create(r) } catch let e as KubeAPIError where e.reason == .alreadyExists {
+    func writePending(_ r: Release) async throws -> LockFence? {
+        do { return try await storage.create(r).map { LockFence(r, version: $0, context: self) } }
+        catch let e as KubeAPIError where e.reason == .alreadyExists {
             throw ActionError.inProgress(r.name, holder: "revision \(r.version) was just written by another run")
         }
     }

@@ -103,9 +103,8 @@ public final class Operator: @unchecked Sendable {
         let term = Term(renewed: LeaderElector.clock() - config.retryPeriod, leaseDuration: config.leaseDuration)
         // A term that may have ended judges no lock abandoned (and writes nothing).
         ctx.isAbandonedLock = { term.valid && $0.contains("hrctl operator ") && !$0.contains(holder) }
-        var termReconciler = Reconciler(context: ctx, fetcher: self.reconciler.fetcher)
-        termReconciler.mayWrite = { term.valid }
-        let reconciler = termReconciler
+        ctx.mayWrite = { term.valid }
+        let reconciler = Reconciler(context: ctx, fetcher: self.reconciler.fetcher)
         await state.begin(queue)
         let client = self.client, state = self.state, config = self.config
         let informers = Task {

@@ -14,9 +14,6 @@ public struct Reconciler: Sendable {
     public let context: ActionContext
     public let fetcher: ChartFetcher
     public var component = "hrctl-operator"
-    /// False once this operator's term may have ended (its lease not renewed in time, say after a
-    /// pause): then it writes nothing, for another operator may own the release by now.
-    public var mayWrite: @Sendable () -> Bool = { true }
 
     public init(context: ActionContext, fetcher: ChartFetcher) { self.context = context; self.fetcher = fetcher }
 
@@ -45,7 +42,9 @@ public struct Reconciler: Sendable {
         } catch {
             return .retry("\(error)")
         }
-        guard mayWrite() else { return .retry("this operator's lease may have expired; not writing") }
+        // A term that may have ended (its lease not renewed in time, say after a pause) writes
+        // nothing: another operator may own the release by now.
+        guard context.mayWrite() else { return .retry("this operator's lease may have expired; not writing") }
         let md = object.entries["metadata"].flatMap { if case .map(let m) = $0 { return m } else { return nil } } ?? Map([:])
         var finalizers: [String] = []
         if case .list(let l)? = md.entries["finalizers"] { finalizers = l.items.compactMap(\.stringValue) }
@@ -171,7 +170,7 @@ public struct Reconciler: Sendable {
     }
 
     func removeFinalizer(_ namespace: String, _ name: String, _ finalizers: [String]) async -> Outcome {
-        guard mayWrite() else { return .retry("this operator's lease may have expired; not writing") }
+        guard context.mayWrite() else { return .retry("this operator's lease may have expired; not writing") }
         let rest = finalizers.filter { $0 != HelmReleaseCRD.finalizer }
         let patch: Value = .map(["metadata": .map(["finalizers": rest.isEmpty ? .null : .list(rest.map { .string($0) })])])
         do { _ = try await client.request(.PATCH, Reconciler.path(namespace, name), body: patch, contentType: "application/merge-patch+json") }
@@ -181,14 +180,14 @@ public struct Reconciler: Sendable {
     }
 
     func write(_ status: ReleaseStatus, _ namespace: String, _ name: String) async {
-        guard mayWrite() else { return }
+        guard context.mayWrite() else { return }
         _ = try? await client.request(.PATCH, Reconciler.path(namespace, name) + "/status", body: .map(["status": status.value]),
                                       contentType: "application/merge-patch+json")
     }
 
     /// A core/v1 Event about the HelmRelease, as `kubectl describe hr` lists them.
     func event(_ object: Map, _ type: String, _ reason: String, _ message: String) async {
-        guard mayWrite() else { return }
+        guard context.mayWrite() else { return }
         guard case .map(let md)? = object.entries["metadata"], let name = md.entries["name"]?.stringValue,
               let ns = md.entries["namespace"]?.stringValue else { return }
         let now = ReleaseStatus.now()
