@@ -21,7 +21,7 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
         case .inProgress(let n, let holder):
             return "another operation (install/upgrade/rollback) is in progress for release \"\(n)\": \(holder)"
         case .lockTakenOver(let n, let v):
-            return "release \"\(n)\": this run no longer holds the lock of revision \(v) (paused past it, another run took it over); "
+            return "release \"\(n)\": this run no longer holds the lock of revision \(v) (paused past it; another run may own the release now); "
                 + "it stops without finishing revision \(v), and what the other run writes stands"
         case .ownership(let msg, let op):
             return "rendered manifests contain a resource that already exists. Unable to continue with \(op): \(msg)"

@@ -115,8 +115,8 @@ public struct ApplyAction: Sendable {
         } catch {
             let failure = error
             // Another run owns the release now: nothing more is written, no rollback either.
+            await ctx.fail(d.release, failure, fence: d.fence)
             if case ActionError.lockTakenOver = failure { throw failure }
-            await ctx.fail(d.release, failure)
             if opts.atomic {
                 if let current {
                     ctx.progress("rolling back to revision \(current.version) after the failure")

@@ -178,17 +178,24 @@ extension ActionContext {
     }
 
     /// Records a failed revision with the reason; nothing else is lost.
-    func fail(_ r: Release, _ error: Error) async {
-        if case ActionError.lockTakenOver = error { return }  // the record is another run's now
+    /// A run that lost its right to write marks its record failed only if it is still as it wrote
+    /// it (`fence`): never left pending behind, never overwriting another run's.
+    func fail(_ r: Release, _ error: Error, fence: LockFence? = nil) async {
+        var version: String?
+        if case ActionError.lockTakenOver = error {
+            guard let fence else { return }
+            version = fence.version
+        }
         var failed = r
         failed.info.status = .failed
         failed.info.description = "\(r.info.status == .pendingInstall ? "Release" : r.info.status == .pendingRollback ? "Rollback" : "Upgrade") \"\(r.name)\" failed: \(error)"
-        try? await storage.update(failed)
+        try? await storage.update(failed, ifUnchangedSince: version)
     }
 
     /// Writes the pending record (returning its resourceVersion); a concurrent run that wrote
     /// the same revision first wins.
     func writePending(_ r: Release) async throws -> LockFence? {
+        guard mayWrite() else { throw ActionError.lockTakenOver(r.name, r.version) }
         do { return try await storage.create(r).map { LockFence(r, version: $0, context: self) } }
         catch let e as KubeAPIError where e.reason == .alreadyExists {
             throw ActionError.inProgress(r.name, holder: "revision \(r.version) was just written by another run")

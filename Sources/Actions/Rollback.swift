@@ -33,7 +33,7 @@ public struct RollbackAction: Sendable {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: "Rollback to \(wanted)", maxHistory: opts.maxHistory)
         } catch {
-            await ctx.fail(d.release, error)
+            await ctx.fail(d.release, error, fence: d.fence)
             throw error
         }
         return d.release

@@ -29,6 +29,7 @@ public struct UninstallAction: Sendable {
         }
         var history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout, resumingUninstall: true)
         guard var latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
+        guard ctx.mayWrite() else { throw ActionError.lockTakenOver(name, latest.version) }
         latest.info.status = .uninstalling
         latest.info.deleted = Timestamp.now()
         try await ctx.storage.update(latest)

@@ -70,9 +70,25 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
         }
     }
 
+    /// … and paused while it reads the history, before its first write; meanwhile the HelmRelease
+    /// is deleted and its successor uninstalls it: resumed, it must not write a record again.
+    func testAnOperatorPausedBeforeItsFirstWriteDoesNotBringBackAnUninstalledRelease() async throws {
+        try await pausedLeader(hooks: false, thenDelete: true) { server, chaos in
+            server.core.inject(Fault(method: "GET", pathContains: "/namespaces/paused/secrets", effect: .delay(2)))
+            // The test's PATCH, the operator's GET of the HelmRelease, then its history read, held.
+            let count = server.core.requests
+            return {
+                guard server.core.requests >= count + 3 else { return false }
+                usleep(300_000)
+                return true
+            }
+        }
+    }
+
     /// Deploys alpha; upgrades it to stale values and pauses the operator when `arm`'s check says
-    /// so; a second operator takes over and deploys the newest values; the first is resumed.
-    func pausedLeader(hooks: Bool, _ arm: (KubeTestServer, OperatorChaos) async throws -> () async throws -> Bool) async throws {
+    /// so; a second operator takes over and deploys the newest values (or, `thenDelete`,
+    /// uninstalls the deleted HelmRelease); the first is resumed.
+    func pausedLeader(hooks: Bool, thenDelete: Bool = false, _ arm: (KubeTestServer, OperatorChaos) async throws -> () async throws -> Bool) async throws {
         let server = try KubeTestServer()
         let port = try server.start()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-oppause-\(getpid())-\(hooks)").path
@@ -101,14 +117,19 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
         kill(first.processIdentifier, SIGSTOP)
         chaos.running = nil
         let paused = try await chaos.signature()
-        XCTAssertTrue(paused.contains("alpha:2:pending-upgrade"), "\(paused)")
+        XCTAssertEqual(paused.contains("alpha:2:pending-upgrade"), !thenDelete, "\(paused)")
 
         try chaos.startOperator()
-        try await patch(.init(replicas: 3, extra: false, message: "newest"))
+        if thenDelete {
+            chaos.desired["alpha"] = nil
+            _ = try await chaos.client.request(.DELETE, chaos.hrPath("alpha"))
+        } else {
+            try await patch(.init(replicas: 3, extra: false, message: "newest"))
+        }
         wrong = try await chaos.settle(timeout: 60)
         XCTAssertEqual(wrong, [])
         let settled = try await chaos.signature()
-        XCTAssertEqual(settled, ["alpha:1:superseded", "alpha:2:failed", "alpha:3:deployed"])
+        XCTAssertEqual(settled, thenDelete ? [] : ["alpha:1:superseded", "alpha:2:failed", "alpha:3:deployed"])
 
         kill(first.processIdentifier, SIGCONT)
         try await Task.sleep(nanoseconds: 3_500_000_000)
