@@ -3,7 +3,8 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
     case releaseNotFound(String, namespace: String)
     case revisionNotFound(String, Int)
     case inProgress(String, holder: String)
-    /// This run's pending revision was changed by another writer (which judged this run gone).
+    /// This run may no longer hold its pending revision's lock: another writer changed the
+    /// record (it judged this run gone), or the caller's right to write lapsed.
     case lockTakenOver(String, Int)
     case ownership(String, operation: String)
     case invalidManifest(String, String)
@@ -20,8 +21,8 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
         case .inProgress(let n, let holder):
             return "another operation (install/upgrade/rollback) is in progress for release \"\(n)\": \(holder)"
         case .lockTakenOver(let n, let v):
-            return "release \"\(n)\": another run took over the lock of revision \(v) while this one was paused (it judged this run gone); "
-                + "this run stops without finishing revision \(v), the other run's records stand"
+            return "release \"\(n)\": this run no longer holds the lock of revision \(v) (paused past it; another run may own the release now); "
+                + "it stops without finishing revision \(v), and what the other run writes stands"
         case .ownership(let msg, let op):
             return "rendered manifests contain a resource that already exists. Unable to continue with \(op): \(msg)"
         case .invalidManifest(let source, let msg): return "\(source): \(msg)"

@@ -110,7 +110,7 @@ public struct ApplyAction: Sendable {
         // this release in its namespace (just listed) show that the namespace exists.
         let recordsInNamespace = !history.isEmpty && (spec.storageNamespace ?? spec.namespace) == spec.namespace
         if opts.createNamespace && isInstall && !recordsInNamespace { try await ctx.ensureNamespace(spec.namespace) }
-        d.lockVersion = try await ctx.writePending(release)
+        d.fence = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory)
@@ -118,8 +118,8 @@ public struct ApplyAction: Sendable {
         } catch {
             let failure = error
             // Another run owns the release now: nothing more is written, no rollback either.
+            await ctx.fail(d.release, failure, fence: d.fence)
             if case ActionError.lockTakenOver = failure { throw failure }
-            await ctx.fail(d.release, failure)
             if opts.atomic {
                 if let current {
                     ctx.progress("rolling back to revision \(current.version) after the failure")

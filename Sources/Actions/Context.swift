@@ -20,6 +20,9 @@ public struct ActionContext: Sendable {
     /// The cluster's version when the caller already knows it (an operator asks once per term,
     /// not once per release).
     public var knownKubeVersion: String?
+    /// False once the caller's right to write may have ended (an operator term whose lease was
+    /// not renewed in time): a run then stops before its next write.
+    public var mayWrite: @Sendable () -> Bool = { true }
 
     /// `discoveryCache`: a directory for discovery documents kept between runs.
     public init(client: KubeClient, discoveryCache: String? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) {

@@ -18,12 +18,41 @@ struct Deployment {
     /// Annotations added to every object (Helm Operator's antecedent).
     var extraAnnotations: [String: String] = [:]
     var event: String  // "install", "upgrade" or "rollback"
-    /// The pending record's resourceVersion as this run wrote it: the record is finished only if
-    /// nobody changed it since (a writer paused past its lease, whose lock another took over).
-    var lockVersion: String?
     /// The release's history before this revision, as read (and repaired) under the lock:
     /// what `finish` supersedes and trims, without listing the records again.
     var history: [Release] = []
+    /// This run's hold on its pending record (nil for a dry run).
+    var fence: LockFence?
+}
+
+/// A run's hold on its pending record (the lock). Another run takes a lock over only once it
+/// judges its writer gone (its process dead, its operator term over, or older than the timeout),
+/// so a writer that was merely paused finds out here before it writes again: `hold` re-reads
+/// the record once a second or more has passed since the last look (a pause long enough for a
+/// take-over shows as such a gap; a quick run never re-reads), and the record is finished only
+/// if unchanged since it was written (`version`, a resourceVersion precondition).
+actor LockFence {
+    let name: String, revision: Int, namespace: String
+    let version: String
+    let storage: ReleaseStorage
+    let mayWrite: @Sendable () -> Bool
+    var confirmed = ResourceClient.now()
+
+    init(_ r: Release, version: String, context: ActionContext) {
+        name = r.name; revision = r.version; namespace = r.namespace
+        self.version = version; storage = context.storage; mayWrite = context.mayWrite
+    }
+
+    /// Throws `lockTakenOver` when the lock may be another run's now.
+    func hold(force: Bool = false) async throws {
+        guard mayWrite() else { throw ActionError.lockTakenOver(name, revision) }
+        let now = ResourceClient.now()
+        guard force || now - confirmed >= 1 else { return }
+        guard try await storage.resourceVersion(name, version: revision, namespace: namespace) == version else {
+            throw ActionError.lockTakenOver(name, revision)
+        }
+        confirmed = now
+    }
 }
 
 extension ActionContext {
@@ -47,7 +76,7 @@ extension ActionContext {
                 try await resources.wait([crd], namespace: ns, timeout: opts.timeout)
             }
         }
-        if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout) }
+        if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
 
         var objects: [Resource] = []
         let parsed = try ResourceList.parse(d.release.manifest)
@@ -75,10 +104,7 @@ extension ActionContext {
         }
         // A run paused past its lock (another run took the release over meanwhile) stops
         // before it changes an object.
-        if let lock = d.lockVersion,
-           try await storage.resourceVersion(d.release.name, version: d.release.version, namespace: d.release.namespace) != lock {
-            throw ActionError.lockTakenOver(d.release.name, d.release.version)
-        }
+        try await d.fence?.hold(force: true)
         // Helm refuses to take over objects that belong to another release or to nobody.
         let adopted = objects.filter { !oldKeys.contains($0.key(defaultNamespace: ns)) && !deferred.contains($0.key(defaultNamespace: ns)) }
         if !adopted.isEmpty {
@@ -91,10 +117,11 @@ extension ActionContext {
             }
         }
         // Helm's order between kinds; the objects of one kind at once.
-        let resources = self.resources, progress = self.progress
+        let resources = self.resources, progress = self.progress, fence = d.fence
         for group in Concurrently.runs(objects, by: \.kind) {
             try await Concurrently.forEach(group) { r in
                 progress("applying \(r.label)")
+                try await fence?.hold()
                 try await resources.apply(r, namespace: ns)
             }
             if !deferred.isEmpty && group[0].kind == "CustomResourceDefinition" { try await resources.wait(group, namespace: ns, timeout: opts.timeout) }
@@ -105,21 +132,22 @@ extension ActionContext {
             if r.annotations["helm.sh/resource-policy"] == "keep" { progress("keeping \(r.label) (resource-policy: keep)"); continue }
             removed.append(r)
         }
-        try await deleteInOrder(removed, namespace: ns, why: " (no longer in the chart)")
-        try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release)
+        try await deleteInOrder(removed, namespace: ns, why: " (no longer in the chart)", fence: d.fence)
+        try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release, fence: d.fence)
         if opts.wait {
             progress("waiting up to \(GoDuration.format(seconds: opts.timeout)) for \(objects.count) objects to be ready")
             try await resources.wait(objects, namespace: ns, timeout: opts.timeout, progress: progress)
         }
-        if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout) }
+        if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
     }
 
     /// Deletes objects (given in uninstall order) a kind after another, the objects of one kind at once.
-    func deleteInOrder(_ rs: [Resource], namespace: String, why: String = "") async throws {
+    func deleteInOrder(_ rs: [Resource], namespace: String, why: String = "", fence: LockFence? = nil) async throws {
         let resources = self.resources, progress = self.progress
         for group in Concurrently.runs(rs, by: \.kind) {
             try await Concurrently.forEach(group) { r in
                 progress("deleting \(r.label)\(why)")
+                try await fence?.hold()
                 try await resources.delete(r, namespace: namespace)
             }
         }
@@ -127,7 +155,7 @@ extension ActionContext {
 
     /// Deletes objects that only unfinished revisions listed and that still carry this
     /// release's ownership marks (an object another release owns is never touched).
-    func removeLeftovers(of unfinished: [Release], keeping: Set<String>, release: Release) async throws {
+    func removeLeftovers(of unfinished: [Release], keeping: Set<String>, release: Release, fence: LockFence? = nil) async throws {
         let ns = release.namespace
         var seen = keeping
         for u in unfinished.reversed() {
@@ -139,6 +167,7 @@ extension ActionContext {
                 guard let live = try await resources.get(r, namespace: ns),
                       ResourceClient.ownershipProblem(live, release: release.name, namespace: release.namespace) == nil else { continue }
                 progress("deleting \(r.label) (left by unfinished revision \(u.version))")
+                try await fence?.hold()
                 try await resources.delete(r, namespace: ns)
             }
         }
@@ -152,8 +181,9 @@ extension ActionContext {
         d.release.info.status = .deployed
         d.release.info.description = description
         d.release.hooks = d.hooks.map(\.record)
-        do { try await storage.update(d.release, ifUnchangedSince: d.lockVersion) }
-        catch let e as KubeAPIError where e.reason == .conflict && d.lockVersion != nil {
+        try await d.fence?.hold()
+        do { try await storage.update(d.release, ifUnchangedSince: d.fence?.version) }
+        catch let e as KubeAPIError where e.reason == .conflict && d.fence != nil {
             throw ActionError.lockTakenOver(d.release.name, d.release.version)
         }
         // The history read under the lock, with this revision: the update above succeeding
@@ -173,18 +203,26 @@ extension ActionContext {
     }
 
     /// Records a failed revision with the reason; nothing else is lost.
-    func fail(_ r: Release, _ error: Error) async {
-        if case ActionError.lockTakenOver = error { return }  // the record is another run's now
+    /// A run that lost its right to write marks its record failed only if it is still as it wrote
+    /// it (`fence`): never left pending behind, never overwriting another run's.
+    func fail(_ r: Release, _ error: Error, fence: LockFence? = nil) async {
+        var version: String?
+        if case ActionError.lockTakenOver = error {
+            guard let fence else { return }
+            version = fence.version
+        }
         var failed = r
         failed.info.status = .failed
         failed.info.description = "\(r.info.status == .pendingInstall ? "Release" : r.info.status == .pendingRollback ? "Rollback" : "Upgrade") \"\(r.name)\" failed: \(error)"
-        try? await storage.update(failed)
+        try? await storage.update(failed, ifUnchangedSince: version)
     }
 
     /// Writes the pending record (returning its resourceVersion); a concurrent run that wrote
     /// the same revision first wins.
-    func writePending(_ r: Release) async throws -> String? {
-        do { return try await storage.create(r) } catch let e as KubeAPIError where e.reason == .alreadyExists {
+    func writePending(_ r: Release) async throws -> LockFence? {
+        guard mayWrite() else { throw ActionError.lockTakenOver(r.name, r.version) }
+        do { return try await storage.create(r).map { LockFence(r, version: $0, context: self) } }
+        catch let e as KubeAPIError where e.reason == .alreadyExists {
             throw ActionError.inProgress(r.name, holder: "revision \(r.version) was just written by another run")
         }
     }

@@ -56,13 +56,15 @@ struct Hook {
 
 extension ActionContext {
     /// Runs the hooks of one event in weight order; a failed hook fails the operation.
-    func runHooks(_ hooks: inout [Hook], event: String, namespace: String, timeout: Double) async throws {
+    /// `fence`: the run's hold on its lock, checked before each hook is created or deleted.
+    func runHooks(_ hooks: inout [Hook], event: String, namespace: String, timeout: Double, fence: LockFence? = nil) async throws {
         let selected = hooks.indices.filter { hooks[$0].events.contains(event) }
             .sorted { (hooks[$0].weight, hooks[$0].resource.name) < (hooks[$1].weight, hooks[$1].resource.name) }
         for i in selected {
             var r = hooks[i].resource
             try await resources.prepare(&r, namespace: namespace)
             progress("running \(event) hook \(r.label)")
+            try await fence?.hold()
             if hooks[i].deletePolicies.contains("before-hook-creation") { try await resources.delete(r, namespace: namespace) }
             hooks[i].lastRun = ["started_at": .string(Timestamp.now()), "completed_at": .string(""), "phase": .string("Running")]
             do {
@@ -78,6 +80,7 @@ extension ActionContext {
             }
             hooks[i].lastRun["phase"] = .string("Succeeded")
             hooks[i].lastRun["completed_at"] = .string(Timestamp.now())
+            try await fence?.hold()
             if hooks[i].deletePolicies.contains("hook-succeeded") { try await resources.delete(r, namespace: namespace) }
         }
     }

@@ -79,6 +79,7 @@ extension ActionContext {
                          readOnly: Bool = false) async throws -> [Release] {
         var history = try await storage.history(name, namespace: namespace)
         for p in historyProblems(history, timeout: timeout, resumingUninstall: resumingUninstall) {
+            if !readOnly && !mayWrite() { throw ActionError.lockTakenOver(name, (history.last?.version ?? 0) + 1) }
             progress(readOnly ? ActionContext.readOnlyWarning(name, p) : "repairing release \(name): \(p)")
             var changed: [Int] = []
             switch p {

@@ -28,12 +28,12 @@ public struct RollbackAction: Sendable {
                            unfinished: ActionContext.unfinished(history, after: current ?? latest), event: "rollback", history: history)
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
                                        crds: [], stage: .upgrade)
-        d.lockVersion = try await ctx.writePending(release)
+        d.fence = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: "Rollback to \(wanted)", maxHistory: opts.maxHistory)
         } catch {
-            await ctx.fail(d.release, error)
+            await ctx.fail(d.release, error, fence: d.fence)
             throw error
         }
         return d.release

@@ -29,6 +29,7 @@ public struct UninstallAction: Sendable {
         }
         var history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout, resumingUninstall: true)
         guard var latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
+        guard ctx.mayWrite() else { throw ActionError.lockTakenOver(name, latest.version) }
         latest.info.status = .uninstalling
         latest.info.deleted = Timestamp.now()
         try await ctx.storage.update(latest)
@@ -55,7 +56,7 @@ public struct UninstallAction: Sendable {
         } catch {
             latest.info.status = .failed
             latest.info.description = "Uninstallation failed: \(error)"
-            try? await ctx.storage.update(latest)
+            _ = try? await ctx.storage.update(latest)
             throw error
         }
         latest.info.status = .uninstalled

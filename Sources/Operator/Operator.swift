@@ -155,13 +155,13 @@ public final class Operator: @unchecked Sendable {
     /// leader's, whose term may end unnoticed (a pause); scale-out members stop on their own.
     func term(_ queue: WorkQueue, _ baseContext: ActionContext, lease: Term? = nil) async {
         var ctx = baseContext
+        if let lease { ctx.mayWrite = { lease.valid } }
         // Histories are read by name from what the records' watch knows.
         let records = RecordIndex()
         ctx.storage.index = records
         ctx.knownKubeVersion = await baseContext.kubeVersion()
         let state = self.state
         var termReconciler = Reconciler(context: ctx, fetcher: self.reconciler.fetcher)
-        if let lease { termReconciler.mayWrite = { lease.valid } }
         termReconciler.observe = { await state.observe($0) }
         termReconciler.namespaces = NamespaceMemo()
         let reconciler = termReconciler

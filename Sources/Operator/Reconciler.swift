@@ -14,9 +14,6 @@ public struct Reconciler: Sendable {
     public let context: ActionContext
     public let fetcher: ChartFetcher
     public var component = "hrctl-operator"
-    /// False once this operator's term may have ended (its lease not renewed in time, say after a
-    /// pause): then it writes nothing, for another operator may own the release by now.
-    public var mayWrite: @Sendable () -> Bool = { true }
     /// Gets the HelmRelease as the server answered this reconciler's writes (its cache is fresher then).
     public var observe: (@Sendable (Value) async -> Void)?
     /// Namespaces known to exist: an install into one does not look it up again.
@@ -71,7 +68,7 @@ public struct Reconciler: Sendable {
                 return Report(outcome: .retry("\(error)"), failure: "\(error)")
             }
         }
-        guard mayWrite() else { return Report(outcome: .retry("this operator's lease may have expired; not writing")) }
+        guard context.mayWrite() else { return Report(outcome: .retry("this operator's lease may have expired; not writing")) }
         var report = await run(object, namespace, name, drift: drift)
         if case .retry(let why) = report.outcome, report.failure == nil { report.failure = why }
         return report
@@ -226,7 +223,7 @@ public struct Reconciler: Sendable {
     }
 
     func removeFinalizer(_ namespace: String, _ name: String, _ finalizers: [String]) async -> Outcome {
-        guard mayWrite() else { return .retry("this operator's lease may have expired; not writing") }
+        guard context.mayWrite() else { return .retry("this operator's lease may have expired; not writing") }
         let rest = finalizers.filter { $0 != HelmReleaseCRD.finalizer }
         let patch: Value = .map(["metadata": .map(["finalizers": rest.isEmpty ? .null : .list(rest.map { .string($0) })])])
         do { _ = try await client.request(.PATCH, Reconciler.path(namespace, name), body: patch, contentType: "application/merge-patch+json") }
@@ -236,14 +233,14 @@ public struct Reconciler: Sendable {
     }
 
     func write(_ status: ReleaseStatus, _ namespace: String, _ name: String) async {
-        guard mayWrite() else { return }
+        guard context.mayWrite() else { return }
         if let v = try? await client.request(.PATCH, Reconciler.path(namespace, name) + "/status", body: .map(["status": status.value]),
                                              contentType: "application/merge-patch+json") { await observe?(v) }
     }
 
     /// A core/v1 Event about the HelmRelease, as `kubectl describe hr` lists them.
     func event(_ object: Map, _ type: String, _ reason: String, _ message: String) async {
-        guard mayWrite() else { return }
+        guard context.mayWrite() else { return }
         guard case .map(let md)? = object.entries["metadata"], let name = md.entries["name"]?.stringValue,
               let ns = md.entries["namespace"]?.stringValue else { return }
         let now = ReleaseStatus.now()

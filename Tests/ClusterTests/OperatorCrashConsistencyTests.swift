@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import KubeTestServer
+import KubeAPIServer
 
 /// SIGKILL of `hrctl operator` at random moments of its reconciles (HelmReleases created, changed,
 /// deleted, their objects drifting), a restart, and once it settles: each live HelmRelease is
@@ -44,12 +45,53 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
     /// An operator paused (SIGSTOP: a stalled node, a long GC) inside an upgrade, past its lease:
     /// its successor repairs the lock and deploys the newer spec; resumed, the paused one must
     /// change nothing. It used to apply its stale objects, mark its revision deployed and the
-    /// successor's superseded; now its pending record is fenced (checked before the objects, and
-    /// finished only if unchanged since it wrote it) and a term that may have ended writes nothing.
-    func testAnOperatorPausedPastItsLeaseLeavesItsSuccessorsReleaseAlone() async throws {
+    /// successor's superseded; now its pending record is fenced (re-read before a write that follows a
+    /// gap of a second or more, finished only if unchanged since written) and a term that may have
+    /// ended writes nothing. Paused while its pre-upgrade hook's Job runs:
+    func testAnOperatorPausedInAHookLeavesItsSuccessorsReleaseAlone() async throws {
+        try await pausedLeader(hooks: true) { server, chaos in
+            // The hook's Job takes a second: paused once the pending record is written.
+            server.core.controllerDelay = 1
+            let before = try await chaos.signature()
+            return { try await chaos.signature() != before }
+        }
+    }
+
+    /// … and paused between two of its object writes (the Service's answer held back by the server).
+    func testAnOperatorPausedBetweenTwoObjectWritesLeavesItsSuccessorsReleaseAlone() async throws {
+        try await pausedLeader(hooks: false) { server, chaos in
+            server.core.inject(Fault(method: "PATCH", pathContains: "/services/alpha-web", effect: .delay(2)))
+            return {
+                // The ConfigMaps come before the Service: once the new one is live, the Service's answer is held.
+                guard let cm = try await chaos.invariants("alpha").live("ConfigMap", "alpha-config") else { return false }
+                if cm.at("data")?.at("message")?.stringValue == "stale" { usleep(300_000); return true }
+                return false
+            }
+        }
+    }
+
+    /// … and paused while it reads the history, before its first write; meanwhile the HelmRelease
+    /// is deleted and its successor uninstalls it: resumed, it must not write a record again.
+    func testAnOperatorPausedBeforeItsFirstWriteDoesNotBringBackAnUninstalledRelease() async throws {
+        try await pausedLeader(hooks: false, thenDelete: true) { server, chaos in
+            server.core.inject(Fault(method: "GET", pathContains: "/namespaces/paused/secrets", effect: .delay(2)))
+            // The test's PATCH, the operator's GET of the HelmRelease, then its history read, held.
+            let count = server.core.requests
+            return {
+                guard server.core.requests >= count + 3 else { return false }
+                usleep(300_000)
+                return true
+            }
+        }
+    }
+
+    /// Deploys alpha; upgrades it to stale values and pauses the operator when `arm`'s check says
+    /// so; a second operator takes over and deploys the newest values (or, `thenDelete`,
+    /// uninstalls the deleted HelmRelease); the first is resumed.
+    func pausedLeader(hooks: Bool, thenDelete: Bool = false, _ arm: (KubeTestServer, OperatorChaos) async throws -> () async throws -> Bool) async throws {
         let server = try KubeTestServer()
         let port = try server.start()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-oppause-\(getpid())").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-oppause-\(getpid())-\(hooks)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let kubeconfig = dir + "/kubeconfig"
         try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
@@ -59,35 +101,38 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
         try chaos.startOperator()
         let first = try XCTUnwrap(chaos.running)
         chaos.desired["alpha"] = .init(replicas: 1, extra: false, message: "hello")
-        _ = try await chaos.client.request(.POST, chaos.hrPath(), body: chaos.object("alpha", chaos.desired["alpha"]!, hooks: true))
+        _ = try await chaos.client.request(.POST, chaos.hrPath(), body: chaos.object("alpha", chaos.desired["alpha"]!, hooks: hooks))
         var wrong = try await chaos.settle(timeout: 60)
         XCTAssertEqual(wrong, [])
 
-        // The pre-upgrade hook's Job takes a second: the first operator is paused inside it.
-        server.core.controllerDelay = 1
-        let before = try await chaos.signature()
         func patch(_ v: Chaos.Values) async throws {
             chaos.desired["alpha"] = v
-            _ = try await chaos.client.request(.PATCH, chaos.hrPath("alpha"), body: .map(["spec": .map(["values": chaos.values(v, hooks: true)])]),
+            _ = try await chaos.client.request(.PATCH, chaos.hrPath("alpha"), body: .map(["spec": .map(["values": chaos.values(v, hooks: hooks)])]),
                                                contentType: "application/merge-patch+json")
         }
+        let ready = try await arm(server, chaos)
         try await patch(.init(replicas: 2, extra: true, message: "stale"))
         let end = Date().addingTimeInterval(20)
-        while Date() < end, try await chaos.signature() == before { usleep(2000) }
+        while Date() < end, try await !ready() { usleep(2000) }
         kill(first.processIdentifier, SIGSTOP)
         chaos.running = nil
         let paused = try await chaos.signature()
-        XCTAssertTrue(paused.contains("alpha:2:pending-upgrade"), "\(paused)")
+        XCTAssertEqual(paused.contains("alpha:2:pending-upgrade"), !thenDelete, "\(paused)")
 
         try chaos.startOperator()
-        try await patch(.init(replicas: 3, extra: false, message: "newest"))
+        if thenDelete {
+            chaos.desired["alpha"] = nil
+            _ = try await chaos.client.request(.DELETE, chaos.hrPath("alpha"))
+        } else {
+            try await patch(.init(replicas: 3, extra: false, message: "newest"))
+        }
         wrong = try await chaos.settle(timeout: 60)
         XCTAssertEqual(wrong, [])
         let settled = try await chaos.signature()
-        XCTAssertEqual(settled, ["alpha:1:superseded", "alpha:2:failed", "alpha:3:deployed"])
+        XCTAssertEqual(settled, thenDelete ? [] : ["alpha:1:superseded", "alpha:2:failed", "alpha:3:deployed"])
 
         kill(first.processIdentifier, SIGCONT)
-        try await Task.sleep(nanoseconds: 3_000_000_000)
+        try await Task.sleep(nanoseconds: 3_500_000_000)
         wrong = try await chaos.unsettled()
         XCTAssertEqual(wrong, [], "the resumed operator changed the release")
         let after = try await chaos.signature()
@@ -95,7 +140,7 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         let firstLog = (try? String(contentsOfFile: dir + "/operator-paused-1.log", encoding: .utf8)) ?? ""
-        XCTAssertTrue(firstLog.contains("release \"alpha\": another run took over the lock of revision 2 while this one was paused"), firstLog)
+        XCTAssertTrue(firstLog.contains("release \"alpha\": this run no longer holds the lock of revision 2"), firstLog)
         await chaos.close()
         server.stop()
         try? FileManager.default.removeItem(atPath: dir)
