@@ -118,7 +118,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
-        // `make bench`: engine throughput and memory on generated input.
+        // `make bench`: engine throughput and memory on generated input, whole-process runs, and
+        // side by side with the helm CLI on the genuine kube-apiserver.
         .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart", "ChartSource", "KubeTestServer", "FileIO",
                                                               "Kube", "Actions", "Operator"]),
 

@@ -82,7 +82,7 @@ struct SideBySide {
     var row: String {
         let hm = median(hrctl.map(\.ms)), gm = median(helm.map(\.ms))
         let hr = hrctl.compactMap(\.rssMiB), gr = helm.compactMap(\.rssMiB)
-        var s = padded(label, 48) + " hrctl \(fixed(hm, 0)) ms"
+        var s = padded(label, 50) + " hrctl \(fixed(hm, 0)) ms"
         if !hr.isEmpty { s += " \(fixed(median(hr), 1)) MiB" }
         s += " | helm \(fixed(gm, 0)) ms"
         if !gr.isEmpty { s += " \(fixed(median(gr), 1)) MiB" }
@@ -143,7 +143,7 @@ enum VersusHelm {
             hrctlMs += a.ms; helmMs += b.ms
             if let r = a.rssMiB, let g = b.rssMiB { hrctlRSS = max(hrctlRSS, r); helmRSS = max(helmRSS, g) } else { measured = false }
         }
-        var s = padded("  whole corpus (\(cases.count) cases, one pass each)", 48) + " hrctl \(fixed(hrctlMs / 1000, 2)) s"
+        var s = padded("  whole corpus (\(cases.count) cases, one pass each)", 50) + " hrctl \(fixed(hrctlMs / 1000, 2)) s"
         if measured { s += " \(fixed(hrctlRSS, 1)) MiB" }
         s += " | helm \(fixed(helmMs / 1000, 2)) s"
         if measured { s += " \(fixed(helmRSS, 1)) MiB" }

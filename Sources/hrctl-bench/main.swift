@@ -1,5 +1,7 @@
 // `make bench`: times the template engine on a large generated template and prints
-// operations per second and peak memory. A benchmark, not a test: it asserts nothing.
+// operations per second and peak memory, then whole-process runs (renders, chart fetches, the
+// loopback server's releases, the operator) and the rows side by side with the official helm
+// CLI (VersusHelm.swift). A benchmark, not a test: it asserts nothing.
 import GoTemplate
 import Values
 import YAML
