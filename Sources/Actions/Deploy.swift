@@ -189,8 +189,10 @@ extension ActionContext {
         // The history read under the lock, with this revision: the update above succeeding
         // unchanged shows nobody took the lock over meanwhile, so nobody else wrote records.
         let history = d.history.filter { $0.version != d.release.version } + [d.release]
-        // Only older ones: a newer revision is another writer's, and stays as it wrote it.
-        for var r in history where r.version < d.release.version && r.info.status == .deployed {
+        // Only older ones: a newer revision is another writer's, and stays as it wrote it. An
+        // older one still read as pending was finished since (an operator's watch-fed history
+        // can lag its own last write): it is superseded too, never left deployed beside this one.
+        for var r in history where r.version < d.release.version && (r.info.status == .deployed || r.info.status.isPending) {
             r.info.status = .superseded
             try await storage.update(r)
         }
