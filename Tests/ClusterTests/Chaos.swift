@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Kube
+import KubeTestServer
 import Release
 import Values
 import YAML
@@ -21,6 +22,37 @@ struct SeededRandom: RandomNumberGenerator {
     static func seed() -> UInt64 {
         if let s = ProcessInfo.processInfo.environment["HRCTL_CHAOS_SEED"], let v = UInt64(s) { return v }
         return UInt64(Date().timeIntervalSince1970 * 1000) ^ UInt64(getpid())
+    }
+}
+
+/// What a chaos run talks to: the environment its hrctl and helm processes run in and a client
+/// of the same cluster for the checks.
+enum ChaosTarget {
+    static func open(kubeconfig: String, dir: String) throws -> (env: [String: String], client: KubeClient) {
+        let cfg = try KubeConfig.load(explicitPath: kubeconfig, environment: [:])
+        return (GenuineCluster.environment(kubeconfig: kubeconfig, dir: dir), try KubeClient(access: try cfg.resolve(context: nil, namespace: nil)))
+    }
+}
+
+/// The loopback API server as a chaos run's cluster: started, with a scratch folder that holds
+/// its kubeconfig and the run's logs and caches.
+struct LoopbackCluster {
+    let server: KubeTestServer
+    let dir: String
+    var kubeconfig: String { dir + "/kubeconfig" }
+
+    init(name: String) throws {
+        server = try KubeTestServer()
+        let port = try server.start()
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-\(name)-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: dir + "/kubeconfig", atomically: true, encoding: .utf8)
+    }
+
+    /// Stops the server; the folder stays when HRCTL_CHAOS_KEEP is set (the operators' logs).
+    func down() {
+        server.stop()
+        if ProcessInfo.processInfo.environment["HRCTL_CHAOS_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
     }
 }
 
@@ -54,10 +86,7 @@ final class Chaos {
         self.dir = dir
         ns = namespace
         self.helm = helm
-        env = ["KUBECONFIG": kubeconfig, "HRCTL_CACHE": dir + "/hrctl-cache", "HELM_CACHE_HOME": dir + "/helm/cache",
-               "HELM_CONFIG_HOME": dir + "/helm/config", "HELM_DATA_HOME": dir + "/helm/data"]
-        let cfg = try KubeConfig.load(explicitPath: kubeconfig, environment: [:])
-        client = try KubeClient(access: try cfg.resolve(context: nil, namespace: nil))
+        (env, client) = try ChaosTarget.open(kubeconfig: kubeconfig, dir: dir)
         check = ReleaseInvariants(client: client, ns: namespace, release: "shop", helm: helm, env: env)
         seed = SeededRandom.seed()
         rng = SeededRandom(seed: seed)

@@ -11,14 +11,9 @@ final class CrashConsistencyLoopbackTests: XCTestCase {
     static var rounds: Int { Int(ProcessInfo.processInfo.environment["HRCTL_CHAOS_ROUNDS"] ?? "") ?? 40 }
 
     func testKilledCommandsRecoverToOneDeployedRevisionOnTheLoopbackServer() async throws {
-        let server = try KubeTestServer()
-        let port = try server.start()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-chaos-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let kubeconfig = dir + "/kubeconfig"
-        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let cluster = try LoopbackCluster(name: "chaos")
         let helm = GenuineCluster.unavailable == nil ? GenuineCluster.tools + "/helm" : nil
-        let chaos = try Chaos(label: "loopback", kubeconfig: kubeconfig, dir: dir, namespace: "chaos", helm: helm)
+        let chaos = try Chaos(label: "loopback", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: "chaos", helm: helm)
         var failures: [String] = []
         for n in 1...Self.rounds where failures.isEmpty {
             failures += try await chaos.round(n, checkHelm: n % 5 == 0)
@@ -28,8 +23,7 @@ final class CrashConsistencyLoopbackTests: XCTestCase {
         XCTAssertGreaterThan(chaos.found.filter { $0.key.hasPrefix("killed") }.values.reduce(0, +), Self.rounds / 3,
                              "most rounds should be interrupted: \(chaos.found)")
         await chaos.close()
-        server.stop()
-        try? FileManager.default.removeItem(atPath: dir)
+        cluster.down()
     }
 }
 

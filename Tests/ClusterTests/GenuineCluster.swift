@@ -66,7 +66,11 @@ final class GenuineCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    var env: [String: String] {
+    var env: [String: String] { GenuineCluster.environment(kubeconfig: kubeconfig, dir: dir) }
+
+    /// What hrctl, helm and kubectl run with against a cluster: its kubeconfig, and caches of
+    /// their own under `dir` (never the user's).
+    static func environment(kubeconfig: String, dir: String) -> [String: String] {
         ["KUBECONFIG": kubeconfig, "HRCTL_CACHE": dir + "/hrctl-cache", "HELM_CACHE_HOME": dir + "/helm/cache",
          "HELM_CONFIG_HOME": dir + "/helm/config", "HELM_DATA_HOME": dir + "/helm/data", "KUBECACHEDIR": dir + "/kube-cache"]
     }

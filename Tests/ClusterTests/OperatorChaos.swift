@@ -41,10 +41,7 @@ final class OperatorChaos {
         self.dir = dir
         ns = namespace
         self.helm = helm
-        env = ["KUBECONFIG": kubeconfig, "HRCTL_CACHE": dir + "/hrctl-cache", "HELM_CACHE_HOME": dir + "/helm/cache",
-               "HELM_CONFIG_HOME": dir + "/helm/config", "HELM_DATA_HOME": dir + "/helm/data"]
-        let cfg = try KubeConfig.load(explicitPath: kubeconfig, environment: [:])
-        client = try KubeClient(access: try cfg.resolve(context: nil, namespace: nil))
+        (env, client) = try ChaosTarget.open(kubeconfig: kubeconfig, dir: dir)
         seed = SeededRandom.seed()
         rng = SeededRandom(seed: seed)
         FileHandle.standardError.write(Data("operator chaos \(label): seed \(seed) (HRCTL_CHAOS_SEED=\(seed) replays it)\n".utf8))

@@ -25,21 +25,15 @@ enum OperatorChaosRun {
 
 final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
     func testAKilledOperatorRecoversEveryReleaseOnTheLoopbackServer() async throws {
-        let server = try KubeTestServer()
-        let port = try server.start()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-opchaos-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let kubeconfig = dir + "/kubeconfig"
-        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let cluster = try LoopbackCluster(name: "opchaos")
         let helm = GenuineCluster.unavailable == nil ? GenuineCluster.tools + "/helm" : nil
-        let chaos = try OperatorChaos(label: "loopback", kubeconfig: kubeconfig, dir: dir, namespace: "opchaos", helm: helm)
+        let chaos = try OperatorChaos(label: "loopback", kubeconfig: cluster.kubeconfig, dir: cluster.dir, namespace: "opchaos", helm: helm)
         let rounds = OperatorChaosRun.rounds(12)
         let failures = try await OperatorChaosRun.run(chaos, rounds: rounds, helmEvery: 3)
         XCTAssertEqual(failures, [], "seed \(chaos.seed)")
         XCTAssertGreaterThan(chaos.found.filter { $0.key.hasPrefix("killed") }.values.reduce(0, +), rounds / 2, "\(chaos.found)")
         await chaos.close()
-        server.stop()
-        if ProcessInfo.processInfo.environment["HRCTL_CHAOS_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
+        cluster.down()
     }
 
     /// An operator paused (SIGSTOP: a stalled node, a long GC) inside an upgrade, past its lease:
@@ -89,13 +83,9 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
     /// so; a second operator takes over and deploys the newest values (or, `thenDelete`,
     /// uninstalls the deleted HelmRelease); the first is resumed.
     func pausedLeader(hooks: Bool, thenDelete: Bool = false, _ arm: (KubeTestServer, OperatorChaos) async throws -> () async throws -> Bool) async throws {
-        let server = try KubeTestServer()
-        let port = try server.start()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-oppause-\(getpid())-\(hooks)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let kubeconfig = dir + "/kubeconfig"
-        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        let chaos = try OperatorChaos(label: "paused", kubeconfig: kubeconfig, dir: dir, namespace: "paused", helm: nil)
+        let cluster = try LoopbackCluster(name: "oppause-\(hooks)")
+        let server = cluster.server, dir = cluster.dir
+        let chaos = try OperatorChaos(label: "paused", kubeconfig: cluster.kubeconfig, dir: dir, namespace: "paused", helm: nil)
         chaos.names.removeAll { $0 != "alpha" }
         try await chaos.prepare()
         try chaos.startOperator()
@@ -142,7 +132,6 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
         let firstLog = (try? String(contentsOfFile: dir + "/operator-paused-1.log", encoding: .utf8)) ?? ""
         XCTAssertTrue(firstLog.contains("release \"alpha\": this run no longer holds the lock of revision 2"), firstLog)
         await chaos.close()
-        server.stop()
-        try? FileManager.default.removeItem(atPath: dir)
+        cluster.down()
     }
 }
