@@ -52,13 +52,28 @@ public actor RecordIndex {
         releases[RecordIndex.key(name, namespace)]?[version] = nil
     }
 
-    /// A (re)list: its pages replace what was known once the last is in.
+    /// A (re)list: its pages replace what was known once the last is in, except news newer than
+    /// the snapshot. A record this process wrote while the list was being served (or before the
+    /// watch that follows it caught up) is missing from the pages or older there; dropping it
+    /// would make a history read by name miss a revision, or see it in its earlier status.
     public func listed(_ page: [Map], last: Bool) {
-        for md in page { if let (k, v, e) = RecordIndex.parse(md) { listing[k, default: [:]][v] = e } }
+        for md in page {
+            guard let (k, v, e) = RecordIndex.parse(md) else { continue }
+            listing[k, default: [:]][v] = e
+            listedUpTo = max(listedUpTo, e.resourceVersion)
+        }
         guard last else { return }
+        for (k, known) in releases {
+            for (v, e) in known where e.resourceVersion > listedUpTo {
+                listing[k, default: [:]][v] = e
+            }
+        }
         releases = listing
         listing = [:]
+        listedUpTo = 0
         synced = true
     }
     var listing: [String: [Int: Entry]] = [:]
+    /// The newest resourceVersion among the pages so far: entries known beyond it are newer news.
+    var listedUpTo = 0
 }
