@@ -39,7 +39,9 @@ struct OperatorProcess {
     }
 
     /// Peak resident memory (VmHWM) in MiB and CPU seconds (user + system) so far.
-    var usage: (rssMiB: Double, cpu: Double) {
+    var usage: (rssMiB: Double, cpu: Double) { OperatorProcess.usage(pid) }
+
+    static func usage(_ pid: pid_t) -> (rssMiB: Double, cpu: Double) {
         var rss = 0.0, cpu = 0.0
         if let s = try? FileSystem.readText("/proc/\(pid)/status") {
             for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
@@ -185,6 +187,12 @@ func operatorScaleBench(binary: String, shared: String, work: String) async thro
         try await group.waitForAll()
     }
     var deployed = 0
+    // What the control plane spends meanwhile: on 2 cores it shares them with the operator, so
+    // its CPU bounds the burst from below.
+    let plane = ["kube-apiserver", "etcd", "kube-controller-manager"].map { name in
+        (name, pid_t((try? FileSystem.readText("\(dir)/run/\(name).pid"))?.trimmingCharacters() ?? "") ?? 0)
+    }
+    let planeFrom = plane.map { OperatorProcess.usage($0.1).cpu }
     while now() - start < Double(n) * 1.5 + 120 {
         deployed = await deployedCount()
         if deployed >= n { break }
@@ -193,12 +201,16 @@ func operatorScaleBench(binary: String, shared: String, work: String) async thro
     let burst = now() - start
     let burstRequests = await total("hrctl_api_requests_total") - requests0
     let (burstRSS, burstCPU) = usage()
+    let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+    let planeCPU = zip(plane, planeFrom).map { ($0.0, OperatorProcess.usage($0.1).cpu - $1) }
     var objects = 0
     for r in (try? await ReleaseStorage(client: client).latest(namespace: ns)) ?? [] { objects += ((try? ResourceList.parse(r.manifest)) ?? []).count }
     let budget = 1.5 * Double(objects) + 3 * Double(n)
     print("operator scale (genuine apiserver, \(n) HelmReleases at once, \(workers) workers, \(replicas) replica\(replicas > 1 ? "s, --scale-out" : "")): \(deployed)/\(n) Deployed in \(format3(burst)) s; "
           + "operator peak RSS \(format3(burstRSS)) MiB\(replicas > 1 ? " (largest replica)" : ""), CPU \(format3(burstCPU)) s; \(Int(burstRequests)) API requests = \(format3(burstRequests / Double(max(n, 1)))) per install "
           + "for \(objects) objects (budget 1.5/object + 3/release = \(Int(budget)))")
+    print("  control plane CPU meanwhile: " + planeCPU.map { "\($0.0) \(format3($0.1)) s" }.joined(separator: ", ")
+          + " (\(format3(planeCPU.map(\.1).reduce(0, +) + burstCPU)) CPU-s with the operator's, of \(format3(burst * Double(cores))) on \(cores) cores)")
 
     // Steady state: two resync intervals with nothing changing.
     let quietFrom = await total("hrctl_api_requests_total")
