@@ -105,26 +105,35 @@ extension ActionContext {
         // A run paused past its lock (another run took the release over meanwhile) stops
         // before it changes an object.
         try await d.fence?.hold(force: true)
-        // Helm refuses to take over objects that belong to another release or to nobody.
-        let adopted = objects.filter { !oldKeys.contains($0.key(defaultNamespace: ns)) && !deferred.contains($0.key(defaultNamespace: ns)) }
-        if !adopted.isEmpty {
-            let live = try await resources.liveMetadata(adopted, namespace: ns)
-            for r in adopted {
-                if let l = live[r.key(defaultNamespace: ns)],
-                   let problem = ResourceClient.ownershipProblem(l, release: d.release.name, namespace: d.release.namespace) {
-                    throw ActionError.ownership(problem, operation: operation)
-                }
-            }
-        }
-        // Helm's order between kinds; the objects of one kind at once.
+        // Helm refuses to take over objects that belong to another release or to nobody. An
+        // object new to the release is created only if absent (one request, no look-up first);
+        // one that exists is read and checked before it is applied. After a refusal the objects
+        // this run created are deleted again: a refused install or upgrade leaves nothing new,
+        // as Helm's check before any write does.
+        let adopted = Set(objects.map { $0.key(defaultNamespace: ns) }.filter { !oldKeys.contains($0) && !deferred.contains($0) })
         let resources = self.resources, progress = self.progress, fence = d.fence
-        for group in Concurrently.runs(objects, by: \.kind) {
-            try await Concurrently.forEach(group) { r in
-                progress("applying \(r.label)")
-                try await fence?.hold()
-                try await resources.apply(r, namespace: ns)
+        let release = d.release.name, releaseNamespace = d.release.namespace
+        let created = CreatedObjects()
+        do {
+            // Helm's order between kinds; the objects of one kind at once.
+            for group in Concurrently.runs(objects, by: \.kind) {
+                try await Concurrently.forEach(group) { r in
+                    progress("applying \(r.label)")
+                    try await fence?.hold()
+                    if adopted.contains(r.key(defaultNamespace: ns)) {
+                        if try await resources.applyIfAbsent(r, namespace: ns) { return await created.add(r) }
+                        if let live = try await resources.get(r, namespace: ns),
+                           let problem = ResourceClient.ownershipProblem(live, release: release, namespace: releaseNamespace) {
+                            throw ActionError.ownership(problem, operation: operation)
+                        }
+                    }
+                    try await resources.apply(r, namespace: ns)
+                }
+                if !deferred.isEmpty && group[0].kind == "CustomResourceDefinition" { try await resources.wait(group, namespace: ns, timeout: opts.timeout) }
             }
-            if !deferred.isEmpty && group[0].kind == "CustomResourceDefinition" { try await resources.wait(group, namespace: ns, timeout: opts.timeout) }
+        } catch ActionError.ownership(let problem, let operation) {
+            try await deleteInOrder(ResourceList.uninstallOrder(await created.all), namespace: ns, fence: d.fence)
+            throw ActionError.ownership(problem, operation: operation)
         }
         let newKeys = Set(objects.map { $0.key(defaultNamespace: ns) })
         var removed: [Resource] = []
@@ -221,13 +230,19 @@ extension ActionContext {
 
     /// Writes the pending record (returning its resourceVersion); a concurrent run that wrote
     /// the same revision first wins.
-    func writePending(_ r: Release) async throws -> LockFence? {
+    func writePending(_ r: Release, encoded: String? = nil) async throws -> LockFence? {
         guard mayWrite() else { throw ActionError.lockTakenOver(r.name, r.version) }
-        do { return try await storage.create(r).map { LockFence(r, version: $0, context: self) } }
+        do { return try await storage.create(r, encoded: encoded).map { LockFence(r, version: $0, context: self) } }
         catch let e as KubeAPIError where e.reason == .alreadyExists {
             throw ActionError.inProgress(r.name, holder: "revision \(r.version) was just written by another run")
         }
     }
+}
+
+/// Objects a run created (they did not exist before it).
+actor CreatedObjects {
+    var all: [Resource] = []
+    func add(_ r: Resource) { all.append(r) }
 }
 
 extension Resource {

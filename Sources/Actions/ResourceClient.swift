@@ -40,6 +40,19 @@ public struct ResourceClient: Sendable {
                                         decode: dryRun)
     }
 
+    /// Creates the object by server-side apply unless it exists: false, and nothing written,
+    /// when it does. One request per new object instead of a look-up first. The patch carries
+    /// resourceVersion "1" as a precondition, which the apiserver checks against an existing
+    /// object only (an absent one is created): no object has it (etcd's first write is
+    /// revision 2), so an existing one always answers 409 Conflict.
+    public func applyIfAbsent(_ r: Resource, namespace: String) async throws -> Bool {
+        guard case .map(let body) = Resource.copy(.map(r.object)) else { return false }
+        let guarded = Resource(object: body, source: r.source)
+        guarded.metadata.entries["resourceVersion"] = .string("1")
+        do { try await apply(guarded, namespace: namespace) } catch let e as KubeAPIError where e.reason == .conflict { return false }
+        return true
+    }
+
     public func get(_ r: Resource, namespace: String) async throws -> Value? {
         let (p, _) = try await path(r, namespace: namespace)
         do { return try await client.request(.GET, p) } catch let e as KubeAPIError where e.reason == .notFound { return nil }

@@ -79,6 +79,12 @@ extension APIServerCore {
         }
 
         guard case .map(let live) = APIServerCore.copy(.map(old)), let liveMD = metadata(.map(live)) else { throw APIError.badRequest("bad object") }
+        // A resourceVersion in the patch is a precondition on an existing object ("0" is none);
+        // an absent object is created whatever it says.
+        if let want = metadata(.map(applied))?.entries["resourceVersion"]?.stringValue, !want.isEmpty {
+            guard let n = UInt64(want) else { throw APIError(code: 500, reason: "", message: "strconv.ParseUint: parsing \"\(want)\": invalid syntax") }
+            if n != 0, want != liveMD.entries["resourceVersion"]?.stringValue { throw APIError.conflict(t.resource, t.name!) }
+        }
         var entries: [ManagedEntry] = []
         if case .list(let l)? = liveMD.entries["managedFields"] { entries = l.items.map(ManagedEntry.init) }
         let myIndex = entries.firstIndex { $0.manager == manager && $0.operation == "Apply" && $0.subresource == nil }

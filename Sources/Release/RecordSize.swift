@@ -22,11 +22,13 @@ extension ReleaseStorage {
     /// The most a Secret's data may hold.
     public static let maxRecordBytes = 1 << 20
 
-    /// Fails when the record of `r` cannot be stored in a Secret.
-    public static func checkSize(_ r: Release) throws {
+    /// Fails when the record of `r` cannot be stored in a Secret; returns the encoded record,
+    /// which `create(_:encoded:)` then writes without encoding the whole chart again.
+    @discardableResult
+    public static func checkSize(_ r: Release) throws -> String {
         let encoded = try ReleaseCodec.encode(r)
         let bytes = encoded.utf8.count
-        guard bytes > maxRecordBytes else { return }
+        guard bytes > maxRecordBytes else { return encoded }
         var chartBytes = 0
         if let json = try? JSONEncoding.encode(.map(r.chart)) { chartBytes = json.utf8.count }
         throw RecordTooLargeError(secret: secretName(r.name, r.version), bytes: bytes, chartBytes: chartBytes)

@@ -18,12 +18,13 @@ public struct ReleaseStorage: Sendable {
     public static func secretName(_ name: String, _ version: Int) -> String { "sh.helm.release.v1.\(name).v\(version)" }
 
     /// The Secret as the driver writes it.
-    public static func secret(_ r: Release, namespace: String? = nil) throws -> Value {
+    /// `encoded`: the record as `checkSize` encoded it, when `r` is unchanged since.
+    public static func secret(_ r: Release, namespace: String? = nil, encoded given: String? = nil) throws -> Value {
         let labels: [String: Value] = [
             "name": .string(r.name), "owner": .string("helm"), "status": .string(r.info.status.rawValue),
             "version": .string(String(r.version)), "modifiedAt": .string(String(Timestamp.unixNow())),
         ]
-        let encoded = try ReleaseCodec.encode(r)
+        let encoded = try given ?? ReleaseCodec.encode(r)
         if encoded.utf8.count > maxRecordBytes { try checkSize(r) }
         return .map([
             "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string("helm.sh/release.v1"),
@@ -101,8 +102,8 @@ public struct ReleaseStorage: Sendable {
     /// Creates a revision; fails with AlreadyExists when another run wrote it first (the lock).
     /// Returns the Secret's resourceVersion.
     @discardableResult
-    public func create(_ r: Release) async throws -> String? {
-        let written = try await client.request(.POST, secretsPath(place(r.namespace)), body: try ReleaseStorage.secret(r, namespace: place(r.namespace)))
+    public func create(_ r: Release, encoded: String? = nil) async throws -> String? {
+        let written = try await client.request(.POST, secretsPath(place(r.namespace)), body: try ReleaseStorage.secret(r, namespace: place(r.namespace), encoded: encoded))
         await noteWritten(written)
         return ReleaseStorage.resourceVersion(written)
     }

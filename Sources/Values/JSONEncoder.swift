@@ -132,10 +132,26 @@ public enum JSONEncoding {
         out.append(0x22)
     }
 
+    /// Runs of bytes that need no escape are copied whole: records hold whole charts (base64
+    /// templates, values files), and a per-character copy made their encoding the operator's
+    /// largest cost.
     static func writeScalars(_ s: String, _ out: inout [UInt8], escapeHTML: Bool) {
-        for scalar in s.unicodeScalars {
-            let v = scalar.value
-            switch v {
+        var s = s
+        s.withUTF8 { writeUTF8($0, &out, escapeHTML: escapeHTML) }
+    }
+
+    /// Bytes of valid UTF-8 as a JSON string's contents.
+    static func writeUTF8(_ b: UnsafeBufferPointer<UInt8>, _ out: inout [UInt8], escapeHTML: Bool) {
+        let plain = escapeHTML ? plainHTML : plainBytes
+        var i = 0, start = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if plain[Int(c)] { i += 1; continue }
+            // E2 80 A8/A9: U+2028, U+2029; any other sequence from E2 is plain.
+            if c == 0xE2 && !(i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9)) { i += 1; continue }
+            if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i])) }
+            switch c {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
             case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
             case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
@@ -143,19 +159,22 @@ public enum JSONEncoding {
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x3C where escapeHTML, 0x3E where escapeHTML, 0x26 where escapeHTML:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(v >> 4)], hex[Int(v & 0xF)]])
-            case 0x2028, 0x2029:
-                out.append(contentsOf: "\\u202".utf8); out.append(hex[Int(v & 0xF)])
-            default:
-                if v < 0x20 {
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(v >> 4)], hex[Int(v & 0xF)]])
-                } else {
-                    out.append(contentsOf: String(scalar).utf8)
-                }
+            case 0xE2:
+                out.append(contentsOf: "\\u202".utf8); out.append(b[i + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9"))
+                i += 2
+            default:  // control characters, and < > & for HTML
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
             }
+            i += 1
+            start = i
         }
+        if start < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<n])) }
     }
+
+    /// Bytes copied as they are: not a control character, quote or backslash, not the E2 that may
+    /// begin U+2028/U+2029 (checked apart); `plainHTML` also escapes < > &.
+    static let plainBytes: [Bool] = (0..<256).map { c in c >= 0x20 && c != 0x22 && c != 0x5C && c != 0xE2 }
+    static let plainHTML: [Bool] = (0..<256).map { c in plainBytes[c] && c != 0x3C && c != 0x3E && c != 0x26 }
 }
 
 /// A host object that has a JSON form (Go types with MarshalJSON or exported fields).

@@ -122,6 +122,33 @@ final class ApplyActionTests: XCTestCase {
         await c.close()
     }
 
+    /// New objects are created only if absent, kind after kind: a refusal found at a later kind
+    /// (the Deployment) removes what the earlier kinds created, so nothing new is left behind.
+    func testARefusalAtALaterKindLeavesNoObjectItCreated() async throws {
+        let c = try TestCluster()
+        _ = try await c.client.request(.POST, "/apis/apps/v1/namespaces/default/deployments", body: .map([
+            "metadata": .map(["name": .string("shop-web")]),
+            "spec": .map(["selector": .map(["matchLabels": .map(["app": .string("theirs")])]),
+                          "template": .map(["metadata": .map(["labels": .map(["app": .string("theirs")])]),
+                                            "spec": .map(["containers": .list([.map(["name": .string("web"), "image": .string("theirs:1")])])])])])]))
+        do {
+            _ = try await ApplyAction(context: c.context).run(try c.spec(["hooks": .bool(false)]), DeployOptions())
+            XCTFail("expected a refusal")
+        } catch {
+            XCTAssertTrue("\(error)".hasPrefix("rendered manifests contain a resource that already exists. Unable to continue with install: Deployment \"shop-web\" in namespace \"default\" exists and cannot be imported into the current release: invalid ownership metadata"), "\(error)")
+        }
+        let cm = try await c.get("/api/v1/namespaces/default/configmaps/shop-config")
+        XCTAssertNil(cm, "a ConfigMap created before the refusal is left")
+        let svc = try await c.get("/api/v1/namespaces/default/services/shop-web")
+        XCTAssertNil(svc, "a Service created before the refusal is left")
+        let d = try await c.get("/apis/apps/v1/namespaces/default/deployments/shop-web")
+        XCTAssertNotNil(d)
+        XCTAssertNil(c.at(d, "metadata", "annotations"), "the other owner's Deployment was changed")
+        let history = try await c.context.storage.history("shop", namespace: "default")
+        XCTAssertEqual(history.map(\.info.status), [.failed])
+        await c.close()
+    }
+
     func testWaitSucceedsWhenWorkloadsBecomeReadyAndFailsTheRevisionOnTimeout() async throws {
         let c = try TestCluster()
         c.server.core.controllerDelay = 0.4

@@ -253,6 +253,14 @@ final class DifferentialTests: ClusterTestCase {
         s.append(Step(name: "get after the dry run", path: ssa))
         s.append(Step(name: "apply dropping a field", method: .PATCH, path: ssa, query: [("fieldManager", "a")], body: cm("ssa1", #"{"z": "3"}"#), contentType: apply))
         s.append(Step(name: "apply without a field manager", method: .PATCH, path: ssa, body: cm("ssa1"), contentType: apply))
+        // hrctl's create-only apply: resourceVersion "1" creates an absent object, and is a failed
+        // precondition (409, nothing written) on an existing one.
+        s.append(Step(name: "apply with resourceVersion 1 creates", method: .PATCH, path: cms + "/ssa3", query: [("fieldManager", "helm"), ("force", "true")],
+                      body: cm("ssa3", extra: #", "resourceVersion": "1""#), contentType: apply))
+        s.append(Step(name: "apply with resourceVersion 1 to an existing object", method: .PATCH, path: cms + "/ssa3", query: [("fieldManager", "helm"), ("force", "true")],
+                      body: cm("ssa3", #"{"a": "2"}"#, extra: #", "resourceVersion": "1""#), contentType: apply))
+        s.append(Step(name: "apply with resourceVersion 0 to an existing object", method: .PATCH, path: cms + "/ssa3", query: [("fieldManager", "helm"), ("force", "true")],
+                      body: cm("ssa3", #"{"a": "3"}"#, extra: #", "resourceVersion": "0""#), contentType: apply))
         s.append(Step(name: "apply as YAML", method: .PATCH, path: cms + "/ssa2", query: [("fieldManager", "helm")],
                       body: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa2\ndata:\n  k: v\n", contentType: apply))
         s.append(Step(name: "apply a deployment", method: .PATCH, path: deployments + "/web2", query: [("fieldManager", "helm"), ("force", "true")],
