@@ -75,9 +75,11 @@ extension ActionContext {
     /// Each repair is reported. Throws when a live run holds the lock.
     /// `readOnly` (a dry run or diff): the same repairs in memory only, so the plan is the one
     /// the real run would make, each said as a warning; nothing is written.
+    /// `read`: the history as the caller just read it (not read again).
     func repairedHistory(_ name: String, namespace: String, timeout: Double, resumingUninstall: Bool = false,
-                         readOnly: Bool = false) async throws -> [Release] {
-        var history = try await storage.history(name, namespace: namespace)
+                         readOnly: Bool = false, read: [Release]? = nil) async throws -> [Release] {
+        var history: [Release]
+        if let read { history = read } else { history = try await storage.history(name, namespace: namespace) }
         for p in historyProblems(history, timeout: timeout, resumingUninstall: resumingUninstall) {
             if !readOnly && !mayWrite() { throw ActionError.lockTakenOver(name, (history.last?.version ?? 0) + 1) }
             progress(readOnly ? ActionContext.readOnlyWarning(name, p) : "repairing release \(name): \(p)")

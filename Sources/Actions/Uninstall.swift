@@ -27,7 +27,7 @@ public struct UninstallAction: Sendable {
             }
             return Result(release: last, kept: [])
         }
-        var history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout, resumingUninstall: true)
+        var history = try await ctx.repairedHistory(name, namespace: namespace, timeout: opts.timeout, resumingUninstall: true, read: stored)
         guard var latest = history.last else { throw ActionError.releaseNotFound(name, namespace: namespace) }
         guard ctx.mayWrite() else { throw ActionError.lockTakenOver(name, latest.version) }
         latest.info.status = .uninstalling
@@ -41,11 +41,10 @@ public struct UninstallAction: Sendable {
             for i in objects.indices { try? await ctx.resources.prepare(&objects[i], namespace: namespace) }
             var deleted: [Resource] = []
             for r in ResourceList.uninstallOrder(objects) {
-                if r.annotations["helm.sh/resource-policy"] == "keep" { kept.append(r.label); continue }
-                ctx.progress("deleting \(r.label)")
-                try await ctx.resources.delete(r, namespace: namespace)
-                deleted.append(r)
+                if r.annotations["helm.sh/resource-policy"] == "keep" { kept.append(r.label) } else { deleted.append(r) }
             }
+            // Helm's order between kinds; the objects of one kind at once.
+            try await ctx.deleteInOrder(deleted, namespace: namespace)
             // When the latest revision did not complete, the deployed one's objects and what
             // other unfinished runs applied are the release's too.
             let current = history.last(where: { $0.info.status == .deployed })
@@ -70,7 +69,12 @@ public struct UninstallAction: Sendable {
             }
             try await ctx.storage.update(latest)
         } else {
-            for r in history { try await ctx.storage.delete(r.name, version: r.version, namespace: r.namespace) }
+            // The newest record goes last: a run stopped before it finds the uninstall to resume.
+            let storage = ctx.storage
+            try await Concurrently.forEach(history.filter { $0.version != latest.version }) { r in
+                try await storage.delete(r.name, version: r.version, namespace: r.namespace)
+            }
+            try await storage.delete(latest.name, version: latest.version, namespace: latest.namespace)
         }
         return Result(release: latest, kept: kept)
     }
