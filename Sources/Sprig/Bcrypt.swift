@@ -92,11 +92,14 @@ struct Blowfish {
         s = Array(w[18..<(18 + 1024)])
     }
 
-    @inline(__always) func f(_ x: UInt32) -> UInt32 {
-        ((s[Int(x >> 24)] &+ s[256 + Int((x >> 16) & 0xFF)]) ^ s[512 + Int((x >> 8) & 0xFF)]) &+ s[768 + Int(x & 0xFF)]
-    }
-
-    func encrypt(_ l: UInt32, _ r: UInt32) -> (UInt32, UInt32) {
+    /// One Blowfish block over the P-array and S-boxes as raw buffers: bcrypt runs it about
+    /// 1.1 million times at cost 10, and array accessors (bounds and uniqueness checks on every
+    /// S-box write) made it slower than Go's.
+    @inline(__always)
+    static func encrypt(_ l: UInt32, _ r: UInt32, _ p: UnsafeMutablePointer<UInt32>, _ s: UnsafeMutablePointer<UInt32>) -> (UInt32, UInt32) {
+        @inline(__always) func f(_ x: UInt32) -> UInt32 {
+            ((s[Int(x >> 24)] &+ s[256 + Int((x >> 16) & 0xFF)]) ^ s[512 + Int((x >> 8) & 0xFF)]) &+ s[768 + Int(x & 0xFF)]
+        }
         var xl = l ^ p[0], xr = r
         var i = 1
         while i < 17 {
@@ -107,31 +110,52 @@ struct Blowfish {
         return (xr ^ p[17], xl)
     }
 
-    static func word(_ data: [UInt8], _ j: inout Int) -> UInt32 {
-        var w: UInt32 = 0
-        for _ in 0..<4 {
-            w = w << 8 | UInt32(data[j])
-            j = (j + 1) % data.count
+    mutating func encrypt(_ l: UInt32, _ r: UInt32) -> (UInt32, UInt32) {
+        p.withUnsafeMutableBufferPointer { pb in s.withUnsafeMutableBufferPointer { sb in Blowfish.encrypt(l, r, pb.baseAddress!, sb.baseAddress!) } }
+    }
+
+    /// The data as the cyclic stream of big-endian words Blowfish's key schedule reads, `count` words long.
+    static func words(_ data: [UInt8], count: Int) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(count)
+        var j = 0
+        for _ in 0..<count {
+            var w: UInt32 = 0
+            for _ in 0..<4 {
+                w = w << 8 | UInt32(data[j])
+                j += 1
+                if j == data.count { j = 0 }
+            }
+            out.append(w)
         }
-        return w
+        return out
     }
 
     mutating func expand(key: [UInt8], salt: [UInt8]?) {
-        var j = 0
-        for i in 0..<18 { p[i] ^= Blowfish.word(key, &j) }
-        var l: UInt32 = 0, r: UInt32 = 0
-        var js = 0
-        func next() {
-            if let salt {
-                l ^= Blowfish.word(salt, &js)
-                r ^= Blowfish.word(salt, &js)
+        expand(keyWords: Blowfish.words(key, count: 18), saltWords: salt.map { Blowfish.words($0, count: 1042) })
+    }
+
+    /// The Eksblowfish expansion with the key (and salt) already as word streams.
+    mutating func expand(keyWords: [UInt32], saltWords: [UInt32]?) {
+        p.withUnsafeMutableBufferPointer { pb in
+            s.withUnsafeMutableBufferPointer { sb in
+                let p = pb.baseAddress!, s = sb.baseAddress!
+                for i in 0..<18 { p[i] ^= keyWords[i] }
+                var l: UInt32 = 0, r: UInt32 = 0
+                var js = 0
+                @inline(__always) func next() {
+                    if let saltWords {
+                        l ^= saltWords[js]; r ^= saltWords[js + 1]
+                        js += 2
+                    }
+                    (l, r) = Blowfish.encrypt(l, r, p, s)
+                }
+                var i = 0
+                while i < 18 { next(); p[i] = l; p[i + 1] = r; i += 2 }
+                i = 0
+                while i < 1024 { next(); s[i] = l; s[i + 1] = r; i += 2 }
             }
-            (l, r) = encrypt(l, r)
         }
-        var i = 0
-        while i < 18 { next(); p[i] = l; p[i + 1] = r; i += 2 }
-        i = 0
-        while i < 1024 { next(); s[i] = l; s[i + 1] = r; i += 2 }
     }
 }
 
@@ -175,9 +199,10 @@ enum Bcrypt {
         // The salt as bcrypt's base64 text and back: 22 characters carry 16 bytes.
         var bf = Blowfish()
         bf.expand(key: key, salt: salt)
+        let keyWords = Blowfish.words(key, count: 18), saltWords = Blowfish.words(salt, count: 18)
         for _ in 0..<(1 << cost) {
-            bf.expand(key: key, salt: nil)
-            bf.expand(key: salt, salt: nil)
+            bf.expand(keyWords: keyWords, saltWords: nil)
+            bf.expand(keyWords: saltWords, saltWords: nil)
         }
         var c = Array("OrpheanBeholderScryDoubt".utf8)
         var words: [UInt32] = []
