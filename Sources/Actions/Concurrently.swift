@@ -5,6 +5,8 @@ enum Concurrently {
     /// few enough not to crowd an API server's inflight limit (400 by default) when several
     /// releases are applied in parallel.
     static let limit = 16
+    /// Deletes in flight at once.
+    static let deleteLimit = 64
 
     /// `body(i)` for every index of `items`, at most `limit` at once; the results in item order.
     /// After a failure nothing new starts; the ones running finish, and the error of the

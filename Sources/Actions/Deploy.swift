@@ -154,7 +154,9 @@ extension ActionContext {
     func deleteInOrder(_ rs: [Resource], namespace: String, why: String = "", fence: LockFence? = nil) async throws {
         let resources = self.resources, progress = self.progress
         for group in Concurrently.runs(rs, by: \.kind) {
-            try await Concurrently.forEach(group) { r in
+            // A whole kind at once, as Helm deletes: a delete answers without waiting for the
+            // object to go, and many in flight hide the round trips.
+            try await Concurrently.forEach(group, limit: Concurrently.deleteLimit) { r in
                 progress("deleting \(r.label)\(why)")
                 try await fence?.hold()
                 try await resources.delete(r, namespace: namespace)
