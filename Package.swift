@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML"]),
         .testTarget(name: "HelmReleaseTests", dependencies: ["HelmRelease", "Values"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),
-        .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate"]),
+        .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate", .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // The genuine kube-apiserver and the official helm CLI (skipped when they are not installed).
         .testTarget(name: "ClusterTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML", "Release",
                                                        .product(name: "NIOHTTP1", package: "swift-nio")]),
