@@ -58,68 +58,6 @@ public struct ResourceClient: Sendable {
         do { return try await client.request(.GET, p) } catch let e as KubeAPIError where e.reason == .notFound { return nil }
     }
 
-    static let metadataList = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
-
-    /// The live metadata of each object that exists (kind, apiVersion and metadata), keyed by
-    /// `key(defaultNamespace:)`. Several objects of one resource in one namespace are read with a
-    /// single metadata-only list (paged) instead of a GET each; a server that forbids the list
-    /// (RBAC granting get only) is asked object by object.
-    public func liveMetadata(_ rs: [Resource], namespace: String) async throws -> [String: Value] {
-        var groups: [String: (mapping: RESTMapping, namespace: String?, objects: [Resource])] = [:]
-        var order: [String] = []
-        for r in rs {
-            let m = try await discovery.mapping(apiVersion: r.apiVersion, kind: r.kind)
-            let ns = m.namespaced ? (r.namespace ?? namespace) : nil
-            let collection = m.path(namespace: ns)
-            if groups[collection] == nil { groups[collection] = (m, ns, []); order.append(collection) }
-            groups[collection]!.objects.append(r)
-        }
-        let found = try await Concurrently.map(order.map { groups[$0]! }) { g -> [(String, Value)] in
-            let collection = g.mapping.path(namespace: g.namespace)
-            if g.objects.count > 1, let listed = try await self.listMetadata(collection) {
-                return g.objects.compactMap { r in listed[r.name].map { (r.key(defaultNamespace: namespace), ResourceClient.typed($0, r)) } }
-            }
-            return try await Concurrently.map(g.objects) { r in
-                try await self.get(r, namespace: namespace).map { (r.key(defaultNamespace: namespace), $0) }
-            }.compactMap { $0 }
-        }
-        var out: [String: Value] = [:]
-        for pairs in found { for (k, v) in pairs { out[k] = v } }
-        return out
-    }
-
-    /// name → metadata of every object in a collection; nil when listing is not allowed.
-    func listMetadata(_ collection: String) async throws -> [String: Value]? {
-        var out: [String: Value] = [:]
-        var cont = ""
-        repeat {
-            var q: [(String, String)] = [("limit", "500")]
-            if !cont.isEmpty { q.append(("continue", cont)) }
-            let list: Value
-            do { list = try await client.request(.GET, collection, query: q, accept: ResourceClient.metadataList) }
-            catch let e as KubeAPIError where e.reason == .forbidden || e.reason == .methodNotAllowed { return nil }
-            guard case .map(let lm) = list else { return nil }
-            if case .list(let items)? = lm.entries["items"] {
-                for item in items.items {
-                    guard case .map(let im) = item, case .map(let md)? = im.entries["metadata"], let name = md.entries["name"]?.stringValue else { continue }
-                    out[name] = item
-                }
-            }
-            cont = ""
-            if case .map(let md)? = lm.entries["metadata"], let c = md.entries["continue"]?.stringValue { cont = c }
-        } while !cont.isEmpty
-        return out
-    }
-
-    /// A list item as the object it stands for: PartialObjectMetadata carries no kind of its own.
-    static func typed(_ item: Value, _ r: Resource) -> Value {
-        guard case .map(let m) = item else { return item }
-        var e = m.entries
-        e["kind"] = .string(r.kind)
-        e["apiVersion"] = .string(r.apiVersion)
-        return .map(Map(e))
-    }
-
     /// Deletes (background propagation); an object already gone is fine.
     public func delete(_ r: Resource, namespace: String) async throws {
         let (p, _) = try await path(r, namespace: namespace)
