@@ -145,7 +145,7 @@ extension ActionContext {
         try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release, fence: d.fence)
         if opts.wait {
             progress("waiting up to \(GoDuration.format(seconds: opts.timeout)) for \(objects.count) objects to be ready")
-            try await resources.wait(objects, namespace: ns, timeout: opts.timeout, progress: progress)
+            try await resources.wait(objects, namespace: ns, timeout: opts.timeout, fence: d.fence, progress: progress)
         }
         if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
     }

@@ -86,9 +86,11 @@ public struct ResourceClient: Sendable {
         return "\(kind) \"\(name)\"\(where_) exists and cannot be imported into the current release: invalid ownership metadata; " + errs.joined(separator: "; ")
     }
 
-    /// Polls until every object is ready (kstatus) or the timeout passes.
-    public func wait(_ rs: [Resource], namespace: String, timeout: Double, interval: Double = 0.2,
-                     progress: (@Sendable (String) -> Void)? = nil) async throws {
+    /// Polls until every object is ready (kstatus) or the timeout passes. `fence`, when given, is
+    /// held each round: a run paused past its lock stops waiting (another run may have finished
+    /// the wait and deleted the object, as a hook-succeeded policy does; it would never appear).
+    func wait(_ rs: [Resource], namespace: String, timeout: Double, interval: Double = 0.2,
+              fence: LockFence? = nil, progress: (@Sendable (String) -> Void)? = nil) async throws {
         let deadline = ResourceClient.now() + timeout
         var lastPending: [String] = []
         while true {
@@ -104,6 +106,7 @@ public struct ResourceClient: Sendable {
                 }
             }
             if pending.isEmpty { return }
+            try await fence?.hold()
             if pending != lastPending { progress?("waiting for " + pending.joined(separator: ", ")); lastPending = pending }
             if ResourceClient.now() >= deadline { throw ActionError.waitTimeout(GoDuration.format(seconds: timeout), pending) }
             try await Task.sleep(nanoseconds: UInt64(interval * 1e9))

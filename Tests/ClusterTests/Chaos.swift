@@ -285,6 +285,7 @@ struct ReleaseInvariants {
         case "ConfigMap": return "/api/v1/namespaces/\(ns)/configmaps/\(name)"
         case "Service": return "/api/v1/namespaces/\(ns)/services/\(name)"
         case "Deployment": return "/apis/apps/v1/namespaces/\(ns)/deployments/\(name)"
+        case "Job": return "/apis/batch/v1/namespaces/\(ns)/jobs/\(name)"
         default: return "/unknown/\(kind)/\(name)"
         }
     }

@@ -41,13 +41,19 @@ final class OperatorCrashConsistencyLoopbackTests: XCTestCase {
     /// change nothing. It used to apply its stale objects, mark its revision deployed and the
     /// successor's superseded; now its pending record is fenced (re-read before a write that follows a
     /// gap of a second or more, finished only if unchanged since written) and a term that may have
-    /// ended writes nothing. Paused while its pre-upgrade hook's Job runs:
+    /// ended writes nothing. Paused while it waits for its pre-upgrade hook's Job, which its
+    /// successor runs again and deletes once succeeded (hook-succeeded): the resumed one used to
+    /// wait for that Job to appear until its timeout; its wait now holds the fence each round.
     func testAnOperatorPausedInAHookLeavesItsSuccessorsReleaseAlone() async throws {
         try await pausedLeader(hooks: true) { server, chaos in
-            // The hook's Job takes a second: paused once the pending record is written.
+            // The hook's Job takes a second: paused once the pending record is written and the Job created.
             server.core.controllerDelay = 1
             let before = try await chaos.signature()
-            return { try await chaos.signature() != before }
+            return {
+                guard try await chaos.signature() != before,
+                      try await chaos.invariants("alpha").live("Job", "alpha-migrate") != nil else { return false }
+                return true
+            }
         }
     }
 
