@@ -330,7 +330,7 @@ public final class Operator: @unchecked Sendable {
                 f?.record = await records.latest(r.name, namespace: storage) ?? "\(r.version):deployed"
             }
             await state.reconciled(key, release: r.namespace + "/" + r.name, objects: Set(keys.compactMap { $0 }), fingerprint: f,
-                                   snapshot: snapshot, cleared: flagged)
+                                   snapshot: snapshot, cleared: flagged, deployedAt: Timestamp.parse(r.info.lastDeployed))
             Task { [state] in
                 try? await Task.sleep(nanoseconds: 1_000_000_000)
                 await state.checkMissing(key)

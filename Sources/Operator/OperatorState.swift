@@ -321,9 +321,13 @@ actor OperatorState {
     func objectsOf(_ hr: String) -> Set<String> { managed[hr]?.objects ?? [] }
     func suspectsOf(_ hr: String) -> [String: Int] { suspects[hr] ?? [:] }
 
-    /// After a reconcile that left the release deployed as its spec says.
+    /// After a reconcile that left the release deployed as its spec says. A change made by
+    /// someone else during the reconcile, or before this call, raised no flag (the release was
+    /// not yet managed with these objects, or the object's watch was still listing, which is
+    /// quiet): found here from the stamps, against those the reconcile began with or, for an
+    /// object not watched then, against the time it was deployed.
     func reconciled(_ hr: String, release: String, objects: Set<String>, fingerprint: Fingerprint?,
-                    snapshot: [String: [String: String]], cleared: [String: Int]) {
+                    snapshot: [String: [String: String]], cleared: [String: Int], deployedAt: Int?) async {
         if let old = managed[hr], old.release != release { owners[old.release] = nil }
         var verified: [String: [String: String]] = [:]
         for k in objects { if let s = snapshot[k] { verified[k] = s } }
@@ -331,6 +335,14 @@ actor OperatorState {
         owners[release] = hr
         for (k, n) in cleared where suspects[hr]?[k] == n { suspects[hr]?[k] = nil }
         if suspects[hr]?.isEmpty == true { suspects[hr] = nil }
+        let missed = objects.filter { k in
+            guard let o = owned[k] else { return false }
+            if let base = verified[k] { return Self.newer(o.stamps, than: base) }
+            return o.stamps.values.contains { (Timestamp.parse($0) ?? Int.max) >= (deployedAt ?? Int.min) }
+        }
+        guard !missed.isEmpty else { return }
+        for k in missed { flag(hr, k) }
+        await queue?.add(hr)
     }
 
     /// An object deleted between a reconcile's apply and its watch's first list was never seen:

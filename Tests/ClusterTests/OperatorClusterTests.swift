@@ -143,7 +143,8 @@ final class OperatorClusterTests: ClusterTestCase {
         // kubectl edit's manager changes a field Helm owns: reverted.
         XCTAssertEqual(try cluster.kubectl(["patch", "deployment", "shop-web", "-n", ns, "--field-manager", "kubectl-edit",
                                             "--type", "merge", "-p", "{\"spec\":{\"replicas\":5}}"]).code, 0)
-        try cluster.eventually("the edit reverted", timeout: 2) { try replicas() == 1 }
+        do { try cluster.eventually("the edit reverted", timeout: 2) { try replicas() == 1 } }
+        catch { XCTFail("\(error)\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")); throw error }
         XCTAssertEqual(try cluster.kubectl(["delete", "service", "shop-web", "-n", ns, "--wait=false"]).code, 0)
         try cluster.eventually("the deleted Service back", timeout: 2) { try cluster.get(["service", "shop-web", "-n", ns]) != nil }
         XCTAssertEqual(try cluster.kubectl(["patch", "configmap", "shop-values", "-n", ns, "--type", "merge",
