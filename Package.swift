@@ -17,11 +17,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
-        // System C libraries (Debian: libyaml-dev, zlib1g-dev).
+        // System C libraries (Debian: libyaml-dev, zlib1g-dev, libgmp-dev).
         .systemLibrary(name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // GMP's modular exponentiation for RSA key generation's prime search.
+        .systemLibrary(name: "CGmp", path: "Sources/CGmp", providers: [.apt(["libgmp-dev"])]),
 
         // The data model shared by templates, YAML and JSON: Go's view of decoded data.
         .target(name: "Values"),
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "Semver", dependencies: ["GoFmt"]),
         // Sprig's template functions, with Go's types and messages.
         .target(name: "Sprig", dependencies: [
-            "Values", "GoFmt", "YAML", "Semver", .product(name: "Crypto", package: "swift-crypto"),
+            "Values", "GoFmt", "YAML", "Semver", "CGmp", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -22,12 +22,17 @@ final class RSAKeyPool: @unchecked Sendable {
         lock.unlock()
         if start { makeSpare(bits) }
         if let ready { return ready }
-        return try _RSA.Signing.PrivateKey(keySize: .init(bitCount: bits))
+        return try Self.make(bits: bits)
+    }
+
+    static func make(bits: Int) throws -> _RSA.Signing.PrivateKey {
+        guard RSAKeyGenerator.supports(bits: bits) else { return try _RSA.Signing.PrivateKey(keySize: .init(bitCount: bits)) }
+        return try _RSA.Signing.PrivateKey(derRepresentation: RSAKeyGenerator.privateKeyDER(bits: bits))
     }
 
     private func makeSpare(_ bits: Int) {
         DispatchQueue.global().async {
-            let key = try? _RSA.Signing.PrivateKey(keySize: .init(bitCount: bits))
+            let key = try? Self.make(bits: bits)
             self.lock.lock()
             if let key { self.spare[bits] = key }
             self.making.remove(bits)
