@@ -1,6 +1,6 @@
 /// RSA private keys (e = 65537) as PKCS#1 DER, the form Go's x509.MarshalPKCS1PrivateKey
 /// writes. Made here rather than by BoringSSL's generator, which took about twice as long on
-/// the charts that make certificates (bitnami-harbor makes some fifty keys per render, as its
+/// the charts that make certificates (bitnami-harbor makes dozens of keys per render, as its
 /// checksum annotations render the secret templates again): nearly all of it is the prime
 /// search, where BoringSSL divides every candidate by small primes in constant time and
 /// exponentiates in constant time; a key for a rendered manifest needs neither.
