@@ -299,16 +299,17 @@ actor OperatorState {
         for (i, k) in keys.enumerated() {
             guard let k else { out.insert(i); continue }
             guard let o = owned[k] else { out.insert(i); continue }
-            if flagged[k] != nil { out.insert(i); continue }
-            if let base = verified[k] {
-                if Self.newer(o.stamps, than: base) { out.insert(i) }
-            } else if let deployedAt {
-                if o.stamps.values.contains(where: { (Timestamp.parse($0) ?? Int.max) >= deployedAt }) { out.insert(i) }
-            } else if !o.stamps.isEmpty {
-                out.insert(i)
-            }
+            if flagged[k] != nil || Self.changed(o.stamps, since: verified[k], deployedAt: deployedAt) { out.insert(i) }
         }
         return out
+    }
+
+    /// Whether someone else wrote an object since it was last found right (`base`: its stamps
+    /// then) or, never checked by this process, since its release was deployed.
+    static func changed(_ stamps: [String: String], since base: [String: String]?, deployedAt: Int?) -> Bool {
+        if let base { return newer(stamps, than: base) }
+        if let deployedAt { return stamps.values.contains { (Timestamp.parse($0) ?? Int.max) >= deployedAt } }
+        return !stamps.isEmpty
     }
 
     /// The foreign stamps of the given objects now (taken when a reconcile begins).
@@ -335,11 +336,7 @@ actor OperatorState {
         owners[release] = hr
         for (k, n) in cleared where suspects[hr]?[k] == n { suspects[hr]?[k] = nil }
         if suspects[hr]?.isEmpty == true { suspects[hr] = nil }
-        let missed = objects.filter { k in
-            guard let o = owned[k] else { return false }
-            if let base = verified[k] { return Self.newer(o.stamps, than: base) }
-            return o.stamps.values.contains { (Timestamp.parse($0) ?? Int.max) >= (deployedAt ?? Int.min) }
-        }
+        let missed = objects.filter { k in owned[k].map { Self.changed($0.stamps, since: verified[k], deployedAt: deployedAt) } ?? false }
         guard !missed.isEmpty else { return }
         for k in missed { flag(hr, k) }
         await queue?.add(hr)

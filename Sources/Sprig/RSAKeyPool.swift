@@ -27,7 +27,7 @@ final class RSAKeyPool: @unchecked Sendable {
 
     static func make(bits: Int) throws -> _RSA.Signing.PrivateKey {
         guard RSAKeyGenerator.supports(bits: bits) else { return try _RSA.Signing.PrivateKey(keySize: .init(bitCount: bits)) }
-        return try _RSA.Signing.PrivateKey(derRepresentation: RSAKeyGenerator.privateKeyDER(bits: bits))
+        return try _RSA.Signing.PrivateKey(derRepresentation: try RSAKeyGenerator.privateKeyDER(bits: bits))
     }
 
     private func makeSpare(_ bits: Int) {

@@ -61,7 +61,7 @@ final class RSAKeyGeneratorTests: XCTestCase {
         XCTAssertNotEqual((prime - 1).remainder(RSAKeyGenerator.e), 0)
 
         for bits in [2048, 4096] {
-            let key = try _RSA.Signing.PrivateKey(derRepresentation: RSAKeyGenerator.privateKeyDER(bits: bits))
+            let key = try _RSA.Signing.PrivateKey(derRepresentation: try RSAKeyGenerator.privateKeyDER(bits: bits))
             XCTAssertEqual(key.keySizeInBits, bits)
             XCTAssertTrue(key.pemRepresentation.hasPrefix("-----BEGIN RSA PRIVATE KEY-----"))
             let check = try openssl(["rsa", "-check", "-noout"], stdin: key.pemRepresentation)

@@ -1,3 +1,5 @@
+import SwiftASN1
+
 /// RSA private keys (e = 65537) as PKCS#1 DER, the form Go's x509.MarshalPKCS1PrivateKey
 /// writes. Made here rather than by BoringSSL's generator, which took about twice as long on
 /// the charts that make certificates (bitnami-harbor makes dozens of keys per render, as its
@@ -10,7 +12,7 @@ enum RSAKeyGenerator {
     /// Sizes made here (others go to BoringSSL).
     static func supports(bits: Int) -> Bool { bits >= 1024 && bits % 2 == 0 }
 
-    static func privateKeyDER(bits: Int) -> [UInt8] {
+    static func privateKeyDER(bits: Int) throws -> [UInt8] {
         precondition(supports(bits: bits))
         let e = BigInteger(Self.e)
         while true {
@@ -24,28 +26,12 @@ enum RSAKeyGenerator {
                   let qInv = q.inverse(modulo: p) else { continue }
             let n = p * q
             guard n.bitWidth == bits else { continue }
-            return DER.sequence([DER.integer(BigInteger(0)), DER.integer(n), DER.integer(e), DER.integer(d),
-                                 DER.integer(p), DER.integer(q), DER.integer(dP), DER.integer(dQ), DER.integer(qInv)])
-        }
-    }
-
-    /// The few DER encodings an RSAPrivateKey needs.
-    enum DER {
-        static func length(_ n: Int) -> [UInt8] {
-            if n < 0x80 { return [UInt8(n)] }
-            let bytes = BigInteger(UInt(n)).bigEndian
-            return [0x80 | UInt8(bytes.count)] + bytes
-        }
-
-        static func integer(_ a: BigInteger) -> [UInt8] {
-            var body = a.bigEndian
-            if body[0] & 0x80 != 0 { body.insert(0, at: 0) }
-            return [0x02] + length(body.count) + body
-        }
-
-        static func sequence(_ items: [[UInt8]]) -> [UInt8] {
-            let body = items.flatMap { $0 }
-            return [0x30] + length(body.count) + body
+            var der = DER.Serializer()
+            try der.appendConstructedNode(identifier: .sequence) { c in
+                try c.serialize(0)  // version
+                for x in [n, e, d, p, q, dP, dQ, qInv] { try c.serialize(ArraySlice(x.bigEndian)) }
+            }
+            return der.serializedBytes
         }
     }
 }
