@@ -115,7 +115,7 @@ let package = Package(
 
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
-            "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease", "FileIO",
+            "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease", "FileIO", "Sprig",
             "Kube", "Release", "Actions", "ChartSource", "Operator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

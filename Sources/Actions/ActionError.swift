@@ -11,6 +11,10 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
     case waitTimeout(String, [String])
     case hookFailed(String, String)
     case failed(String)
+    /// helm install of a name whose release exists (helm's words).
+    case nameInUse(String)
+    /// helm upgrade of a release with no revision to upgrade (helm's words).
+    case noDeployedReleases(String)
     /// Objects whose kind the server does not serve ("release manifest" or "new release manifest").
     case unbuildable(String, [String])
 
@@ -30,6 +34,8 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
             return "timed out after \(timeout) waiting for resources to be ready:\n" + pending.map { "  " + $0 }.joined(separator: "\n")
         case .hookFailed(let hook, let msg): return "hook \(hook) failed: \(msg)"
         case .failed(let msg): return msg
+        case .nameInUse: return "release name check failed: cannot reuse a name that is still in use"
+        case .noDeployedReleases(let n): return "\"\(n)\" has no deployed releases"
         case .unbuildable(let manifest, let errs):
             // One error alone, several as Kubernetes' aggregate prints them.
             return "unable to build kubernetes objects from \(manifest): " + (errs.count == 1 ? errs[0] : "[" + errs.joined(separator: ", ") + "]")

@@ -44,6 +44,9 @@ public struct ApplyAction: Sendable {
     public init(context: ActionContext) { self.context = context }
 
     static let digestKey = "hrctl_digest"
+    /// The digest of chart and values as given (before dependencies are processed, which is what
+    /// the record holds, as helm's does).
+    static let sourceDigestKey = "hrctl_source_digest"
     static let postRenderKey = "hrctl_postrender"
 
     public func run(_ spec: ReleaseSpec, _ opts: DeployOptions) async throws -> ApplyOutcome {
@@ -51,15 +54,35 @@ public struct ApplyAction: Sendable {
         let history = try await ctx.repairedHistory(spec.name, namespace: spec.namespace, timeout: opts.timeout, readOnly: opts.dryRun)
         let current = history.last(where: { $0.info.status == .deployed })
         let latest = history.last
+        // helm upgrade continues the deployed revision, else a failed or superseded last one.
+        var upgradesLatest = false
+        switch opts.mode {
+        case .apply: break
+        case .install(let replace):
+            if let latest, !(replace && [.uninstalled, .failed].contains(latest.info.status)) { throw ActionError.nameInUse(spec.name) }
+        case .upgrade(let install):
+            if let latest, latest.info.status != .uninstalled {
+                guard current != nil || [.failed, .superseded].contains(latest.info.status) else { throw ActionError.noDeployedReleases(spec.name) }
+                upgradesLatest = current == nil
+            } else if !install {
+                throw ActionError.noDeployedReleases(spec.name)
+            }
+        }
+        let force = opts.force || opts.mode != .apply
+        var spec = spec
+        if case .upgrade = opts.mode, let previous = current ?? (upgradesLatest ? latest : nil) {
+            spec.values = opts.valueReuse.values(spec.values, chart: spec.chart, previous: previous)
+        }
 
         let chartRecord = ChartRecord.encode(spec.chart)
+        let hasDependencies = !spec.chart.metadata.dependencies.isEmpty
         let digest = ChartRecord.digest(chart: chartRecord, config: spec.values)
         let subDigest = ChartRecord.subchartDigest(spec.chart)
         let postRenderDigest = PostRender.fingerprint(spec.postRenderers)
 
-        var reason = current == nil ? "install" : "chart or values changed"
-        if let current, latest?.version == current.version, !opts.force,
-           ChartRecord.digest(chart: current.chart, config: current.config) == digest,
+        var reason = current == nil && !upgradesLatest ? "install" : "chart or values changed"
+        if let current, latest?.version == current.version, !force,
+           (current.extra[ApplyAction.sourceDigestKey]?.stringValue ?? ChartRecord.digest(chart: current.chart, config: current.config)) == digest,
            (current.extra[ApplyAction.digestKey]?.stringValue ?? subDigest) == subDigest,
            (current.extra[ApplyAction.postRenderKey]?.stringValue ?? "") == postRenderDigest {
             let drift = try await self.drift(current, extra: spec.extraAnnotations, candidates: opts.driftCandidates)
@@ -68,7 +91,7 @@ public struct ApplyAction: Sendable {
         }
 
         let version = (latest?.version ?? 0) + 1
-        let isInstall = current == nil
+        let isInstall = current == nil && !upgradesLatest
         var options = RenderOptions()
         options.releaseName = spec.name
         options.namespace = spec.namespace
@@ -89,8 +112,10 @@ public struct ApplyAction: Sendable {
                         description: ctx.holderText(isInstall ? "Install" : "Upgrade"),
                         status: isInstall ? .pendingInstall : .pendingUpgrade,
                         notes: rendered[chart.name + "/templates/NOTES.txt"] ?? ""),
-            chart: chartRecord, config: spec.values, manifest: ResourceList.manifestText(manifests))
+            chart: hasDependencies ? ChartRecord.encode(chart, processed: true) : chartRecord,
+            config: spec.values, manifest: ResourceList.manifestText(manifests))
         release.extra[ApplyAction.digestKey] = .string(subDigest)
+        release.extra[ApplyAction.sourceDigestKey] = .string(digest)
         release.extra[ApplyAction.postRenderKey] = postRenderDigest.isEmpty ? nil : .string(postRenderDigest)
         // Helm 4 upgrades a release by the method its last revision was applied with.
         release.applyMethod = "ssa"
@@ -104,7 +129,17 @@ public struct ApplyAction: Sendable {
                                        crds: opts.skipCRDs ? [] : d.crds, stage: isInstall ? .install : .upgrade)
         // Before anything is written (namespace, CRDs, the lock), as for a dry run.
         let encoded = try ReleaseStorage.checkSize(release)
-        if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
+        if opts.dryRun {
+            if opts.serverDryRun {
+                for obj in try ResourceList.parse(release.manifest) {
+                    var m = ctx.marked(obj, release: release, extra: spec.extraAnnotations)
+                    try await ctx.resources.prepare(&m, namespace: spec.namespace)
+                    _ = try await ctx.resources.apply(m, namespace: spec.namespace, dryRun: true)
+                }
+            }
+            release.info.description = "Dry run complete"
+            return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))")
+        }
 
         // As Helm's upgrade --install --create-namespace: only an install creates it; records of
         // this release in its namespace (just listed) show that the namespace exists.
@@ -113,7 +148,7 @@ public struct ApplyAction: Sendable {
         d.fence = try await ctx.writePending(release, encoded: encoded)
         do {
             try await ctx.deploy(&d, opts)
-            try await ctx.finish(&d, description: isInstall ? "Install complete" : "Upgrade complete", maxHistory: opts.maxHistory)
+            try await ctx.finish(&d, description: opts.description ?? (isInstall ? "Install complete" : "Upgrade complete"), maxHistory: opts.maxHistory)
             if opts.runTests { d.release = try await TestAction(context: ctx).run(d.release, opts) }
         } catch {
             let failure = error

@@ -84,6 +84,25 @@ public struct DeployOptions: Sendable {
     /// deployed manifest, namespaces filled in): an operator that watches the objects knows
     /// which changed. nil checks every object.
     public var driftCandidates: (@Sendable (Release, [Resource]) async -> Set<Int>)?
+    /// What the run may do: `apply` installs, upgrades or leaves alone; helm's `install` refuses a
+    /// name in use (unless `replace` and its last revision is uninstalled or failed); helm's
+    /// `upgrade` needs a release to upgrade (`install`: or installs it, as `upgrade --install`)
+    /// and always writes a new revision.
+    public enum Mode: Sendable, Equatable { case apply, install(replace: Bool), upgrade(install: Bool) }
+    public var mode = Mode.apply
+    /// An upgrade's use of the previous revision's values (helm upgrade's value flags).
+    public var valueReuse = ValueReuse.unlessGiven
+    /// The record's description once the run succeeds (helm's --description).
+    public var description: String?
+    /// A dry run that asks the server (helm's --dry-run=server): the server's own dry-run apply
+    /// checks every object, and the plan is recorded as helm records it ("Dry run complete").
+    public var serverDryRun = false
+    /// Adopt existing objects whatever release (or none) their ownership marks name
+    /// (helm's --take-ownership).
+    public var takeOwnership = false
+    /// How an uninstall's deletes propagate to dependents (helm's --cascade): Background,
+    /// Foreground or Orphan.
+    public var deletePropagation = "Background"
     public init() {}
 }
 

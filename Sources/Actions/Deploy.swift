@@ -112,7 +112,7 @@ extension ActionContext {
         // as Helm's check before any write does.
         let adopted = Set(objects.map { $0.key(defaultNamespace: ns) }.filter { !oldKeys.contains($0) && !deferred.contains($0) })
         let resources = self.resources, progress = self.progress, fence = d.fence
-        let release = d.release.name, releaseNamespace = d.release.namespace
+        let release = d.release.name, releaseNamespace = d.release.namespace, takeOwnership = opts.takeOwnership
         let created = CreatedObjects()
         do {
             // Helm's order between kinds; the objects of one kind at once.
@@ -122,7 +122,7 @@ extension ActionContext {
                     try await fence?.hold()
                     if adopted.contains(r.key(defaultNamespace: ns)) {
                         if try await resources.applyIfAbsent(r, namespace: ns) { return await created.add(r) }
-                        if let live = try await resources.get(r, namespace: ns),
+                        if !takeOwnership, let live = try await resources.get(r, namespace: ns),
                            let problem = ResourceClient.ownershipProblem(live, release: release, namespace: releaseNamespace) {
                             throw ActionError.ownership(problem, operation: operation)
                         }
@@ -151,7 +151,7 @@ extension ActionContext {
     }
 
     /// Deletes objects (given in uninstall order) a kind after another, the objects of one kind at once.
-    func deleteInOrder(_ rs: [Resource], namespace: String, why: String = "", fence: LockFence? = nil) async throws {
+    func deleteInOrder(_ rs: [Resource], namespace: String, why: String = "", fence: LockFence? = nil, propagation: String = "Background") async throws {
         let resources = self.resources, progress = self.progress
         for group in Concurrently.runs(rs, by: \.kind) {
             // A whole kind at once, as Helm deletes: a delete answers without waiting for the
@@ -159,7 +159,7 @@ extension ActionContext {
             try await Concurrently.forEach(group, limit: Concurrently.deleteLimit) { r in
                 progress("deleting \(r.label)\(why)")
                 try await fence?.hold()
-                try await resources.delete(r, namespace: namespace)
+                try await resources.delete(r, namespace: namespace, propagation: propagation)
             }
         }
     }

@@ -57,9 +57,9 @@ extension ActionContext {
 
     /// The newest revision of each release (as `helm list` shows them, by name then namespace),
     /// with a warning for each history an interrupted or older writer left inconsistent.
-    public func latestReleases(namespace: String?) async throws -> [Release] {
+    public func latestReleases(namespace: String?, selector: String? = nil) async throws -> [Release] {
         var histories: [String: [Release]] = [:]
-        for r in try await storage.query(namespace: namespace) { histories[r.namespace + "/" + r.name, default: []].append(r) }
+        for r in try await storage.query(namespace: namespace, selector: selector.map { "owner=helm," + $0 } ?? "owner=helm") { histories[r.namespace + "/" + r.name, default: []].append(r) }
         var out: [Release] = []
         for (_, h) in histories {
             let sorted = h.sorted { $0.version < $1.version }

@@ -53,15 +53,15 @@ public struct ResourceClient: Sendable {
         return true
     }
 
-    public func get(_ r: Resource, namespace: String) async throws -> Value? {
+    public func get(_ r: Resource, namespace: String, accept: String? = nil) async throws -> Value? {
         let (p, _) = try await path(r, namespace: namespace)
-        do { return try await client.request(.GET, p) } catch let e as KubeAPIError where e.reason == .notFound { return nil }
+        do { return try await client.request(.GET, p, accept: accept) } catch let e as KubeAPIError where e.reason == .notFound { return nil }
     }
 
-    /// Deletes (background propagation); an object already gone is fine.
-    public func delete(_ r: Resource, namespace: String) async throws {
+    /// Deletes (background propagation unless told); an object already gone is fine.
+    public func delete(_ r: Resource, namespace: String, propagation: String = "Background") async throws {
         let (p, _) = try await path(r, namespace: namespace)
-        do { _ = try await client.request(.DELETE, p, query: [("propagationPolicy", "Background")], decode: false) }
+        do { _ = try await client.request(.DELETE, p, query: [("propagationPolicy", propagation)], decode: false) }
         catch let e as KubeAPIError where e.reason == .notFound {}
         catch let e as Discovery.DiscoveryError { _ = e }
     }

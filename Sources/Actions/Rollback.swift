@@ -23,6 +23,7 @@ public struct RollbackAction: Sendable {
                               chart: target.chart, config: target.config, manifest: target.manifest, hooks: target.hooks)
         release.extra = target.extra
         release.applyMethod = "ssa"
+        release.info.rollbackRevision = wanted
         if opts.dryRun { return release }
         var d = Deployment(release: release, hooks: Hook.from(records: target.hooks), previous: current ?? latest,
                            unfinished: ActionContext.unfinished(history, after: current ?? latest), event: "rollback", history: history)
@@ -31,7 +32,7 @@ public struct RollbackAction: Sendable {
         d.fence = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
-            try await ctx.finish(&d, description: "Rollback to \(wanted)", maxHistory: opts.maxHistory)
+            try await ctx.finish(&d, description: opts.description ?? "Rollback to \(wanted)", maxHistory: opts.maxHistory)
         } catch {
             await ctx.fail(d.release, error, fence: d.fence)
             throw error

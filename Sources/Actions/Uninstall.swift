@@ -44,7 +44,7 @@ public struct UninstallAction: Sendable {
                 if r.annotations["helm.sh/resource-policy"] == "keep" { kept.append(r.label) } else { deleted.append(r) }
             }
             // Helm's order between kinds; the objects of one kind at once.
-            try await ctx.deleteInOrder(deleted, namespace: namespace)
+            try await ctx.deleteInOrder(deleted, namespace: namespace, propagation: opts.deletePropagation)
             // When the latest revision did not complete, the deployed one's objects and what
             // other unfinished runs applied are the release's too.
             let current = history.last(where: { $0.info.status == .deployed })
@@ -59,7 +59,7 @@ public struct UninstallAction: Sendable {
             throw error
         }
         latest.info.status = .uninstalled
-        latest.info.description = "Uninstallation complete"
+        latest.info.description = opts.description ?? "Uninstallation complete"
         latest.hooks = hooks.map(\.record)
         if keepHistory {
             // Nothing stays deployed once the release is uninstalled.

@@ -13,6 +13,9 @@ public final class HTTPFetcher: Sendable {
         public var insecureSkipTLSVerify = false
         public var username: String?
         public var password: String?
+        /// A client certificate and its key (PEM), helm's --cert-file and --key-file.
+        public var certFile: String?
+        public var keyFile: String?
         public var maxBytes = 256 << 20
         public var timeoutSeconds: Int64 = 60
         /// How long a connection may take (async-http-client keeps retrying a refused one until then).
@@ -38,6 +41,12 @@ public final class HTTPFetcher: Sendable {
             catch { throw SourceError.download(url: ca, reason: "the CA file is not valid PEM: \(error)") }
         }
         if options.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        if let certFile = options.certFile, let keyFile = options.keyFile {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(try FileSystem.read(certFile)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: try FileSystem.read(keyFile), format: .pem))
+            } catch { throw SourceError.download(url: certFile, reason: "the client certificate or key is not valid PEM: \(error)") }
+        }
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.timeout = .init(connect: .seconds(options.connectTimeoutSeconds), read: .seconds(options.timeoutSeconds))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)

@@ -10,7 +10,24 @@ public struct RepositoryFile: Sendable {
         public var username = ""
         public var password = ""
         public var caFile = ""
+        public var certFile = ""
+        public var keyFile = ""
         public var insecureSkipTLSVerify = false
+        public var passCredentialsAll = false
+        public init() {}
+
+        /// The entry as helm writes it (sigs.k8s.io/yaml: every field, keys sorted).
+        var value: Value {
+            .map(["caFile": .string(caFile), "certFile": .string(certFile), "insecure_skip_tls_verify": .bool(insecureSkipTLSVerify),
+                  "keyFile": .string(keyFile), "name": .string(name), "pass_credentials_all": .bool(passCredentialsAll),
+                  "password": .string(password), "url": .string(url), "username": .string(username)])
+        }
+
+        /// Whether `helm repo add` would find nothing to change (helm compares the whole entry).
+        public func sameConfiguration(as o: Entry) -> Bool {
+            (name, url, username, password, caFile) == (o.name, o.url, o.username, o.password, o.caFile)
+                && (certFile, keyFile) == (o.certFile, o.keyFile) && insecureSkipTLSVerify == o.insecureSkipTLSVerify && passCredentialsAll == o.passCredentialsAll
+        }
     }
 
     public var repositories: [Entry] = []
@@ -35,13 +52,30 @@ public struct RepositoryFile: Sendable {
             e.username = r.entries["username"]?.stringValue ?? ""
             e.password = r.entries["password"]?.stringValue ?? ""
             e.caFile = r.entries["caFile"]?.stringValue ?? ""
+            e.certFile = r.entries["certFile"]?.stringValue ?? ""
+            e.keyFile = r.entries["keyFile"]?.stringValue ?? ""
             if case .bool(let b)? = r.entries["insecure_skip_tls_verify"] { e.insecureSkipTLSVerify = b }
+            if case .bool(let b)? = r.entries["pass_credentials_all"] { e.passCredentialsAll = b }
             if !e.name.isEmpty { out.repositories.append(e) }
         }
         return out
     }
 
     public func entry(named name: String) -> Entry? { repositories.first { $0.name == name } }
+
+    /// Adds or replaces the entry of that name, keeping the others' order.
+    public mutating func set(_ e: Entry) {
+        if let i = repositories.firstIndex(where: { $0.name == e.name }) { repositories[i] = e } else { repositories.append(e) }
+    }
+
+    /// Writes the file as helm does (its layout, mode 0600), atomically.
+    public func write(_ path: String) throws {
+        let doc: Value = .map(["apiVersion": .string(""), "generated": .string("0001-01-01T00:00:00Z"),
+                               "repositories": .list(repositories.map(\.value))])
+        let text = try YAMLWriter.marshal(doc)
+        if let slash = path.lastIndex(of: "/") { try FileSystem.makeDirectories(String(path[..<slash])) }
+        try FileSystem.writeAtomically(path, Array(text.utf8), mode: 0o600)
+    }
 
     /// The configured repository whose URL is `url` (trailing slashes aside).
     public func entry(url: String) -> Entry? {

@@ -39,6 +39,19 @@ public enum FileSystem {
         }
     }
 
+    /// Everything on standard input, up to its end.
+    public static func readStandardInput() -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = Glibc.read(0, &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return out
+    }
+
     public static func readText(_ path: String) throws -> String { String(decoding: try read(path), as: UTF8.self) }
 
     public enum Kind { case file, directory, other, missing }
@@ -121,10 +134,10 @@ extension FileSystem {
 
     /// Writes through a temporary file in the same folder and renames it into place, so a reader
     /// (or a run interrupted half-way) never sees a partial file.
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
         let tmp = "\(path).tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         do {
-            try write(tmp, bytes)
+            try write(tmp, bytes, mode: mode)
             guard rename(tmp, path) == 0 else { throw Error(path: path, reason: String(cString: strerror(errno))) }
         } catch {
             unlink(tmp)

@@ -42,7 +42,7 @@ struct Apply: AsyncParsableCommand {
             try await Scheduler.run(docs, parallel: parallel) { hr in
                 let inputs = ReleaseInputs(fetcher: fetcher, client: ctx.resources.client)
                 var (spec, opts) = try await inputs.spec(hr, overrides: Coalesce.copyMap(overrides))
-                deploy.apply(to: &opts)
+                try deploy.apply(to: &opts)
                 spec.postRenderers += postRender.renderers
                 opts.force = force
                 opts.createNamespace = true
@@ -52,53 +52,6 @@ struct Apply: AsyncParsableCommand {
         }
         await fetcher.shutdown()
         if failures > 0 { throw ExitCode(1) }
-    }
-}
-
-/// Helm's `--post-renderer PATH [--post-renderer-args ARG]…`.
-struct PostRendererOptions: ParsableArguments {
-    @Option(name: .customLong("post-renderer"), help: "An executable that rewrites the rendered manifests (stdin to stdout).")
-    var path: String?
-    @Option(name: .customLong("post-renderer-args"), help: "An argument for the post-renderer (repeatable).")
-    var args: [String] = []
-
-    var renderers: [PostRenderer] { path.map { [.executable(path: $0, args: args)] } ?? [] }
-}
-
-/// --wait, --timeout, --atomic, --dry-run and friends, over what the HelmRelease says.
-struct DeployFlags: ParsableArguments {
-    @Flag(name: .long, help: "Wait until the release's objects are ready.")
-    var wait = false
-
-    @Option(name: .long, help: "How long to wait for objects and hooks (Go duration, e.g. 5m0s).")
-    var timeout: String?
-
-    @Flag(name: .long, help: "Roll back (or uninstall a first install) when the operation fails.")
-    var atomic = false
-
-    @Option(name: .customLong("dry-run"), help: "client: show what would be applied without changing anything.")
-    var dryRun: String?
-
-    @Flag(name: .customLong("no-hooks"), help: "Do not run hooks.")
-    var noHooks = false
-
-    @Option(name: .customLong("max-history"), help: "Revisions to keep (0: no limit).")
-    var maxHistory: Int?
-
-    func apply(to opts: inout DeployOptions) {
-        if wait { opts.wait = true }
-        if let timeout, let t = GoDuration.seconds(timeout) { opts.timeout = t }
-        if atomic { opts.atomic = true; opts.wait = true }
-        if dryRun != nil { opts.dryRun = true }
-        if noHooks { opts.noHooks = true }
-        if let maxHistory { opts.maxHistory = maxHistory }
-    }
-
-    func validate() throws {
-        if let timeout, GoDuration.seconds(timeout) == nil { throw CLIError.invalidOption("--timeout", timeout, expected: "a duration like 5m0s or 300s") }
-        if let dryRun, !["client", "server", "true", "none"].contains(dryRun) {
-            throw CLIError.invalidOption("--dry-run", dryRun, expected: "client or server")
-        }
     }
 }
 
@@ -150,12 +103,7 @@ enum Scheduler {
 
 /// What the release commands print, in Helm's words.
 enum ReleaseText {
-    static func summary(_ r: Release) -> String {
-        var s = "NAME: \(r.name)\nLAST DEPLOYED: \(TimeText.ansic(r.info.lastDeployed))\nNAMESPACE: \(r.namespace)\nSTATUS: \(r.info.status.rawValue)\nREVISION: \(r.version)\n"
-        s += "TEST SUITE: None\n"
-        if !r.info.notes.isEmpty { s += "NOTES:\n\(r.info.notes)" + (r.info.notes.hasSuffix("\n") ? "" : "\n") }
-        return s
-    }
+    static func summary(_ r: Release) -> String { StatusPrinter(release: r).table() }
 
     static func outcome(_ o: ApplyOutcome, dryRun: Bool) -> String {
         switch o {

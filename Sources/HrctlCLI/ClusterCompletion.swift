@@ -9,13 +9,16 @@ import Values
 /// (its --kubeconfig, --context and -n, else the current context). Completion must answer
 /// quickly or not at all, so each lookup gives up after two seconds and offers nothing.
 enum ClusterCompletion {
-    static let releases = CompletionKind.custom { words, _, prefix in
+    static let releases = CompletionKind.custom { words, _, prefix in releaseNames(words, prefix) }
+    static let namespaces = CompletionKind.custom { words, _, prefix in namespaceNames(words, prefix) }
+
+    static func releaseNames(_ words: [String], _ prefix: String) -> [String] {
         lookup(words) { client, access in
             try await ReleaseStorage(client: client).latest(namespace: access.namespace).map(\.name)
         }.filter { $0.hasPrefix(prefix) }.sorted()
     }
 
-    static let namespaces = CompletionKind.custom { words, _, prefix in
+    static func namespaceNames(_ words: [String], _ prefix: String) -> [String] {
         lookup(words) { client, _ in
             guard case .map(let m) = try await client.request(.GET, "/api/v1/namespaces"), case .list(let items)? = m.entries["items"] else { return [] }
             return items.items.compactMap { item -> String? in
@@ -39,7 +42,8 @@ enum ClusterCompletion {
     static func lookup(_ words: [String], _ body: @escaping @Sendable (KubeClient, ClusterAccess) async throws -> [String]) -> [String] {
         let env = Subprocess.environment
         guard let cfg = try? KubeConfig.load(explicitPath: flag(["--kubeconfig"], in: words), environment: env),
-              let access = try? cfg.resolve(context: flag(["--context"], in: words), namespace: flag(["-n", "--namespace"], in: words)),
+              let access = try? cfg.resolve(context: flag(["--kube-context", "--context"], in: words) ?? GlobalOptions.nonEmpty(env["HELM_KUBECONTEXT"]),
+                                            namespace: flag(["-n", "--namespace"], in: words) ?? GlobalOptions.nonEmpty(env["HELM_NAMESPACE"])),
               let client = try? KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)") else { return [] }
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox()

@@ -28,7 +28,7 @@ struct Env: ParsableCommand {
             ("HELM_KUBEASGROUPS", v("HELM_KUBEASGROUPS")),
             ("HELM_KUBEASUSER", v("HELM_KUBEASUSER")),
             ("HELM_KUBECAFILE", v("HELM_KUBECAFILE")),
-            ("HELM_KUBECONTEXT", cluster.context ?? v("HELM_KUBECONTEXT")),
+            ("HELM_KUBECONTEXT", cluster.kubeContext ?? v("HELM_KUBECONTEXT")),
             ("HELM_KUBEINSECURE_SKIP_TLS_VERIFY", v("HELM_KUBEINSECURE_SKIP_TLS_VERIFY", "false")),
             ("HELM_KUBETLS_SERVER_NAME", v("HELM_KUBETLS_SERVER_NAME")),
             ("HELM_KUBETOKEN", v("HELM_KUBETOKEN")),

@@ -5,7 +5,7 @@ import Actions
 
 /// `hrctl history NAME`: every revision, as `helm history` shows them.
 struct History: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show a release's revisions.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "fetch release history", aliases: ["hist"])
 
     @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
     @OptionGroup var cluster: ClusterOptions
@@ -22,8 +22,10 @@ struct History: AsyncParsableCommand {
         }.suffix(max)
         if format != .table {
             let items: [Value] = history.map { r in
-                .map(["revision": .int(Int64(r.version)), "updated": .string(r.info.lastDeployed), "status": .string(r.info.status.rawValue),
-                      "chart": .string(r.chartLabel), "app_version": .string(r.appVersion), "description": .string(r.info.description)])
+                var m: [String: Value] = ["revision": .int(Int64(r.version)), "updated": .string(r.info.lastDeployed), "status": .string(r.info.status.rawValue),
+                      "chart": .string(r.chartLabel), "app_version": .string(r.appVersion), "description": .string(r.info.description)]
+                if let rb = r.info.rollbackRevision { m["rollback_revision"] = .int(Int64(rb)) }
+                return .map(Map(m))
             }
             Output.write(Array(try format.encode(.list(items)).utf8))
             return

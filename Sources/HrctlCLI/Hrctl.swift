@@ -9,11 +9,11 @@ public struct Hrctl: ParsableCommand {
         commandName: "hrctl",
         abstract: "Helm releases managed declaratively, with output identical to Helm's.",
         version: version,
-        subcommands: [Apply.self, List.self, Status.self, History.self, Rollback.self, Delete.self, Get.self, Diff.self,
+        subcommands: [Install.self, Upgrade.self, Apply.self, List.self, Status.self, History.self, Rollback.self, Delete.self, Get.self, Diff.self,
                       Template.self, Render.self, PackageChart.self, Push.self, Repo.self, TestCommand.self, CRDs.self, OperatorCommand.self, Cache.self,
                       // helm's chart-side commands (issue 16)
                       VersionCommand.self, Completion.self, Env.self, Show.self, Pull.self, Search.self, Registry.self,
-                      DependencyCommand.self, Lint.self]
+                      DependencyCommand.self, Lint.self, Complete.self]
     )
 
     public init() {}
@@ -24,39 +24,67 @@ public struct Hrctl: ParsableCommand {
         try await c.run()
     }
 
-    /// Helm's `--dry-run` takes an optional value (`--dry-run`, `--dry-run=server`), and helm and
-    /// kubectl accept global flags before the subcommand (`hrctl --kubeconfig k list`); those are
-    /// moved after it, where the subcommand's options parse them.
+    /// The name this binary was called by: `helm` when installed as a drop-in (a symlink or an
+    /// alias), which is also the name helm's messages and `version` use.
+    public static let programName: String = {
+        let path = CommandLine.arguments.first ?? "hrctl"
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        return base.isEmpty ? "hrctl" : base
+    }()
+
+    /// helm's command line as cobra and pflag read it, made into what swift-argument-parser reads:
+    /// - flags with an optional value take it only after `=` (pflag's NoOptDefVal): a bare
+    ///   `--wait` is `--wait=watcher`, a bare `--dry-run` is `--dry-run=client`;
+    /// - boolean flags may be written `--flag=true` / `--flag=false`;
+    /// - global flags may come before the subcommand (`hrctl --kube-context k list`): they are
+    ///   moved after it, where every command's GlobalOptions parse them.
+    /// Nothing after `--` is touched.
     public static func normalize(_ args: [String]) -> [String] {
-        let args = args.map { $0 == "--dry-run" ? "--dry-run=client" : $0 }
-        let valued: Set<String> = ["--kubeconfig", "--context", "-n", "--namespace"]
+        // Completion requests carry the half-typed line as it is.
+        if args.first == "__complete" { return args }
+        let end = args.firstIndex(of: "--") ?? args.count
+        var out: [String] = []
+        for a in args[..<end] {
+            if let bare = optionalValueDefaults[a] { out.append(a + "=" + bare); continue }
+            if a.hasPrefix("--"), let eq = a.firstIndex(of: "="), !GlobalOptions.valuedFlags.contains(String(a[..<eq])),
+               !flagsTakingBooleanValues.contains(String(a[..<eq])) {
+                let value = a[a.index(after: eq)...]
+                if value == "true" { out.append(String(a[..<eq])); continue }
+                if value == "false" { continue }
+            }
+            out.append(a)
+        }
+        // Leading globals, then the subcommand path.
         var leading: [String] = []
         var i = 0
-        while i < args.count {
-            let a = args[i]
-            if valued.contains(a), i + 1 < args.count {
-                leading += [a, args[i + 1]]
+        while i < out.count {
+            let a = out[i]
+            if GlobalOptions.valuedFlags.contains(a), i + 1 < out.count {
+                leading += [a, out[i + 1]]
                 i += 2
-            } else if a == "--debug" || valued.contains(where: { a.hasPrefix($0 + "=") }) {
+            } else if GlobalOptions.boolFlags.contains(a) || GlobalOptions.valuedFlags.contains(where: { a.hasPrefix($0 + "=") }) {
                 leading.append(a)
                 i += 1
             } else {
                 break
             }
         }
-        guard !leading.isEmpty, i < args.count else { return args }
-        var rest = Array(args[i...])
-        let end = rest.firstIndex(of: "--") ?? rest.count
-        rest.insert(contentsOf: leading, at: end)
+        var rest = Array(out[i...]) + Array(args[end...])
+        if !leading.isEmpty && i < out.count {
+            rest.insert(contentsOf: leading, at: rest.firstIndex(of: "--") ?? rest.count)
+        } else {
+            rest = leading + rest
+        }
         return rest
     }
-}
 
-extension Hrctl {
-    /// Help, version and argument errors are answered by swift-argument-parser itself.
-    public static func isUsageOrHelp(_ error: Error) -> Bool {
-        !(error is CLIErrorMarker) && !(error is ExitCode) && message(for: error) != "\(error)"
-    }
+    /// pflag's NoOptDefVal of helm's flags that take an optional value.
+    static let optionalValueDefaults = ["--wait": "watcher", "--dry-run": "client"]
+    /// Flags whose values may be the words true and false (they are not booleans).
+    static let flagsTakingBooleanValues: Set<String> = [
+        "--wait", "--dry-run", "--server-side", "--set", "--set-string", "--set-json", "--set-literal", "--set-file",
+        "--description", "--name-template", "--version", "--values", "--post-renderer-args", "--filter", "--template",
+    ]
 }
 
 /// Errors whose text is already the full user-facing message.
@@ -64,8 +92,22 @@ protocol CLIErrorMarker {}
 extension CLIError: CLIErrorMarker {}
 
 extension Hrctl {
-    /// Prints an error the way Helm does: `Error: MESSAGE`.
+    /// Prints an error the way helm does: `Error: MESSAGE`; swift-argument-parser's own usage
+    /// errors in pflag's words where pflag has them (`unknown flag: --x`).
     public static func printError(_ error: Error) {
-        Output.error("Error: \(error)\n")
+        var text = "\(error)"
+        if !(error is CLIErrorMarker), !(error is ExitCode) {
+            let parsed = message(for: error)
+            if parsed != text { text = usageText(parsed) }
+        }
+        Output.error("Error: \(text)\n")
+    }
+
+    static func usageText(_ message: String) -> String {
+        for (prefix, helm) in [("Unknown option '", "unknown flag: "), ("Missing value for '", "flag needs an argument: ")] where message.hasPrefix(prefix) {
+            let rest = message.dropFirst(prefix.count)
+            return helm + String(rest.prefix { $0 != "'" })
+        }
+        return message
     }
 }

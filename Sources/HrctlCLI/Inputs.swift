@@ -37,14 +37,5 @@ enum ReleaseDocuments {
         }
     }
 
-    static func readStdin() -> String {
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(0, &buf, buf.count)
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func readStdin() -> String { String(decoding: FileSystem.readStandardInput(), as: UTF8.self) }
 }

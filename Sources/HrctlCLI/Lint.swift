@@ -11,17 +11,18 @@ import Glibc
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lint", abstract: "Examine charts for possible issues.")
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "Chart folders (default: the current folder).") var paths: [String] = []
     @Flag(name: .long, help: "Fail on lint warnings too.") var strict = false
     @Flag(name: .long, help: "Print only warnings and errors.") var quiet = false
-    @Option(name: [.short, .long], help: "Namespace the templates are rendered for.") var namespace = "default"
     @Option(name: .customLong("kube-version"), help: "Kubernetes version for capabilities and deprecation checks.") var kubeVersion: String?
     @Flag(name: .customLong("skip-schema-validation"), help: "Do not validate values against values.schema.json.") var skipSchemaValidation = false
     @OptionGroup var values: ValueOptions
 
     func run() throws {
         var o = Actions.Lint.Options()
-        o.namespace = namespace
+        o.namespace = global.explicitNamespace ?? "default"
         o.kubeVersion = kubeVersion
         o.values = try values.userValues()
         o.skipSchemaValidation = skipSchemaValidation

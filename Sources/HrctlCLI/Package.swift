@@ -7,6 +7,8 @@ import ChartSource
 struct PackageChart: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "package", abstract: "Package chart folders into versioned chart archives.")
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "Chart folders.") var paths: [String]
     @Option(name: [.short, .customLong("destination")], help: "Where to write the archives.") var destination = "."
     @Option(name: .long, help: "Set the chart's version.") var version: String?
@@ -23,25 +25,11 @@ struct PackageChart: ParsableCommand {
     }
 }
 
-/// `hrctl repo index DIR`: the index.yaml that makes a folder of archives a chart repository.
-struct Repo: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "repo", abstract: "Work with chart repositories.", subcommands: [Index.self])
-
-    struct Index: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "index", abstract: "Write index.yaml for a folder of packaged charts.")
-        @Argument(help: "The folder of .tgz archives.") var directory: String
-        @Option(name: .long, help: "The repository's URL, for absolute chart URLs.") var url: String?
-
-        func run() throws {
-            let text = try IndexWriter.index(directory: directory, url: url)
-            try FileSystem.writeAtomically(directory + "/index.yaml", Array(text.utf8))
-        }
-    }
-}
-
 /// `hrctl push CHART.tgz oci://host/path`: a packaged chart into an OCI registry, as `helm push`.
 struct Push: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "push", abstract: "Push a packaged chart to an OCI registry.")
+
+    @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The chart archive (.tgz).") var archive: String
     @Argument(help: "The registry and path: oci://HOST/PATH.") var remote: String

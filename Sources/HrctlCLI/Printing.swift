@@ -1,6 +1,7 @@
 import Values
 import YAML
 import Release
+import Sprig
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,9 +18,9 @@ enum Table {
             var line = ""
             for (i, c) in r.enumerated() {
                 let cell = c.count > 60 ? String(c.prefix(57)) + "..." : c
-                line += i == r.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count) + "\t"
+                // Every cell padded to its column's width, the last one too (as uitable does).
+                line += cell + String(repeating: " ", count: widths[i] - cell.count) + (i == r.count - 1 ? "" : "\t")
             }
-            while line.hasSuffix(" ") { line.removeLast() }
             out += line + "\n"
         }
         return out
@@ -27,35 +28,20 @@ enum Table {
 }
 
 enum TimeText {
-    static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    static func parts(_ rfc3339: String) -> (tm, String)? {
+    /// A record's RFC 3339 time as Go's time.Time in the local zone (helm prints `.Local()`).
+    static func goTime(_ rfc3339: String) -> GoTime? {
         guard let secs = Timestamp.parse(rfc3339) else { return nil }
-        var t = time_t(secs)
-        var tmv = tm()
-        gmtime_r(&t, &tmv)
-        var frac = ""
+        var nanos: Int64 = 0
         if let dot = rfc3339.firstIndex(of: ".") {
-            frac = String(rfc3339[dot...].prefix { $0 == "." || $0.isNumber })
+            let digits = rfc3339[rfc3339.index(after: dot)...].prefix { $0.isNumber }
+            nanos = Int64(digits.prefix(9) + String(repeating: "0", count: Swift.max(0, 9 - digits.count))) ?? 0
         }
-        return (tmv, frac)
+        return GoTime.local(seconds: Int64(secs), nanos: nanos)
     }
 
-    static func p(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
 
-    /// Go's time.Time String(): "2026-11-24 17:20:44.682256478 +0000 UTC" (helm list's UPDATED).
-    static func goString(_ rfc3339: String) -> String {
-        guard let (t, frac) = parts(rfc3339) else { return rfc3339 }
-        return "\(p(t.tm_year + 1900, 4))-\(p(t.tm_mon + 1, 2))-\(p(t.tm_mday, 2)) \(p(t.tm_hour, 2)):\(p(t.tm_min, 2)):\(p(t.tm_sec, 2))\(frac) +0000 UTC"
-    }
-
-    /// time.ANSIC: "Sun Nov  1 12:00:00 2026" (helm status and history).
-    static func ansic(_ rfc3339: String) -> String {
-        guard let (t, _) = parts(rfc3339) else { return rfc3339 }
-        let day = t.tm_mday < 10 ? " \(t.tm_mday)" : "\(t.tm_mday)"
-        return "\(days[Int(t.tm_wday)]) \(months[Int(t.tm_mon)]) \(day) \(p(t.tm_hour, 2)):\(p(t.tm_min, 2)):\(p(t.tm_sec, 2)) \(p(t.tm_year + 1900, 4))"
-    }
+    /// time.ANSIC in the local zone: "Sun Nov  1 12:00:00 2026" (helm status and history).
+    static func ansic(_ rfc3339: String) -> String { goTime(rfc3339)?.format("Mon Jan _2 15:04:05 2006") ?? rfc3339 }
 }
 
 /// `-o table|json|yaml`.

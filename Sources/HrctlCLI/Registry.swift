@@ -10,7 +10,6 @@ import Glibc
 struct Registry: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "registry", abstract: "Log in to or out of an OCI registry.", subcommands: [RegistryLoginCommand.self, RegistryLogoutCommand.self])
 
-    static var configPath: String { HelmPaths(environment: Subprocess.environment).registryConfig }
 }
 
 struct RegistryLoginCommand: AsyncParsableCommand {
@@ -23,18 +22,15 @@ struct RegistryLoginCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Allow a TLS registry without a verifiable certificate.") var insecure = false
     @Flag(name: .customLong("plain-http"), help: "Talk to the registry over plain HTTP.") var plainHTTP = false
     @Option(name: .customLong("ca-file"), help: "Verify the registry with this CA bundle.") var caFile: String?
+    @Option(name: .customLong("cert-file"), help: "identify registry client using this SSL certificate file") var certFile: String?
+    @Option(name: .customLong("key-file"), help: "identify registry client using this SSL key file") var keyFile: String?
+    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         guard let username, !username.isEmpty else { throw CLIError.invalidOption("--username", "", expected: "a user name") }
         var secret = password ?? ""
         if passwordStdin {
-            var bytes: [UInt8] = []
-            var buf = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = read(0, &buf, buf.count)
-                if n <= 0 { break }
-                bytes += buf[0..<n]
-            }
+            let bytes = FileSystem.readStandardInput()
             secret = String(decoding: bytes, as: UTF8.self)
             while secret.hasSuffix("\n") || secret.hasSuffix("\r") { secret.removeLast() }
         } else if password != nil {
@@ -43,10 +39,12 @@ struct RegistryLoginCommand: AsyncParsableCommand {
         guard !secret.isEmpty else { throw CLIError.invalidOption("--password", "", expected: "a password (-p or --password-stdin)") }
         var o = HTTPFetcher.Options()
         o.caFile = caFile
+        o.certFile = certFile
+        o.keyFile = keyFile
         o.insecureSkipTLSVerify = insecure
         let http = try HTTPFetcher(options: o)
         do {
-            try await RegistryLogin(configPath: Registry.configPath).login(host: host, username: username, password: secret, http: http, plainHTTP: plainHTTP)
+            try await RegistryLogin(configPath: global.helmPaths.registryConfig).login(host: host, username: username, password: secret, http: http, plainHTTP: plainHTTP)
             await http.shutdown()
         } catch {
             await http.shutdown()
@@ -60,9 +58,10 @@ struct RegistryLogoutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logout", abstract: "Log out of an OCI registry.")
 
     @Argument(help: "The registry: HOST[:PORT].") var host: String
+    @OptionGroup var global: GlobalOptions
 
     func run() throws {
         Output.write(Array("Removing login credentials for \(host)\n".utf8))
-        try RegistryLogin(configPath: Registry.configPath).logout(host: host)
+        try RegistryLogin(configPath: global.helmPaths.registryConfig).logout(host: host)
     }
 }

@@ -12,11 +12,11 @@ struct Rollback: AsyncParsableCommand {
 
     func run() async throws {
         var opts = DeployOptions()
-        deploy.apply(to: &opts)
+        try deploy.apply(to: &opts)
         let r = try await cluster.withContext { ctx, access in
             try await RollbackAction(context: ctx).run(name: name, namespace: access.namespace, revision: revision, opts: opts)
         }
         Output.write(Array((opts.dryRun ? "Rollback of \"\(name)\" would create revision \(r.version) (dry run).\n"
-                                        : "Rollback was a success! Happy Helming!\n" + ReleaseText.summary(r)).utf8))
+                                        : "Rollback was a success! Happy Helming!\n").utf8))
     }
 }

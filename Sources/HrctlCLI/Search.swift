@@ -12,6 +12,8 @@ struct Search: ParsableCommand {
 struct SearchRepo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repo", abstract: "Search repositories for a keyword in charts.")
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "The keyword (several words are searched as one phrase).") var keyword: [String] = []
     @Flag(name: [.short, .long], help: "Use a regular expression (POSIX extended) for the keyword.") var regexp = false
     @Flag(name: [.customShort("l"), .long], help: "Show every version of each chart, not only the newest.") var versions = false
@@ -26,7 +28,7 @@ struct SearchRepo: AsyncParsableCommand {
 
     func run() async throws {
         let format = try OutputFormat.parse(output)
-        let env = Subprocess.environment
+        let env = global.environment
         let paths = HelmPaths(environment: env)
         var wanted: [(name: String, url: String, cached: String?)] = repo.map { ($0, $0, nil) }
         if repo.isEmpty {
@@ -35,7 +37,7 @@ struct SearchRepo: AsyncParsableCommand {
             wanted = file.repositories.map { ($0.name, $0.url, paths.cachedIndex(repository: $0.name)) }
         }
         var indexes: [(name: String, index: RepositoryIndex)] = []
-        let fetcher = try sources.fetcher()
+        let fetcher = try sources.fetcher(environment: env)
         do {
             for w in wanted {
                 if let cached = w.cached, FileSystem.kind(cached) == .file {

@@ -17,14 +17,13 @@ struct ChartReferenceOptions: ParsableArguments {
 
     @OptionGroup var sources: SourceOptions
 
-    func locator() -> ChartLocator {
-        let env = Subprocess.environment
+    func locator(_ env: [String: String]) -> ChartLocator {
         return ChartLocator(paths: HelmPaths(environment: env), cache: ChartCache(root: ChartCache.defaultRoot(environment: env)),
                             options: sources.fetcherOptions(), warn: { Output.error("warning: \($0)\n") })
     }
 
-    func locate(allowLocal: Bool = true) async throws -> ChartLocator.Located {
-        try await locator().locate(chart, version: version, repo: repo, allowLocal: allowLocal)
+    func locate(_ global: GlobalOptions, allowLocal: Bool = true) async throws -> ChartLocator.Located {
+        try await locator(global.environment).locate(chart, version: version, repo: repo, allowLocal: allowLocal)
     }
 }
 
@@ -46,10 +45,11 @@ enum CRDsPart: ShowPartName { static let part = ChartShow.Part.crds; static let 
 struct ShowPart<P: ShowPartName>: AsyncParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(commandName: P.part.rawValue, abstract: P.abstract) }
 
+    @OptionGroup var global: GlobalOptions
     @OptionGroup var reference: ChartReferenceOptions
 
     func run() async throws {
-        let chart = try await reference.locate().load()
+        let chart = try await reference.locate(global).load()
         Output.write(Array(try ChartShow.text(chart, part: P.part).utf8))
     }
 }
@@ -58,6 +58,8 @@ struct ShowPart<P: ShowPartName>: AsyncParsableCommand {
 struct Pull: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pull", abstract: "Download a chart from a repository and (optionally) unpack it in a local directory.", aliases: ["fetch"])
 
+    @OptionGroup var global: GlobalOptions
+
     @OptionGroup var reference: ChartReferenceOptions
 
     @Option(name: [.short, .customLong("destination")], help: "Where to write the chart.") var destination = "."
@@ -65,7 +67,7 @@ struct Pull: AsyncParsableCommand {
     @Option(name: .customLong("untardir"), help: "With --untar: the folder (under -d unless absolute) to unpack into.") var untarDir = "."
 
     func run() async throws {
-        let located = try await reference.locate(allowLocal: false)
+        let located = try await reference.locate(global, allowLocal: false)
         try ChartPull.save(located, destination: destination, untar: untar, untarDir: untarDir)
         if let ref = located.ociReference {
             Output.write(Array("Pulled: \(ref)\nDigest: \(located.ociDigest ?? "")\n".utf8))

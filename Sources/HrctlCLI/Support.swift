@@ -13,6 +13,12 @@ enum CLIError: Error, CustomStringConvertible {
     case badData(String, String)
     case badSet(String, String)
     case lintFailed(String)
+    /// A message in helm's exact words.
+    case helm(String)
+    /// A helm flag or form hrctl refuses rather than silently ignores.
+    case unsupported(String)
+    /// helm's argument-count errors (pkg/cmd/require): the message, a blank line, the usage.
+    case arguments(String, usage: String)
 
     var description: String {
         switch self {
@@ -21,6 +27,9 @@ enum CLIError: Error, CustomStringConvertible {
         case .badData(let path, let why): return "\(path): \(why)"
         case .badSet(let arg, let why): return "failed parsing --set data \"\(arg)\": \(why)"
         case .lintFailed(let summary): return summary
+        case .helm(let text): return text
+        case .unsupported(let what): return "not supported by hrctl: \(what)"
+        case .arguments(let text, let usage): return "\(text)\n\nUsage:  \(usage)"
         }
     }
 }

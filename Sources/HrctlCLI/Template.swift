@@ -12,17 +12,13 @@ struct Template: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "template",
         abstract: "Render a chart's templates locally, as 'helm template' does.")
 
-    @Argument(help: "Release name.")
+    @Argument(help: "Release name (default: release-name).")
     var release: String?
 
     @Argument(help: "Chart folder or packaged .tgz, REPO/NAME, NAME with --repo, or oci://HOST/PATH/NAME.")
     var chart: String?
 
-    @Option(name: .customLong("version"), help: "The chart's version (exact or a range) in its repository.")
-    var chartVersion: String = ""
-
-    @Option(name: .long, help: "The repository URL to find CHART in.")
-    var repo: String?
+    @OptionGroup var chartPath: ChartPathOptions
 
     /// `helm template NAME CHART -f values.yaml` is how Helm users type it, so with RELEASE and
     /// CHART given, `-f` files are values files (before any --values); alone, a HelmRelease file.
@@ -34,7 +30,28 @@ struct Template: AsyncParsableCommand {
 
     @OptionGroup var values: ValueOptions
     @OptionGroup var releaseOptions: ReleaseOptions
-    @OptionGroup var sources: SourceOptions
+    var sources: SourceOptions { chartPath.sources }
+
+    @Flag(name: [.customShort("g"), .customLong("generate-name")], help: "generate the name (and omit the NAME parameter)")
+    var generateName = false
+
+    @Option(name: .customLong("name-template"), help: "specify template used to name the release")
+    var nameTemplate: String?
+
+    @Flag(name: .customLong("skip-tests"), help: "skip tests from templated output")
+    var skipTests = false
+
+    @Flag(name: .customLong("skip-crds"), help: "if set, no CRDs will be installed (template: left out even with --include-crds)")
+    var skipCRDs = false
+
+    @Flag(name: .customLong("skip-schema-validation"), help: "if set, disables JSON schema validation")
+    var skipSchemaValidation = false
+
+    @Flag(name: .customLong("dependency-update"), help: "update dependencies if they are missing before installing the chart")
+    var dependencyUpdate = false
+
+    @OptionGroup var dryRun: DryRunOption
+    @OptionGroup var postRender: PostRendererOptions
 
     @Flag(name: .customLong("no-hooks"), help: "Leave hooks out of the output.")
     var noHooks = false
@@ -46,13 +63,23 @@ struct Template: AsyncParsableCommand {
     var showOnly: [String] = []
 
     mutating func validate() throws {
+        // helm template [NAME] CHART: one argument is the chart (named by the flags, else release-name).
+        if release != nil && chart == nil && (filenames.isEmpty || generateName || nameTemplate != nil) {
+            chart = release
+            release = nil
+        }
         if chart != nil {
             values.values.insert(contentsOf: filenames, at: 0)
+            if release == nil {
+                if let nameTemplate { release = try InstallNaming.render(nameTemplate) }
+                else if generateName, let c = chart { release = try InstallNaming.nameAndChart([c], generateName: true, nameTemplate: nil, command: "template").0 }
+                else { release = "release-name" }
+            }
         } else if filenames.count > 1 {
             throw ValidationError("give one HelmRelease file with -f (or RELEASE and CHART with -f values files)")
         }
-        if filename == nil && (release == nil || chart == nil) {
-            throw ValidationError("give RELEASE and CHART, or -f FILE with a HelmRelease")
+        if filename == nil && chart == nil {
+            throw CLIError.arguments("\"\(Hrctl.programName) template\" requires at least 1 argument", usage: "\(Hrctl.programName) template [NAME] [CHART] [flags]")
         }
     }
 
@@ -74,19 +101,19 @@ struct Template: AsyncParsableCommand {
             return
         }
         // CHART as helm template takes it: a folder or archive, REPO/NAME, NAME with --repo, oci://.
-        let env = Subprocess.environment
-        let located = try await ChartLocator(paths: HelmPaths(environment: env), cache: ChartCache(root: ChartCache.defaultRoot(environment: env)),
-                                             options: sources.fetcherOptions(), warn: { Output.error("warning: \($0)\n") })
-            .locate(chart!, version: chartVersion, repo: repo)
-        let text = try render(chart: try located.load(), user: try values.userValues(), options: releaseOptions.renderOptions(release: release!))
+        let loaded = try await ChartLoad(global: releaseOptions.global, chartPath: chartPath, dependencyUpdate: dependencyUpdate).loadChart(chart!)
+        if skipSchemaValidation { loaded.schema = nil }
+        let text = try render(chart: loaded, user: try values.userValues(), options: releaseOptions.renderOptions(release: release!))
         Output.write(Array(text.utf8))
     }
 
     func render(chart: Chart, user: Map, options: RenderOptions) throws -> String {
         let (c, vals) = try Renderer.prepare(chart: chart, user: user)
         let rendered = try Renderer.render(c, values: vals, options: options)
-        let (hooks, manifests) = try Manifests.sort(rendered)
-        let crds = includeCRDs ? c.crdObjects.map { ($0.name, $0.text) } : []
+        var (hooks, manifests) = try Manifests.sort(rendered)
+        if skipTests { hooks = hooks.filter { !$0.hookEvents.contains("test") && !$0.hookEvents.contains("test-success") } }
+        if !postRender.renderers.isEmpty { manifests = try PostRender.run(postRender.renderers, manifests) }
+        let crds = includeCRDs && !skipCRDs ? c.crdObjects.map { ($0.name, $0.text) } : []
         var text = Manifests.templateOutput(hooks: hooks, manifests: manifests, includeHooks: !noHooks, crds: crds)
         if !showOnly.isEmpty { text = try Manifests.showOnly(showOnly, from: text) }
         return text

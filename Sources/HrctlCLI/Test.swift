@@ -1,29 +1,42 @@
 import ArgumentParser
 import Actions
 import Values
+import Kube
 
 /// `hrctl test NAME`: runs the release's test hooks, as `helm test`.
 struct TestCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "test", abstract: "Run the tests of a release (its helm.sh/hook: test hooks).")
+    static let configuration = CommandConfiguration(commandName: "test", abstract: "run tests for a release")
 
-    @Argument(help: "The release.", completion: ClusterCompletion.releases) var name: String
-    @OptionGroup var cluster: ClusterOptions
-    @Option(name: .long, help: "How long each test may take (Go duration).") var timeout = "5m0s"
+    @Argument(help: "RELEASE", completion: ClusterCompletion.releases) var name: String
+    @OptionGroup var cluster: GlobalOptions
+    @Option(name: .long, help: "time to wait for any individual Kubernetes operation (like Jobs for hooks) (default 5m0s)") var timeout = "5m0s"
+    @Flag(name: .long, help: "dump the logs from test pods (this runs after all tests are complete, but before any cleanup)") var logs = false
+    @Option(name: .long, help: "specify tests by attribute (currently \"name\") using attribute=value syntax or '!attribute=value' to exclude a test")
+    var filter: [String] = []
+    @Flag(name: .customLong("hide-notes"), help: "if set, do not show notes in test output. Does not affect presence in chart metadata") var hideNotes = false
+
+    func validate() throws {
+        if !filter.isEmpty { throw CLIError.unsupported("test --filter: every test hook of the release runs") }
+    }
 
     func run() async throws {
         var opts = DeployOptions()
-        guard let t = GoDuration.seconds(timeout) else { throw CLIError.invalidOption("--timeout", timeout, expected: "a duration such as 5m0s") }
+        guard let t = GoDuration.seconds(timeout) else { throw CLIError.helm("invalid argument \"\(timeout)\" for \"--timeout\" flag: time: invalid duration \"\(timeout)\"") }
         opts.timeout = t
-        let r = try await cluster.withContext { ctx, access in
-            try await TestAction(context: ctx).run(name: name, namespace: access.namespace, opts: opts)
+        let (r, logText) = try await cluster.withContext { ctx, access in
+            let r = try await TestAction(context: ctx).run(name: name, namespace: access.namespace, opts: opts)
+            var text = ""
+            if logs {
+                // helm's --logs: each test Pod's log, after the tests ran.
+                for case .map(let h) in r.hooks {
+                    guard case .list(let events)? = h.entries["events"], events.items.contains(where: { $0.stringValue == "test" }),
+                          h.entries["kind"]?.stringValue == "Pod", let pod = h.entries["name"]?.stringValue else { continue }
+                    let log = try await ctx.resources.client.requestText(.GET, "/api/v1/namespaces/\(access.namespace)/pods/\(pod)/log")
+                    text += "POD LOGS: \(pod)\n\(log)\n"
+                }
+            }
+            return (r, text)
         }
-        var text = "NAME: \(r.name)\nLAST DEPLOYED: \(TimeText.ansic(r.info.lastDeployed))\nNAMESPACE: \(r.namespace)\nSTATUS: \(r.info.status.rawValue)\nREVISION: \(r.version)\n"
-        for h in r.hooks {
-            guard case .map(let m) = h, case .list(let events)? = m.entries["events"], events.items.contains(where: { $0.stringValue == "test" }),
-                  case .map(let last)? = m.entries["last_run"] else { continue }
-            text += "TEST SUITE:     \(m.entries["name"]?.stringValue ?? "")\nLast Started:   \(last.entries["started_at"]?.stringValue ?? "")\n"
-            text += "Last Completed: \(last.entries["completed_at"]?.stringValue ?? "")\nPhase:          \(last.entries["phase"]?.stringValue ?? "")\n"
-        }
-        Output.write(Array(text.utf8))
+        Output.write(Array((StatusPrinter(release: r, hideNotes: hideNotes).table() + logText).utf8))
     }
 }

@@ -7,6 +7,8 @@ import Values
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print hrctl's version and the Helm version it matches.")
 
+    @OptionGroup var global: GlobalOptions
+
     /// The Helm CLI whose output hrctl is checked against.
     static let helmVersion = "v4.3.1"
     static let kubeClientVersion = "v1.37"
@@ -28,8 +30,17 @@ struct VersionCommand: ParsableCommand {
     var template: String?
     @Option(name: [.short, .long], help: "Output format: json or yaml (default: helm's text).") var output: String?
 
+    /// Installed as `helm` (a symlink or alias), hrctl answers as the helm it matches, in helm's
+    /// own fields: helm-diff, helmfile, chart-testing and kustomize pick their flags by its major
+    /// version. As `hrctl`, its own version and the helm version it matches.
+    static var asHelm: Bool { Hrctl.programName == "helm" }
+
     static var fields: [(String, String)] {
-        [("Version", "v" + Hrctl.version), ("HelmVersion", helmVersion), ("SwiftVersion", swiftVersion), ("KubeClientVersion", kubeClientVersion)]
+        if asHelm {
+            return [("Version", helmVersion), ("GitCommit", "hrctl-v" + Hrctl.version), ("GitTreeState", "clean"),
+                    ("GoVersion", "swift" + swiftVersion), ("KubeClientVersion", kubeClientVersion)]
+        }
+        return [("Version", "v" + Hrctl.version), ("HelmVersion", helmVersion), ("SwiftVersion", swiftVersion), ("KubeClientVersion", kubeClientVersion)]
     }
 
     func run() throws {
@@ -44,7 +55,7 @@ struct VersionCommand: ParsableCommand {
         }
         if let output {
             guard output == "json" || output == "yaml" else { throw CLIError.invalidOption("--output", output, expected: "json or yaml") }
-            let keyed: [(String, String)] = [("version", f[0].1), ("helmVersion", f[1].1), ("swiftVersion", f[2].1), ("kubeClientVersion", f[3].1)]
+            let keyed = f.map { ($0.0.prefix(1).lowercased() + $0.0.dropFirst(), $0.1) }
             if output == "json" {
                 // Keys in the order of the text form, as a Go struct would print them.
                 let body = try keyed.map { "\"\($0.0)\":" + (try JSONEncoding.encode(.string($0.1))) }.joined(separator: ",")
@@ -54,7 +65,7 @@ struct VersionCommand: ParsableCommand {
             }
             return
         }
-        if short { Output.write(Array("v\(Hrctl.version)\n".utf8)); return }
+        if short { Output.write(Array((Self.asHelm ? "\(Self.helmVersion)+hrctl.\(Hrctl.version)\n" : "v\(Hrctl.version)\n").utf8)); return }
         let body = f.map { "\($0.0):\"\($0.1)\"" }.joined(separator: ", ")
         Output.write(Array("version.BuildInfo{\(body)}\n".utf8))
     }

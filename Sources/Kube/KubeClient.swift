@@ -135,6 +135,21 @@ public final class KubeClient: Sendable {
     public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Value? = nil,
                         contentType: String = "application/json", accept: String? = nil, idempotent: Bool = false,
                         decode: Bool = true) async throws -> Value {
+        let bytes = try await send(method, path, query: query, body: body, contentType: contentType, accept: accept, idempotent: idempotent)
+        if bytes.isEmpty || !decode { return .null }
+        do { return try JSON.decode(String(decoding: bytes, as: UTF8.self)) } catch {
+            throw KubeConnectionError(description: "\(method.rawValue) \(path): the server's answer is not JSON: \(error)")
+        }
+    }
+
+    /// A request whose answer is text, not JSON (a Pod's log).
+    public func requestText(_ method: HTTPMethod, _ path: String, query: [(String, String)] = []) async throws -> String {
+        String(decoding: try await send(method, path, query: query, accept: "*/*"), as: UTF8.self)
+    }
+
+    /// One request with retries; the body of a successful answer.
+    func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Value? = nil,
+              contentType: String = "application/json", accept: String? = nil, idempotent: Bool = false) async throws -> [UInt8] {
         let url = self.url(path, query)
         let payload = try body.map { Array(try JSONEncoding.encode($0, escapeHTML: false).utf8) }
         let idempotent = idempotent || [HTTPMethod.GET, .HEAD, .PUT, .DELETE].contains(method)
@@ -169,10 +184,7 @@ public final class KubeClient: Sendable {
                 continue
             }
             guard (200..<300).contains(code) else { throw KubeAPIError.decode(code: code, body: bytes) }
-            if bytes.isEmpty || !decode { return .null }
-            do { return try JSON.decode(String(decoding: bytes, as: UTF8.self)) } catch {
-                throw KubeConnectionError(description: "\(method.rawValue) \(path): the server's answer is not JSON: \(error)")
-            }
+            return bytes
         }
     }
 
@@ -194,6 +206,8 @@ public final class KubeClient: Sendable {
         req.headers.add(name: "User-Agent", value: userAgent)
         req.headers.add(name: "Accept", value: "application/json")
         if let auth = try await authorization() { req.headers.add(name: "Authorization", value: auth) }
+        if let user = access.impersonateUser { req.headers.add(name: "Impersonate-User", value: user) }
+        for g in access.impersonateGroups { req.headers.add(name: "Impersonate-Group", value: g) }
         return req
     }
 

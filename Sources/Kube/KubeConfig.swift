@@ -20,6 +20,9 @@ public struct ClusterAccess: Sendable, Equatable {
     public var username: String?
     public var password: String?
     public var exec: ExecPlugin?
+    /// Impersonation (kubectl's --as / --as-group, helm's --kube-as-user / --kube-as-group).
+    public var impersonateUser: String?
+    public var impersonateGroups: [String] = []
 
     public init(contextName: String, server: String, namespace: String) {
         self.contextName = contextName; self.server = server; self.namespace = namespace

@@ -57,6 +57,8 @@ extension KubeClient {
         headers.add(name: "User-Agent", value: userAgent)
         headers.add(name: "Accept", value: target.accept ?? "application/json")
         if let auth = try await authorization() { headers.add(name: "Authorization", value: auth) }
+        if let user = access.impersonateUser { headers.add(name: "Impersonate-User", value: user) }
+        for g in access.impersonateGroups { headers.add(name: "Impersonate-Group", value: g) }
         let request = try HTTPClient.Request(url: url, method: .GET, headers: headers)
         let (events, feed) = AsyncThrowingStream<WatchEvent, Error>.makeStream()
         // The delegate is released on an event loop: it must not hold the client (whose deinit shuts it down).

@@ -5,9 +5,11 @@ import Crypto
 /// A chart as Helm's release records hold it: `metadata`, `lock`, `templates`, `values`,
 /// `schema`, `files` (subcharts are not part of a record, as in Helm).
 public enum ChartRecord {
-    public static func encode(_ c: Chart) -> Map {
+    /// `processed`: the chart after its dependencies were processed for a release (disabled ones
+    /// dropped, import-values merged), which helm records with each dependency's `enabled`.
+    public static func encode(_ c: Chart, processed: Bool = false) -> Map {
         var e: [String: Value] = [
-            "metadata": .map(metadata(c.metadata)),
+            "metadata": .map(metadata(c.metadata, processed: processed)),
             "lock": .null,
             "templates": .list(c.templates.map(file)),
             "values": .map(c.values),
@@ -20,7 +22,7 @@ public enum ChartRecord {
     static func file(_ f: Chart.File) -> Value { .map(["name": .string(f.name), "data": .string(Base64.encode(f.data))]) }
 
     /// Chart.yaml's fields under Go's JSON names, empty ones left out (omitempty).
-    static func metadata(_ m: Metadata) -> Map {
+    static func metadata(_ m: Metadata, processed: Bool = false) -> Map {
         var e: [String: Value] = [:]
         func put(_ k: String, _ s: String) { if !s.isEmpty { e[k] = .string(s) } }
         func putList(_ k: String, _ l: [String]) { if !l.isEmpty { e[k] = .list(l.map { .string($0) }) } }
@@ -49,6 +51,7 @@ public enum ChartRecord {
                 if !d.tags.isEmpty { x["tags"] = .list(d.tags.map { .string($0) }) }
                 if !d.importValues.isEmpty { x["import-values"] = .list(d.importValues) }
                 if !d.alias.isEmpty { x["alias"] = .string(d.alias) }
+                if processed { x["enabled"] = .bool(d.enabled) }
                 return .map(Map(x))
             })
         }

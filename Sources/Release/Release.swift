@@ -18,6 +18,10 @@ public struct Release: Sendable {
         public var description: String
         public var status: Status
         public var notes: String
+        /// The revision a rollback restored (helm 4's `rollback_revision`).
+        public var rollbackRevision: Int?
+        /// Fields of the stored info this model does not name, kept for the round trip.
+        public var extra: [String: Value] = [:]
 
         public init(firstDeployed: String, lastDeployed: String, deleted: String = "", description: String, status: Status, notes: String = "") {
             self.firstDeployed = firstDeployed; self.lastDeployed = lastDeployed; self.deleted = deleted
@@ -70,6 +74,8 @@ extension Release {
         ]
         if !self.info.deleted.isEmpty { info["deleted"] = .string(self.info.deleted) }
         if !self.info.notes.isEmpty { info["notes"] = .string(self.info.notes) }
+        if let rb = self.info.rollbackRevision { info["rollback_revision"] = .int(Int64(rb)) }
+        for (k, v) in self.info.extra where info[k] == nil { info[k] = v }
         var e = extra
         e["name"] = .string(name)
         e["info"] = .map(Map(info))
@@ -97,6 +103,14 @@ extension Release {
         }
         self.info = Info(firstDeployed: str(info, "first_deployed"), lastDeployed: str(info, "last_deployed"), deleted: str(info, "deleted"),
                          description: str(info, "description"), status: Status(rawValue: statusText) ?? .unknown, notes: str(info, "notes"))
+        switch info.entries["rollback_revision"] {
+        case .float(let f, _)?: self.info.rollbackRevision = Int(f)
+        case .int(let i, _)?: self.info.rollbackRevision = Int(i)
+        default: break
+        }
+        for (k, x) in info.entries where !["first_deployed", "last_deployed", "deleted", "description", "status", "notes", "rollback_revision"].contains(k) {
+            self.info.extra[k] = x
+        }
         if case .map(let c)? = m.entries["chart"] { chart = c } else { chart = Map([:]) }
         if case .map(let c)? = m.entries["config"] { config = c } else { config = Map([:]) }
         manifest = str(m, "manifest")

@@ -205,6 +205,11 @@ enum VersusHelm {
             ("upgrade (values changed)", ["apply", "-f", second], ["upgrade", "bench", chart, "-n", "bench-helm", "--set", "revision=two"]),
             ("apply unchanged (helm: upgrade, same values)", ["apply", "-f", second], ["upgrade", "bench", chart, "-n", "bench-helm", "--set", "revision=two"]),
             ("uninstall", ["delete", "bench", "-n", "bench-hrctl"], ["uninstall", "bench", "-n", "bench-helm"]),
+            // The same with helm's own command line on both sides (hrctl as a drop-in helm).
+            ("install (helm's command line)", ["install", "bench", chart, "-n", "bench-hrctl"], ["install", "bench", chart, "-n", "bench-helm"]),
+            ("upgrade --install (values changed)", ["upgrade", "--install", "bench", chart, "-n", "bench-hrctl", "--set", "revision=two"],
+             ["upgrade", "--install", "bench", chart, "-n", "bench-helm", "--set", "revision=two"]),
+            ("uninstall (helm's command line)", ["uninstall", "bench", "-n", "bench-hrctl"], ["uninstall", "bench", "-n", "bench-helm"]),
         ]
         var rows = steps.map { SideBySide(label: "  " + $0.0) }
         var requests = [Int](repeating: 0, count: steps.count)

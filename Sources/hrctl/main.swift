@@ -4,8 +4,8 @@ import ArgumentParser
 import Glibc
 #endif
 
-// Errors print as Helm prints them ("Error: …") and exit 1; usage errors keep
-// swift-argument-parser's wording and exit code.
+// Every error prints as helm prints it ("Error: …") and exits 1, usage errors included;
+// help and version exit 0 with swift-argument-parser's text.
 do {
     var command = try Hrctl.parseAsRoot(Hrctl.normalize(Array(CommandLine.arguments.dropFirst())))
     if let asyncCommand = command as? AsyncParsableCommand {
@@ -14,11 +14,8 @@ do {
         try command.run()
     }
 } catch {
-    let code = Hrctl.exitCode(for: error)
-    if code.rawValue == 0 || Hrctl.isUsageOrHelp(error) {
-        Hrctl.exit(withError: error)
-    }
     if let e = error as? ExitCode { exit(e.rawValue) }
+    if Hrctl.exitCode(for: error).rawValue == 0 { Hrctl.exit(withError: error) }
     Hrctl.printError(error)
     exit(1)
 }

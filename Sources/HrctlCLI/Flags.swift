@@ -1,0 +1,160 @@
+import ArgumentParser
+import Values
+import Actions
+import ChartSource
+import HelmRelease
+import Release
+
+// Flag groups shared by several commands, each defined once (helm's pkg/cmd/flags.go).
+
+/// `--wait[=watcher|hookOnly|legacy]`, `--wait-for-jobs`, `--timeout`. A bare `--wait` reaches
+/// here as `--wait=watcher` (`Hrctl.normalize`), as helm's NoOptDefVal gives it.
+struct WaitOptions: ParsableArguments {
+    @Option(name: .long, help: "wait until resources are ready (up to --timeout): watcher, hookOnly or legacy; a bare --wait is watcher")
+    var wait: String?
+
+    @Flag(name: .customLong("wait-for-jobs"), help: "if set and --wait enabled, will wait until all Jobs have been completed before marking the release as successful")
+    var waitForJobs = false
+
+    @Option(name: .long, help: "time to wait for any individual Kubernetes operation (like Jobs for hooks) (default 5m0s)")
+    var timeout: String?
+
+    /// Whether objects are waited for (hooks always are): absent or hookOnly is no.
+    func waits() throws -> Bool {
+        switch wait {
+        case nil, "hookOnly": return false
+        case "watcher", "legacy": return true
+        case "true": Output.error("level=WARN msg=\"--wait=true is deprecated (boolean value) and can be replaced with --wait=watcher\"\n"); return true
+        case "false": Output.error("level=WARN msg=\"--wait=false is deprecated (boolean value) and can be replaced by omitting the --wait flag\"\n"); return false
+        case let other?: throw CLIError.invalidOption("--wait", other, expected: "watcher, hookOnly or legacy")
+        }
+    }
+
+    func validate() throws {
+        if let timeout, GoDuration.seconds(timeout) == nil {
+            throw CLIError.helm("invalid argument \"\(timeout)\" for \"--timeout\" flag: time: invalid duration \"\(timeout)\"")
+        }
+        _ = try waits()
+    }
+
+    func apply(to opts: inout DeployOptions) throws {
+        if try waits() { opts.wait = true }
+        if let timeout, let t = GoDuration.seconds(timeout) { opts.timeout = t }
+    }
+}
+
+/// helm's `--dry-run[=none|client|server]`: a bare `--dry-run` reaches here as `client`.
+struct DryRunOption: ParsableArguments {
+    @Option(name: .customLong("dry-run"), help: "simulate an install/upgrade: \"client\" renders only, \"server\" also asks the API server (default \"none\")")
+    var dryRun: String?
+
+    enum Strategy { case none, client, server }
+
+    func strategy() throws -> Strategy {
+        switch dryRun {
+        case nil, "none", "false": return .none
+        case "client", "true": return .client
+        case "server": return .server
+        case let other?: throw CLIError.helm("invalid dry-run value (\"\(other)\"). Must be \"none\", \"server\", or \"client\"")
+        }
+    }
+
+    func validate() throws { _ = try strategy() }
+
+    func apply(to opts: inout DeployOptions) throws {
+        switch try strategy() {
+        case .none: break
+        case .client: opts.dryRun = true
+        case .server: opts.dryRun = true; opts.serverDryRun = true
+        }
+    }
+}
+
+/// `-o/--output table|json|yaml`.
+struct OutputOption: ParsableArguments {
+    @Option(name: [.short, .long], help: "prints the output in the specified format. Allowed values: table, json, yaml (default table)")
+    var output = "table"
+
+    func format() throws -> OutputFormat { try OutputFormat.parse(output) }
+    func validate() throws { _ = try format() }
+}
+
+/// Where install, upgrade, template, show and pull find the chart (helm's ChartPathOptions).
+struct ChartPathOptions: ParsableArguments {
+    @Option(name: .long, help: "specify a version constraint for the chart version to use (exact or a range; default: the latest)")
+    var version: String = ""
+
+    @Option(name: .long, help: "chart repository url where to locate the requested chart")
+    var repo: String?
+
+    @Flag(name: .long, help: "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
+    var devel = false
+
+    @Flag(name: .long, help: "verify the package before using it (needs OpenPGP, which hrctl does not have: refused)")
+    var verify = false
+
+    @Option(name: .long, help: "location of public keys used for verification (with --verify)")
+    var keyring: String?
+
+    @OptionGroup var sources: SourceOptions
+
+    var versionConstraint: String { version.isEmpty && devel ? ">0.0.0-0" : version }
+
+    func validate() throws {
+        if verify { throw CLIError.unsupported("--verify: provenance needs OpenPGP, which hrctl does not implement; the chart was not verified, so nothing is installed") }
+    }
+
+    func locator(_ global: GlobalOptions) -> ChartLocator {
+        let env = global.environment
+        return ChartLocator(paths: HelmPaths(environment: env), cache: ChartCache(root: ChartCache.defaultRoot(environment: env)),
+                            options: sources.fetcherOptions(), warn: { Output.error("warning: \($0)\n") })
+    }
+
+    func locate(_ chart: String, _ global: GlobalOptions, allowLocal: Bool = true) async throws -> ChartLocator.Located {
+        try await locator(global).locate(chart, version: versionConstraint, repo: repo, allowLocal: allowLocal)
+    }
+}
+
+/// helm's `-f`: values files for install, upgrade and template (apply and delete use `-f` for
+/// HelmRelease files, so the long `--values` lives in ValueOptions and this short one apart).
+struct ValuesShorthand: ParsableArguments {
+    @Option(name: .customShort("f"), help: "specify values in a YAML file (can specify multiple; - is standard input)")
+    var files: [String] = []
+}
+
+/// Helm's `--post-renderer PATH [--post-renderer-args ARG]…`.
+struct PostRendererOptions: ParsableArguments {
+    @Option(name: .customLong("post-renderer"), help: "the path to an executable to be used for post rendering")
+    var path: String?
+    @Option(name: .customLong("post-renderer-args"), help: "an argument to the post-renderer (can specify multiple)")
+    var args: [String] = []
+
+    var renderers: [PostRenderer] { path.map { [.executable(path: $0, args: args)] } ?? [] }
+}
+
+/// apply's, rollback's and delete's deploy flags over what a HelmRelease says.
+struct DeployFlags: ParsableArguments {
+    @OptionGroup var waiting: WaitOptions
+    @OptionGroup var dryRun: DryRunOption
+
+    @Flag(name: [.customLong("rollback-on-failure"), .customLong("atomic")], help: "roll back (or uninstall a first install) when the operation fails; --wait is then implied")
+    var atomic = false
+
+    @Flag(name: .customLong("no-hooks"), help: "prevent hooks from running")
+    var noHooks = false
+
+    @Option(name: [.customLong("history-max"), .customLong("max-history")], help: "limit the maximum number of revisions saved per release. Use 0 for no limit (default 10)")
+    var maxHistory: Int?
+
+    @Option(name: .long, help: "add a custom description")
+    var description: String?
+
+    func apply(to opts: inout DeployOptions) throws {
+        try waiting.apply(to: &opts)
+        if atomic { opts.atomic = true; opts.wait = true }
+        try dryRun.apply(to: &opts)
+        if noHooks { opts.noHooks = true }
+        if let maxHistory { opts.maxHistory = maxHistory }
+        if let description { opts.description = description }
+    }
+}
