@@ -55,6 +55,24 @@ step uninstall              "$HELM" uninstall web -n "$NS"
 step status-gone            "$HELM" status web -n "$NS"
 stepin template-repo "$here/values-nginx.yaml" \
                             "$HELM" template myrel nginx --repo "$REPO" --version 22.1.1 --values -
+# The forms the tools that drive helm send (read from their sources).
+step kustomize-pull         "$HELM" pull nginx --repo "$REPO" --version 22.1.1 --untar --untardir "$OUT/charts"
+mkdir -p "$OUT/pulled"
+step argocd-pull            "$HELM" pull local/nginx --version 22.1.1 --destination "$OUT/pulled"
+step argocd-template        "$HELM" template "$OUT/charts/nginx" --name-template argo-app --namespace argo-ns --kube-version 1.28 \
+                                     --api-versions monitoring.coreos.com/v1 --api-versions apps/v1,batch/v1 --include-crds --skip-tests \
+                                     --values "$here/values-nginx.yaml"
+step argocd-show-values     "$HELM" show values "$OUT/charts/nginx"
+step argocd-dep-list        "$HELM" dependency list "$OUT/charts/nginx"
+step kustomize-template     "$HELM" template kust "$OUT/charts/nginx" --namespace kust-ns --include-crds --skip-tests --no-hooks
+stepin tanka-template "$here/values-nginx.yaml" \
+                            "$HELM" template tk "$OUT/charts/nginx" --values - --namespace tk
+step helmdiff-template      "$HELM" template rabbit local/rabbitmq --version 6.10.0 --is-upgrade --namespace "$NS"
+step helmdiff-get-all       "$HELM" get all rabbit -n "$NS" --template '{{.Release.Name}} {{.Release.Namespace}} {{.Release.Version}}'
+step helmdiff-get-hooks     "$HELM" get hooks rabbit -n "$NS"
+step helmdiff-dry-run       "$HELM" upgrade --install rabbit local/rabbitmq --version 6.10.0 -n "$NS" --dry-run=server --reuse-values
+step ct-version             "$HELM" version --template '{{ .Version }}'
+step helmfile-list          "$HELM" list --filter '^rabbit$' -n "$NS" --deployed --failed --pending
 step uninstall-keep         "$HELM" uninstall rabbit -n "$NS" --keep-history
 step list-uninstalled       "$HELM" list -n "$NS" --uninstalled
 step version-short          "$HELM" version --short
