@@ -147,13 +147,15 @@ public enum Coalesce {
 public enum Dependencies {
     /// CheckDependencies: every Chart.yaml dependency must be present.
     public static func check(_ chart: Chart) throws {
-        var missing: [String] = []
-        for d in chart.metadata.dependencies where !chart.dependencies.contains(where: { $0.name == d.name }) {
-            missing.append(d.name)
+        if let problem = missing(chart) {
+            throw ChartError("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: \(problem)")
         }
-        if !missing.isEmpty {
-            throw ChartError("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: \(missing.joined(separator: ", "))")
-        }
+    }
+
+    /// helm's words for dependencies Chart.yaml names and charts/ lacks (nil when none is missing).
+    public static func missing(_ chart: Chart) -> String? {
+        let missing = chart.metadata.dependencies.filter { d in !chart.dependencies.contains(where: { $0.name == d.name }) }.map(\.name)
+        return missing.isEmpty ? nil : "found in Chart.yaml, but missing in charts/ directory: \(missing.joined(separator: ", "))"
     }
 
     static func compatible(_ range: String, _ version: String) -> Bool {

@@ -20,6 +20,7 @@ struct DependencyList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The chart folder.") var chart = "."
     func run() throws {
+        if FileSystem.kind(chart) == .missing { throw CLIError.helm("stat \(Files.cleanPath(chart)): no such file or directory") }
         Output.write(Array(try DependencyCommand.manager(ChartFetcher.Options(), global.environment).list(chart).utf8))
     }
 }

@@ -19,6 +19,23 @@ struct Lint: ParsableCommand {
     @Option(name: .customLong("kube-version"), help: "Kubernetes version for capabilities and deprecation checks.") var kubeVersion: String?
     @Flag(name: .customLong("skip-schema-validation"), help: "Do not validate values against values.schema.json.") var skipSchemaValidation = false
     @OptionGroup var values: ValueOptions
+    @Flag(name: .customLong("with-subcharts"), help: "lint dependent charts") var withSubcharts = false
+
+    /// helm's --with-subcharts: every chart folder (a Chart.yaml) and archive found under each
+    /// chart's charts/, in the order Go's filepath.Walk visits them (lexical).
+    static func subcharts(of path: String) -> [String] {
+        let root = (path.hasSuffix("/") ? String(path.dropLast()) : path) + "/charts"
+        guard FileSystem.kind(root) == .directory, let files = try? FileSystem.walk(root) else { return [] }
+        var out: [String] = []
+        for f in files.sorted() {
+            if f == "Chart.yaml" || f.hasSuffix("/Chart.yaml") {
+                out.append(root + (f == "Chart.yaml" ? "" : "/" + String(f.dropLast("/Chart.yaml".count))))
+            } else if f.hasSuffix(".tgz") || f.hasSuffix(".tar.gz") {
+                out.append(root + "/" + f)
+            }
+        }
+        return out
+    }
 
     func run() throws {
         var o = Actions.Lint.Options()
@@ -26,7 +43,8 @@ struct Lint: ParsableCommand {
         o.kubeVersion = kubeVersion
         o.values = try values.userValues()
         o.skipSchemaValidation = skipSchemaValidation
-        let charts = paths.isEmpty ? ["."] : paths
+        var charts = paths.isEmpty ? ["."] : paths
+        if withSubcharts { charts += charts.flatMap(Self.subcharts) }
         var failed = 0
         var out = ""
         for path in charts {

@@ -17,6 +17,9 @@ struct PackageChart: ParsableCommand {
     func run() throws {
         try FileSystem.makeDirectories(destination)
         for path in paths {
+            if FileSystem.kind(path) == .missing { throw CLIError.helm("stat \(path): no such file or directory") }
+            // helm package refuses a chart whose dependencies are not in charts/.
+            if let problem = Dependencies.missing(try ChartLoader.load(path: path)) { throw CLIError.helm(problem) }
             let p = try ChartPackager.package(directory: path, version: version, appVersion: appVersion)
             let out = (destination.hasSuffix("/") ? destination : destination + "/") + p.fileName
             try FileSystem.writeAtomically(out, p.bytes)

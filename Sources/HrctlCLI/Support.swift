@@ -41,6 +41,17 @@ enum Files {
         }
     }
 
+    /// Go's filepath.Clean, for paths as helm's messages show them.
+    static func cleanPath(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for p in path.split(separator: "/") where p != "." {
+            if p == "..", let last = parts.last, last != ".." { parts.removeLast() } else if !(p == ".." && absolute) { parts.append(p) }
+        }
+        let body = parts.joined(separator: "/")
+        return absolute ? "/" + body : (body.isEmpty ? "." : body)
+    }
+
     static func baseName(_ path: String) -> String {
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
         if let i = trimmed.lastIndex(of: "/") { return String(trimmed[trimmed.index(after: i)...]) }

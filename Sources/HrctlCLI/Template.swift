@@ -51,6 +51,15 @@ struct Template: AsyncParsableCommand {
     var dependencyUpdate = false
 
     @OptionGroup var dryRun: DryRunOption
+
+    @Flag(name: .customLong("validate"), help: "validate your manifests against the Kubernetes cluster you are currently pointing at (its version is .Capabilities.KubeVersion)")
+    var validateWithCluster = false
+
+    @Flag(name: .customLong("disable-openapi-validation"), help: "accepted: hrctl does no client-side OpenAPI validation")
+    var disableOpenAPIValidation = false
+
+    @Option(name: .customLong("output-dir"), help: "writes the executed templates to files in output-dir instead of stdout")
+    var outputDir: String?
     @OptionGroup var postRender: PostRendererOptions
 
     @Flag(name: .customLong("no-hooks"), help: "Leave hooks out of the output.")
@@ -78,6 +87,7 @@ struct Template: AsyncParsableCommand {
         } else if filenames.count > 1 {
             throw ValidationError("give one HelmRelease file with -f (or RELEASE and CHART with -f values files)")
         }
+        if outputDir != nil { throw CLIError.unsupported("template --output-dir: the manifests are written to standard output") }
         if filename == nil && chart == nil {
             throw CLIError.arguments("\"\(Hrctl.programName) template\" requires at least 1 argument", usage: "\(Hrctl.programName) template [NAME] [CHART] [flags]")
         }
@@ -103,7 +113,9 @@ struct Template: AsyncParsableCommand {
         // CHART as helm template takes it: a folder or archive, REPO/NAME, NAME with --repo, oci://.
         let loaded = try await ChartLoad(global: releaseOptions.global, chartPath: chartPath, dependencyUpdate: dependencyUpdate).loadChart(chart!)
         if skipSchemaValidation { loaded.schema = nil }
-        let text = try render(chart: loaded, user: try values.userValues(), options: releaseOptions.renderOptions(release: release!))
+        var options = releaseOptions.renderOptions(release: release!)
+        if validateWithCluster, let version = try await releaseOptions.global.withContext({ ctx, _ in await ctx.kubeVersion() }) { options.kubeVersion = version }
+        let text = try render(chart: loaded, user: try values.userValues(), options: options)
         Output.write(Array(text.utf8))
     }
 

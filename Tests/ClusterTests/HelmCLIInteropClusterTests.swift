@@ -44,7 +44,7 @@ final class HelmCLIInteropClusterTests: ClusterTestCase {
 
         r = try cluster.hrctl(["delete", "shop", "-n", ns])
         XCTAssertEqual(r.code, 0, r.err)
-        XCTAssertEqual(try cluster.helm(["list", "-n", ns, "-a", "-q"]).out, "")
+        XCTAssertEqual(try cluster.helm(["list", "-n", ns, "-q"]).out, "")
         XCTAssertNil(try cluster.get(["deployment", "shop-web", "-n", ns]))
     }
 

