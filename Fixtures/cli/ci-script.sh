@@ -71,9 +71,17 @@ step helmdiff-template      "$HELM" template rabbit local/rabbitmq --version 6.1
 step helmdiff-get-all       "$HELM" get all rabbit -n "$NS" --template '{{.Release.Name}} {{.Release.Namespace}} {{.Release.Version}}'
 step helmdiff-get-hooks     "$HELM" get hooks rabbit -n "$NS"
 step helmdiff-dry-run       "$HELM" upgrade --install rabbit local/rabbitmq --version 6.10.0 -n "$NS" --dry-run=server --reuse-values
+rm -rf "$OUT/nodeps" && mkdir -p "$OUT/nodeps" && cp -r "$OUT/charts/nginx" "$OUT/nodeps/" && rm -rf "$OUT/nodeps/nginx/charts"
+step package-missing-deps   "$HELM" package "$OUT/nodeps/nginx" -d "$OUT/packaged"
+step dep-list-missing-path  "$HELM" dependency list ./no-such-chart
+step lint-with-subcharts    "$HELM" lint "$OUT/charts/nginx" --with-subcharts
 step ct-version             "$HELM" version --template '{{ .Version }}'
 step helmfile-list          "$HELM" list --filter '^rabbit$' -n "$NS" --deployed --failed --pending
 step uninstall-keep         "$HELM" uninstall rabbit -n "$NS" --keep-history
 step list-uninstalled       "$HELM" list -n "$NS" --uninstalled
+step install-over-kept      "$HELM" install rabbit local/rabbitmq --version 6.10.0 -n "$NS" -f "$here/values-rabbit.yaml"
+step reinstall-upgrade-i    "$HELM" upgrade -i rabbit local/rabbitmq --version 6.10.0 -n "$NS" -f "$here/values-rabbit.yaml"
+step history-after-reinstall "$HELM" history rabbit -n "$NS" -o json
+step uninstall-purge        "$HELM" uninstall rabbit -n "$NS"
 step version-short          "$HELM" version --short
 step repo-remove            "$HELM" repo remove local

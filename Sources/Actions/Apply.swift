@@ -146,6 +146,13 @@ public struct ApplyAction: Sendable {
         let recordsInNamespace = !history.isEmpty && (spec.storageNamespace ?? spec.namespace) == spec.namespace
         if opts.createNamespace && isInstall && !recordsInNamespace { try await ctx.ensureNamespace(spec.namespace) }
         d.fence = try await ctx.writePending(release, encoded: encoded)
+        // helm's replaceRelease: an install over an uninstalled release's kept history marks
+        // that last revision superseded (a failed one stays as it is).
+        if isInstall, var last = latest, last.info.status == .uninstalled {
+            last.info.status = .superseded
+            last.info.description = "superseded by new release"
+            try await ctx.storage.update(last)
+        }
         do {
             try await ctx.deploy(&d, opts)
             try await ctx.finish(&d, description: opts.description ?? (isInstall ? "Install complete" : "Upgrade complete"), maxHistory: opts.maxHistory)

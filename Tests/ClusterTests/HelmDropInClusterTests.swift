@@ -51,7 +51,8 @@ final class HelmDropInClusterTests: ClusterTestCase {
                 let gotError = g.err.split(separator: "\n").last(where: { $0.hasPrefix("Error: ") }) ?? ""
                 if !gotError.hasPrefix(wantError) { problems.append("error \(gotError)\n  helm's \(wantError)") }
             }
-            var (wo, go) = (Self.normalize(w.out, namespace: "ci-a"), Self.normalize(g.out, namespace: "ci-b"))
+            var (wo, go) = (Self.normalize(w.out, namespace: "ci-a", dir: cluster.dir + "/dropin-helm"),
+                            Self.normalize(g.out, namespace: "ci-b", dir: cluster.dir + "/dropin-hrctl"))
             // `version --short`: the version tools parse, before the build metadata (helm's git commit, hrctl's version).
             if w.name.hasSuffix("version-short") { (wo, go) = (String(wo.prefix { $0 != "+" }), String(go.prefix { $0 != "+" })) }
             if Self.isJSON(wo) {
@@ -68,8 +69,8 @@ final class HelmDropInClusterTests: ClusterTestCase {
 
     /// Times, generated names, the namespace and random key material replaced by tokens; runs of
     /// blanks (table padding, which follows the widths of what was replaced) made one.
-    static func normalize(_ text: String, namespace: String) -> String {
-        var s = text.replacingOccurrences(of: namespace, with: "NS")
+    static func normalize(_ text: String, namespace: String, dir: String) -> String {
+        var s = text.replacingOccurrences(of: dir, with: "DIR").replacingOccurrences(of: namespace, with: "NS")
         // In this order: blanks are made one last, after the patterns that contain some.
         let patterns: [(String, String)] = [
             (#"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?( [+-]\d{4} [A-Z]+|Z|[+-]\d\d:\d\d)?"#, "TIME"),
