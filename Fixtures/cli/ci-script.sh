@@ -84,4 +84,9 @@ step reinstall-upgrade-i    "$HELM" upgrade -i rabbit local/rabbitmq --version 6
 step history-after-reinstall "$HELM" history rabbit -n "$NS" -o json
 step uninstall-purge        "$HELM" uninstall rabbit -n "$NS"
 step version-short          "$HELM" version --short
+step usage-unknown-command  "$HELM" frobnicate
+step usage-unknown-flag     "$HELM" list --bogus
+step usage-bad-output       "$HELM" list -o xml
+step usage-missing-arg      "$HELM" status
+step usage-upgrade-args     "$HELM" upgrade only-a-name
 step repo-remove            "$HELM" repo remove local

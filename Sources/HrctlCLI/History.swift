@@ -7,12 +7,14 @@ import Actions
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "history", abstract: "fetch release history", aliases: ["hist"])
 
-    @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
+    @Argument(help: "Release name.", completion: ClusterCompletion.releases) var release: String?
+    var name: String { release ?? "" }
     @OptionGroup var cluster: ClusterOptions
     @Option(name: [.short, .long], help: "Output format: table, json or yaml.") var output = "table"
     @Option(name: .long, help: "Show at most this many revisions (the newest).") var max = 256
 
     func run() async throws {
+        try Require.one(release, "history", usage: "history RELEASE_NAME [flags]")
         let format = try OutputFormat.parse(output)
         let history = try await cluster.withContext { ctx, access -> [Release] in
             let h = try await ctx.storage.history(name, namespace: access.namespace)

@@ -78,6 +78,14 @@ public struct Hrctl: ParsableCommand {
         return rest
     }
 
+    /// cobra's answer to a first word that names no command (nil when it names one).
+    public static func unknownCommand(_ args: [String]) -> String? {
+        guard let first = args.first, !first.hasPrefix("-") else { return nil }
+        let known = configuration.subcommands.flatMap { c in [c.configuration.commandName ?? ""] + c.configuration.aliases } + ["help"]
+        if known.contains(first) { return nil }
+        return "unknown command \"\(first)\" for \"\(programName)\"\nRun '\(programName) --help' for usage."
+    }
+
     /// pflag's NoOptDefVal of helm's flags that take an optional value.
     static let optionalValueDefaults = ["--wait": "watcher", "--dry-run": "client"]
     /// Flags whose values may be the words true and false (they are not booleans).
@@ -102,6 +110,8 @@ extension Hrctl {
         }
         Output.error("Error: \(text)\n")
     }
+
+    public static func printError(message: String) { Output.error("Error: \(message)\n") }
 
     static func usageText(_ message: String) -> String {
         for (prefix, helm) in [("Unknown option '", "unknown flag: "), ("Missing value for '", "flag needs an argument: ")] where message.hasPrefix(prefix) {

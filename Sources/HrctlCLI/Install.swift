@@ -31,7 +31,9 @@ struct Install: AsyncParsableCommand {
     var replace = false
 
     func run() async throws {
-        let (name, chart) = try InstallNaming.nameAndChart(args, generateName: generateName, nameTemplate: nameTemplate, command: "install")
+        let (name, chart): (String, String)
+        do { (name, chart) = try InstallNaming.nameAndChart(args, generateName: generateName, nameTemplate: nameTemplate, command: "install") }
+        catch let e as CLIError { if case .arguments = e { throw e }; throw CLIError.helm("INSTALLATION FAILED: \(e)") }
         let outcome: ApplyOutcome
         do { outcome = try await InstallRun(global: global, flags: flags).run(name: name, chart: chart, mode: .install(replace: replace)) }
         catch { throw CLIError.helm("INSTALLATION FAILED: \(error)") }

@@ -49,7 +49,7 @@ enum OutputFormat: String, CaseIterable {
     case table, json, yaml
 
     static func parse(_ s: String) throws -> OutputFormat {
-        guard let f = OutputFormat(rawValue: s) else { throw CLIError.invalidOption("--output", s, expected: "table, json or yaml") }
+        guard let f = OutputFormat(rawValue: s) else { throw CLIError.helm("invalid argument \"\(s)\" for \"-o, --output\" flag: invalid format type") }
         return f
     }
 

@@ -5,12 +5,14 @@ import Actions
 struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Roll a release back to an earlier revision.")
 
-    @Argument(help: "Release name.", completion: ClusterCompletion.releases) var name: String
+    @Argument(help: "Release name.", completion: ClusterCompletion.releases) var release: String?
+    var name: String { release ?? "" }
     @Argument(help: "Revision (default: the one before the latest).") var revision: Int?
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var deploy: DeployFlags
 
     func run() async throws {
+        try Require.one(release, "rollback", usage: "rollback <RELEASE> [REVISION] [flags]", atLeast: true)
         var opts = DeployOptions()
         try deploy.apply(to: &opts)
         let r = try await cluster.withContext { ctx, access in

@@ -8,12 +8,14 @@ import Actions
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "display the status of the named release")
 
-    @Argument(help: "RELEASE_NAME", completion: ClusterCompletion.releases) var name: String
+    @Argument(help: "RELEASE_NAME", completion: ClusterCompletion.releases) var release: String?
+    var name: String { release ?? "" }
     @OptionGroup var cluster: GlobalOptions
     @Option(name: .long, help: "if set, display the status of the named release with revision") var revision: Int?
     @OptionGroup var output: OutputOption
 
     func run() async throws {
+        try Require.one(release, "status", usage: "status RELEASE_NAME [flags]")
         let format = try output.format()
         let (r, resources) = try await cluster.withContext { ctx, access in
             let action = StatusAction(context: ctx)

@@ -34,6 +34,17 @@ enum CLIError: Error, CustomStringConvertible {
     }
 }
 
+/// helm's argument-count checks (pkg/cmd/require), for arguments swift-argument-parser is told
+/// are optional so that the message is helm's.
+enum Require {
+    static func one(_ value: String?, _ command: String, usage: String, atLeast: Bool = false) throws {
+        if value == nil {
+            throw CLIError.arguments("\"\(Hrctl.programName) \(command)\" requires \(atLeast ? "at least 1 argument" : "1 argument")",
+                                     usage: "\(Hrctl.programName) \(usage)")
+        }
+    }
+}
+
 enum Files {
     static func readText(_ path: String) throws -> String {
         do { return try FileSystem.readText(path) } catch let e as FileSystem.Error {

@@ -7,7 +7,8 @@ import Kube
 struct TestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "test", abstract: "run tests for a release")
 
-    @Argument(help: "RELEASE", completion: ClusterCompletion.releases) var name: String
+    @Argument(help: "RELEASE", completion: ClusterCompletion.releases) var release: String?
+    var name: String { release ?? "" }
     @OptionGroup var cluster: GlobalOptions
     @Option(name: .long, help: "time to wait for any individual Kubernetes operation (like Jobs for hooks) (default 5m0s)") var timeout = "5m0s"
     @Flag(name: .long, help: "dump the logs from test pods (this runs after all tests are complete, but before any cleanup)") var logs = false
@@ -20,6 +21,7 @@ struct TestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try Require.one(release, "test", usage: "test [RELEASE] [flags]")
         var opts = DeployOptions()
         guard let t = GoDuration.seconds(timeout) else { throw CLIError.helm("invalid argument \"\(timeout)\" for \"--timeout\" flag: time: invalid duration \"\(timeout)\"") }
         opts.timeout = t
