@@ -67,7 +67,20 @@ step hrctl get values shop -n demo
 hrctl get values shop -n demo
 step hrctl delete shop -n demo
 hrctl delete shop -n demo
-step hrctl list -A --all
-hrctl list -A --all
+step hrctl list -A
+hrctl list -A
+
+# The same binary as a drop-in helm: helm's command line, helm's repositories.yaml (here in $work).
+export HELM_CONFIG_HOME="$work/helm-config" HELM_CACHE_HOME="$work/helm-cache"
+step helm repo add demo "$charts"   "   # hrctl installed as helm (ln -s hrctl helm)"
+hrctl repo add demo "$charts"
+step helm upgrade --install web demo/shop -n shop2 --create-namespace --set replicas=1
+hrctl upgrade --install web demo/shop -n shop2 --create-namespace --set replicas=1
+step helm upgrade --install web demo/shop -n shop2 --reuse-values --set message=again
+hrctl upgrade --install web demo/shop -n shop2 --reuse-values --set message=again | head -1
+step helm list -n shop2 -o json
+hrctl list -n shop2 -o json
+step helm uninstall web -n shop2
+hrctl uninstall web -n shop2
 echo
 echo "demo complete"

@@ -103,6 +103,8 @@ public struct DeployOptions: Sendable {
     /// How an uninstall's deletes propagate to dependents (helm's --cascade): Background,
     /// Foreground or Orphan.
     public var deletePropagation = "Background"
+    /// After a failed upgrade, delete the objects it created (helm's --cleanup-on-fail).
+    public var cleanupOnFail = false
     public init() {}
 }
 

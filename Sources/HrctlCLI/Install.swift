@@ -132,8 +132,9 @@ struct InstallRun {
     let flags: InstallFlags
 
     func run(name: String, chart reference: String, mode: DeployOptions.Mode, valueReuse: ValueReuse = .unlessGiven,
-             maxHistory: Int? = nil) async throws -> ApplyOutcome {
+             maxHistory: Int? = nil, cleanupOnFail: Bool = false) async throws -> ApplyOutcome {
         var opts = try flags.deployOptions(global)
+        opts.cleanupOnFail = cleanupOnFail
         opts.mode = mode
         opts.valueReuse = valueReuse
         if let maxHistory { opts.maxHistory = maxHistory }

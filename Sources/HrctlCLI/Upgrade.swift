@@ -41,11 +41,10 @@ struct Upgrade: AsyncParsableCommand {
 
     func run() async throws {
         let name = args[0]
-        if cleanupOnFail { Output.error("warning: --cleanup-on-fail: objects a failed upgrade created are removed by the next writing command (crash repair), not at once\n") }
         let outcome: ApplyOutcome
         do {
             outcome = try await InstallRun(global: global, flags: flags)
-                .run(name: name, chart: args[1], mode: .upgrade(install: install), valueReuse: valueReuse, maxHistory: historyMax)
+                .run(name: name, chart: args[1], mode: .upgrade(install: install), valueReuse: valueReuse, maxHistory: historyMax, cleanupOnFail: cleanupOnFail)
         } catch { throw CLIError.helm("UPGRADE FAILED: \(error)") }
         switch outcome {
         case .installed, .planned(_, action: "install"):
