@@ -113,7 +113,7 @@ public struct OCIImage: Sendable {
         var out: [String] = []
         for line in text.split(separator: "\n") {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            if line.contains("=> not found") { throw SourceError.unsupported("ldd \(binary): \(line.trimmingCharacters())") }
+            if line.contains("=> not found") { throw SourceError.unsupported("ldd \(binary): \(String(line).trimmingCharacters())") }
             if let arrow = words.firstIndex(of: "=>"), arrow + 1 < words.count, words[arrow + 1].hasPrefix("/") { out.append(words[arrow + 1]) }
             else if let first = words.first, first.hasPrefix("/") { out.append(first) }
         }
@@ -211,11 +211,5 @@ enum TarWriter {
         var out = h + data
         out += [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
         return out
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -207,7 +207,8 @@ final class OperatorChartClusterTests: ClusterTestCase {
         XCTAssertEqual(try cluster.kubectl(["apply", "-f", "-"], stdin: doc("{message: two}")).code, 0)
         try cluster.eventually("upgrade", timeout: 40) {
             let cm = try cluster.get(["configmap", "web-config", "-n", apps])?["data"] as? [String: String]
-            return cm?["message"] == "two" && (try hrStatus("web", apps)?["observedGeneration"] as? Int) == 2
+            let generation = try hrStatus("web", apps)?["observedGeneration"] as? Int
+            return cm?["message"] == "two" && generation == 2
         }
         // Drift: a deleted object comes back (the metadata watch of Deployments saw it go).
         XCTAssertEqual(try cluster.kubectl(["delete", "deployment", "web", "-n", apps]).code, 0)

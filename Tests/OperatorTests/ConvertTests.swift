@@ -23,6 +23,8 @@ final class ConvertTests: XCTestCase {
         return cur
     }
 
+    func y(_ v: Value?) -> String { (try? YAMLWriter.marshal(v ?? .null)) ?? "" }
+
     func testARepositoryChartKeepsItsReleaseAndGetsAHelmRepository() throws {
         let c = try FluxV2Converter.convert(try docs()[0], file: "f.yaml")
         XCTAssertEqual(c.objects.count, 2)
@@ -42,11 +44,11 @@ final class ConvertTests: XCTestCase {
         XCTAssertEqual(at(hr, "spec.chart.spec.sourceRef.name")?.stringValue, "charts-example-com-stable")
         XCTAssertEqual(at(hr, "spec.timeout")?.stringValue, "600s")
         XCTAssertEqual(at(hr, "spec.upgrade.remediation.strategy")?.stringValue, "rollback")
-        XCTAssertEqual(at(hr, "spec.upgrade.remediation.retries"), .float(3))
+        XCTAssertEqual(y(at(hr, "spec.upgrade.remediation.retries")), "3\n")
         XCTAssertEqual(at(hr, "spec.rollback.timeout")?.stringValue, "120s")
         // Rollback enabled: v1 waited, so v2 keeps its default.
         XCTAssertNil(at(hr, "spec.install.disableWait"))
-        XCTAssertEqual(at(hr, "spec.values.replicas"), try YAML.load("2"))
+        XCTAssertEqual(y(at(hr, "spec.values")), "replicas: 2\n")
         let refs = try XCTUnwrap(at(hr, "spec.valuesFrom"))
         XCTAssertEqual(try YAMLWriter.marshal(refs), "- kind: ConfigMap\n  name: shop-defaults\n- kind: Secret\n  name: shop-secrets\n  optional: true\n  valuesKey: prod.yaml\n")
         // kubectl's bookkeeping is not carried over; the user's annotations are.
@@ -63,8 +65,8 @@ final class ConvertTests: XCTestCase {
         XCTAssertEqual(at(hr, "spec.chart.spec.sourceRef.kind")?.stringValue, "GitRepository")
         XCTAssertEqual(at(hr, "spec.releaseName")?.stringValue, "podinfo")
         XCTAssertNil(at(hr, "spec.targetNamespace"))
-        XCTAssertEqual(at(hr, "spec.install.disableWait"), .bool(true))
-        XCTAssertEqual(at(hr, "spec.upgrade.disableWait"), .bool(true))
+        XCTAssertEqual(y(at(hr, "spec.install.disableWait")), "true\n")
+        XCTAssertEqual(y(at(hr, "spec.upgrade.disableWait")), "true\n")
         XCTAssertEqual(at(hr, "spec.install.crds")?.stringValue, "Skip")
     }
 
