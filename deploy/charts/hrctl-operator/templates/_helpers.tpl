@@ -75,3 +75,8 @@ operator Deployment.
 {{- define "hrctl-operator.releaseVerbs" -}}
 [get, list, watch, create, update, patch, delete]
 {{- end }}
+
+{{/* Cluster-scoped objects: the release's namespace too, since a release name is unique per namespace only. */}}
+{{- define "hrctl-operator.clusterName" -}}
+{{- printf "%s-%s" (include "hrctl-operator.fullname" .) .Release.Namespace | trunc 63 | trimSuffix "-" }}
+{{- end }}
