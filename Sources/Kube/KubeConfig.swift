@@ -61,6 +61,9 @@ public struct KubeConfig: Sendable {
     var contexts: [String: Named] = [:]
     public private(set) var currentContext = ""
     public private(set) var files: [String] = []
+    /// The environment of a process in a pod, kept when no kubeconfig file was found: client-go
+    /// then uses the pod's service account.
+    var inClusterEnvironment: [String: String]?
 
     public init() {}
 
@@ -81,6 +84,7 @@ public struct KubeConfig: Sendable {
         if let home = environment["HOME"] {
             try config.merge(path: home + "/.kube/config", required: false, readFile: readFile)
         }
+        if config.files.isEmpty, environment["KUBERNETES_SERVICE_HOST"] != nil { config.inClusterEnvironment = environment }
         return config
     }
 
@@ -117,6 +121,12 @@ public struct KubeConfig: Sendable {
     /// The cluster, user and namespace for a context (the current one by default).
     public func resolve(context: String?, namespace: String?, readFile: (String) throws -> [UInt8] = { try FileSystem.read($0) }) throws -> ClusterAccess {
         let name = context ?? currentContext
+        if name.isEmpty, files.isEmpty, let env = inClusterEnvironment,
+           // HRCTL_SERVICEACCOUNT_DIR: the token and CA somewhere else than a pod mounts them (tests, a debugging shell).
+           var access = try KubeConfig.inCluster(environment: env, root: env["HRCTL_SERVICEACCOUNT_DIR"] ?? KubeConfig.serviceAccountDir, readFile: readFile) {
+            if let namespace { access.namespace = namespace }
+            return access
+        }
         if name.isEmpty {
             if files.isEmpty { throw KubeConfigError("no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or run in a cluster") }
             throw KubeConfigError("no current context is set in \(files.joined(separator: ", ")); pass --context (contexts: \(contextNames.joined(separator: ", ")))")
@@ -185,7 +195,9 @@ public struct KubeConfig: Sendable {
     }
 
     /// The service account a pod runs as, when KUBERNETES_SERVICE_HOST is set.
-    public static func inCluster(environment: [String: String], root: String = "/var/run/secrets/kubernetes.io/serviceaccount",
+    public static let serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+    public static func inCluster(environment: [String: String], root: String = KubeConfig.serviceAccountDir,
                                  readFile: (String) throws -> [UInt8] = { try FileSystem.read($0) }) throws -> ClusterAccess? {
         guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"] else { return nil }
         let hostPart = host.contains(":") ? "[\(host)]" : host

@@ -167,7 +167,16 @@ public struct Reconciler: Sendable {
             let nsKey = (release.kubeConfig.map { "\($0.secret)@" } ?? "") + spec.namespace
             applyOpts.createNamespace = await !(namespaces?.has(nsKey) ?? false)
             applyOpts.driftCandidates = drift
-            let outcome = try await ApplyAction(context: context).run(spec, applyOpts)
+            // A release this HelmRelease never deployed (helm's, or Helm Operator's before a status
+            // was written) is taken over without a new revision when nothing but the antecedent differs.
+            var adopted = false
+            let outcome: ApplyOutcome
+            if observed.releaseStatus.isEmpty || observed.revision.isEmpty, let r = try await Takeover(context: context).adopt(spec, applyOpts) {
+                outcome = .unchanged(r)
+                adopted = true
+            } else {
+                outcome = try await ApplyAction(context: context).run(spec, applyOpts)
+            }
             let r = outcome.release
             status.releaseStatus = r.info.status.rawValue
             status.revision = revision
@@ -175,14 +184,21 @@ public struct Reconciler: Sendable {
             switch outcome {
             case .unchanged:
                 if status.phase != .deployed && status.phase != .succeeded { status.phase = .deployed }
-                if status.condition("Released")?.status != "True" {
+                if adopted || (observed.revision.isEmpty && status.condition("Released")?.reason != "Adopted") {
+                    let message = "Helm release '\(r.name)' in '\(r.namespace)' adopted at revision \(r.version) without an upgrade: chart, values and objects match."
+                    status.set("Released", true, reason: "Adopted", message: message)
+                    await event(object, "Normal", "Adopted", message)
+                } else if status.condition("Released")?.status != "True" {
                     status.set("Released", true, reason: "Succeeded", message: "Release was successful for Helm release '\(r.name)' in '\(r.namespace)'.")
                 }
             case .installed, .upgraded, .planned:
                 status.phase = .deployed
-                status.set("Released", true, reason: "Succeeded", message: "Release was successful for Helm release '\(r.name)' in '\(r.namespace)'.")
                 let what: String
                 if case .upgraded(_, let reason) = outcome { what = "upgraded (\(reason))" } else { what = "installed" }
+                var message = "Release was successful for Helm release '\(r.name)' in '\(r.namespace)'."
+                // The first upgrade of a release taken over says why it was not adopted as it was.
+                if case .upgraded(_, let reason) = outcome, observed.revision.isEmpty { message += " Taken over with an upgrade to revision \(r.version): \(reason)." }
+                status.set("Released", true, reason: "Succeeded", message: message)
                 await event(object, "Normal", "ReleaseSynced", "Helm release '\(r.name)' in '\(r.namespace)' \(what): revision \(r.version)")
             }
             var changed = false
