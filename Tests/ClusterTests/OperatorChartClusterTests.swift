@@ -107,6 +107,13 @@ final class OperatorChartClusterTests: ClusterTestCase {
         }
         XCTAssertEqual(try cluster.helm(["list", "-n", "ops-hrctl", "-q"]).out, "op\n")
         XCTAssertEqual(try cluster.helm(["status", "op", "-n", "ops-hrctl"]).code, 0)
+
+        // hrctl install, as helm's command line: waits for the Pods, helm sees the release.
+        let i = try cluster.hrctl(["install", "op", chart, "-n", "ops-cli", "--create-namespace", "--set", "replicaCount=1", "--wait", "--timeout", "60s"])
+        XCTAssertEqual(i.code, 0, i.out + i.err)
+        XCTAssertTrue(i.out.contains("STATUS: deployed\n"), i.out)
+        XCTAssertEqual((try deployment("op-hrctl-operator", "ops-cli")?["status"] as? [String: Any])?["readyReplicas"] as? Int, 1)
+        XCTAssertEqual(try cluster.helm(["list", "-n", "ops-cli", "-q"]).out, "op\n")
     }
 
     // MARK: the operator under its own ServiceAccount
