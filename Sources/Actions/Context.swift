@@ -23,6 +23,9 @@ public struct ActionContext: Sendable {
     /// False once the caller's right to write may have ended (an operator term whose lease was
     /// not renewed in time): a run then stops before its next write.
     public var mayWrite: @Sendable () -> Bool = { true }
+    /// Where a wait's `waiting for 2 of 14: ...` goes, when the caller shows it apart from the
+    /// progress lines (a terminal's live line); nil: as a progress line.
+    public var waitStatus: (@Sendable (String) -> Void)?
 
     /// `discoveryCache`: a directory for discovery documents kept between runs.
     public init(client: KubeClient, discoveryCache: String? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -65,11 +68,19 @@ public struct ActionContext: Sendable {
 /// Options shared by install, upgrade and rollback.
 public struct DeployOptions: Sendable {
     public var wait = false
+    /// With `wait`, Jobs must complete (helm's --wait-for-jobs; Flux's default), not only start.
+    public var waitForJobs = true
+    /// Kinds `wait` does not wait for (`Kind` or `group/Kind`).
+    public var waitSkipKinds: Set<String> = []
+    /// CEL health checks by kind (Flux's healthCheckExprs), before kstatus' rules.
+    public var waitHealthChecks: [HealthCheckExpr] = []
     public var timeout: Double = 300
     public var atomic = false
     public var maxHistory = 10
     public var skipCRDs = false
     public var noHooks = false
+    /// Also told what `wait` still waits for (the operator turns it into Events).
+    public var waitProgress: (@Sendable (String) -> Void)?
     /// Run the chart's test hooks after a successful install or upgrade (HelmRelease `test.enable`).
     public var runTests = false
     /// A failed test does not fail the release (`test.ignoreFailures`).
@@ -106,6 +117,9 @@ public struct DeployOptions: Sendable {
     /// After a failed upgrade, delete the objects it created (helm's --cleanup-on-fail).
     public var cleanupOnFail = false
     public init() {}
+
+    /// How `wait` judges the release's objects.
+    var waitOptions: WaitOptions { WaitOptions(timeout: timeout, mode: .resources(jobs: waitForJobs), skipKinds: waitSkipKinds, healthChecks: waitHealthChecks) }
 }
 
 /// The pending record of a running operation is its lock: it names the process that holds it,

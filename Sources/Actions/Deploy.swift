@@ -73,7 +73,7 @@ extension ActionContext {
             for crd in d.crds where try await resources.get(crd, namespace: ns) == nil {
                 progress("creating CustomResourceDefinition \(crd.name)")
                 try await resources.apply(crd, namespace: ns)
-                try await resources.wait([crd], namespace: ns, timeout: opts.timeout)
+                try await resources.wait([crd], namespace: ns, WaitOptions(timeout: opts.timeout))
             }
         }
         if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
@@ -129,7 +129,7 @@ extension ActionContext {
                     }
                     try await resources.apply(r, namespace: ns)
                 }
-                if !deferred.isEmpty && group[0].kind == "CustomResourceDefinition" { try await resources.wait(group, namespace: ns, timeout: opts.timeout) }
+                if !deferred.isEmpty && group[0].kind == "CustomResourceDefinition" { try await resources.wait(group, namespace: ns, WaitOptions(timeout: opts.timeout)) }
             }
         } catch ActionError.ownership(let problem, let operation) {
             try await deleteInOrder(ResourceList.uninstallOrder(await created.all), namespace: ns, fence: d.fence)
@@ -145,7 +145,8 @@ extension ActionContext {
         try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release, fence: d.fence)
         if opts.wait {
             progress("waiting up to \(GoDuration.format(seconds: opts.timeout)) for \(objects.count) objects to be ready")
-            try await resources.wait(objects, namespace: ns, timeout: opts.timeout, fence: d.fence, progress: progress)
+            let report = opts.waitProgress, status = waitStatus ?? progress
+            try await resources.wait(objects, namespace: ns, opts.waitOptions, fence: d.fence, progress: { status($0); report?($0) })
         }
         if !opts.noHooks { try await runHooks(&d.hooks, event: "post-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
     }

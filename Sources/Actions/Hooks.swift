@@ -70,7 +70,7 @@ extension ActionContext {
             do {
                 try await resources.apply(r, namespace: namespace)
                 if r.kind == "Job" || r.kind == "Pod" {
-                    try await resources.wait([r], namespace: namespace, timeout: timeout, fence: fence)
+                    try await resources.wait([r], namespace: namespace, WaitOptions(timeout: timeout, mode: .hook), fence: fence, progress: waitStatus ?? progress)
                 }
             } catch {
                 hooks[i].lastRun["phase"] = .string("Failed")

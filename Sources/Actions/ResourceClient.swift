@@ -86,34 +86,7 @@ public struct ResourceClient: Sendable {
         return "\(kind) \"\(name)\"\(where_) exists and cannot be imported into the current release: invalid ownership metadata; " + errs.joined(separator: "; ")
     }
 
-    /// Polls until every object is ready (kstatus) or the timeout passes. `fence`, when given, is
-    /// held each round: a run paused past its lock stops waiting (another run may have finished
-    /// the wait and deleted the object, as a hook-succeeded policy does; it would never appear).
-    func wait(_ rs: [Resource], namespace: String, timeout: Double, interval: Double = 0.2,
-              fence: LockFence? = nil, progress: (@Sendable (String) -> Void)? = nil) async throws {
-        let deadline = ResourceClient.now() + timeout
-        var lastPending: [String] = []
-        while true {
-            // All of them each round, as they must be ready at the same time.
-            let states = try await Concurrently.map(rs) { r in try await self.get(r, namespace: namespace).map(Readiness.of) }
-            var pending: [String] = []
-            for (r, state) in zip(rs, states) {
-                switch state {
-                case nil: pending.append("\(r.label): not found")
-                case .current?: continue
-                case .inProgress(let why)?: pending.append("\(r.label): \(why)")
-                case .failed(let why)?: throw ActionError.failed("\(r.label) failed: \(why)")
-                }
-            }
-            if pending.isEmpty { return }
-            try await fence?.hold()
-            if pending != lastPending { progress?("waiting for " + pending.joined(separator: ", ")); lastPending = pending }
-            if ResourceClient.now() >= deadline { throw ActionError.waitTimeout(GoDuration.format(seconds: timeout), pending) }
-            try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
-        }
-    }
-
-    static func now() -> Double {
+    public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FileIO
 import Kube
+import Synchronization
 import Actions
 import ChartSource
 #if canImport(Glibc)
@@ -149,8 +150,9 @@ struct GlobalOptions: ParsableArguments {
         let stats = RequestStats(trace: trace)
         let client = try KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)", stats: stats)
         let cache = ChartCache.defaultRoot(environment: environment) + "/discovery"
-        let ctx = ActionContext(client: client, discoveryCache: cache, progress: { progress.say($0) })
-        defer { if debug { progress.say(stats.summary) } }
+        var ctx = ActionContext(client: client, discoveryCache: cache, progress: { progress.say($0) })
+        ctx.waitStatus = { progress.live($0) }
+        defer { if debug { progress.say(stats.summary) }; progress.endLive() }
         do {
             let out = try await body(ctx, access)
             try? await client.shutdown()
@@ -169,6 +171,8 @@ typealias ClusterOptions = GlobalOptions
 final class Progress: Sendable {
     let start: Double
     let tty = isatty(2) == 1
+    /// Whether a live line is on the terminal (erased before anything else is written).
+    let liveShown = Mutex(false)
 
     init() { start = Progress.now() }
 
@@ -181,7 +185,25 @@ final class Progress: Sendable {
     func say(_ text: String) {
         let elapsed = Progress.now() - start
         let stamp = String(Int(elapsed * 10) / 10) + "." + String(Int(elapsed * 10) % 10) + "s"
-        Output.error(tty ? "\u{1B}[2m[\(stamp)]\u{1B}[0m \(text)\n" : "[\(stamp)] \(text)\n")
+        // A progress line replaces the live line, which the next live update draws again.
+        let erase = liveShown.withLock { shown in defer { shown = false }; return shown } ? "\r\u{1B}[K" : ""
+        Output.error(tty ? "\(erase)\u{1B}[2m[\(stamp)]\u{1B}[0m \(text)\n" : "[\(stamp)] \(text)\n")
+    }
+
+    /// What a wait still waits for: on a terminal one line redrawn in place (cut to its width),
+    /// elsewhere a plain progress line per change.
+    func live(_ text: String) {
+        guard tty else { return say(text) }
+        var ws = winsize()
+        let width = ioctl(2, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : 120
+        let line = text.count > width - 1 ? String(text.prefix(max(10, width - 2))) + "…" : text
+        liveShown.withLock { $0 = true }
+        Output.error("\r\u{1B}[K" + line)
+    }
+
+    /// Erases a live line left on the terminal.
+    func endLive() {
+        if liveShown.withLock({ shown in defer { shown = false }; return shown }) { Output.error("\r\u{1B}[K") }
     }
 }
 

@@ -38,7 +38,8 @@ struct WaitOptions: ParsableArguments {
     }
 
     func apply(to opts: inout DeployOptions) throws {
-        if try waits() { opts.wait = true }
+        // helm's --wait leaves Jobs to run unless --wait-for-jobs (a HelmRelease's wait waits for them).
+        if try waits() { opts.wait = true; opts.waitForJobs = waitForJobs }
         if let timeout, let t = GoDuration.seconds(timeout) { opts.timeout = t }
     }
 }

@@ -178,6 +178,12 @@ extension APIServerCore {
         for r in resources where watched.contains(key(r)) && APIServerCore.controlledKinds.contains(r.name) {
             for (k, v) in objects[key(r)] ?? [:] { _ = reconcile(r, k, v) }
         }
+        // The CRD controller establishes watched CRDs too (a wait watches them, it does not read).
+        for r in resources where r.name == "customresourcedefinitions" && watched.contains(key(r)) {
+            for (_, v) in objects[key(r)] ?? [:] {
+                if case .map(let m) = v, advanceCRD(m), let md = metadata(v) { md.entries["resourceVersion"] = .string(nextResourceVersion()) }
+            }
+        }
         recordChanges()
         let now = APIServerCore.monotonicSeconds()
         for w in watchers.values where w.bookmarks && now - w.lastBookmark >= bookmarkInterval {

@@ -167,6 +167,11 @@ public struct Reconciler: Sendable {
             let nsKey = (release.kubeConfig.map { "\($0.secret)@" } ?? "") + spec.namespace
             applyOpts.createNamespace = await !(namespaces?.has(nsKey) ?? false)
             applyOpts.driftCandidates = drift
+            // What the wait still waits for, as Events (`kubectl describe hr`), a few seconds apart.
+            let throttle = EventThrottle(every: 5)
+            applyOpts.waitProgress = { line in
+                Task { if await throttle.due() { await self.event(object, "Normal", "Waiting", line) } }
+            }
             // A release this HelmRelease never deployed (helm's, or Helm Operator's before a status
             // was written) is taken over without a new revision when nothing but the antecedent differs.
             var adopted = false
@@ -271,6 +276,19 @@ public struct Reconciler: Sendable {
             "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": .float(1),
         ])
         _ = try? await client.request(.POST, "/api/v1/namespaces/\(ns)/events", body: e)
+    }
+}
+
+/// Lets one of a stream of messages through every `every` seconds.
+actor EventThrottle {
+    let every: Double
+    var last = -Double.infinity
+    init(every: Double) { self.every = every }
+    func due() -> Bool {
+        let now = ResourceClient.now()
+        guard now - last >= every else { return false }
+        last = now
+        return true
     }
 }
 

@@ -107,16 +107,20 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "index" {
     exit(0)
 }
 
-// `hrctl-bench helm [render|cluster]`: only the rows side by side with helm.
+// `hrctl-bench helm [render|cluster|wait]`: only the rows side by side with helm.
 if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "helm" {
     let only = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : ""
     var cwdBuf = [CChar](repeating: 0, count: 4096)
     let root = String(cString: getcwd(&cwdBuf, cwdBuf.count))
     let scratch = "/tmp/hrctl-bench-\(getpid())"
     try FileSystem.makeDirectories(scratch)
-    if only != "cluster" { VersusHelm.renders(hrctl: ".build/release/hrctl", shared: "../shared") }
-    if only != "render" {
+    if only != "cluster" && only != "wait" { VersusHelm.renders(hrctl: ".build/release/hrctl", shared: "../shared") }
+    if only != "render" && only != "wait" {
         await VersusHelm.cluster(hrctl: ".build/release/hrctl", shared: "../shared", chart: root + "/Fixtures/charts/bench200", work: scratch)
+    }
+    if only == "" || only == "wait" {
+        // HRCTL_BENCH_HRCTL: another build of hrctl to time (a debug one, say).
+        await WaitLatency.run(hrctl: Subprocess.environment["HRCTL_BENCH_HRCTL"] ?? ".build/release/hrctl", shared: "../shared", chart: root + "/Fixtures/charts/rollout", work: scratch)
     }
     FileSystem.removeTree(scratch)
     exit(0)
@@ -452,6 +456,7 @@ if access(binary, X_OK) == 0 {
     let root = String(cString: getcwd(&cwdBuf, cwdBuf.count))
     VersusHelm.renders(hrctl: binary, shared: shared)
     await VersusHelm.cluster(hrctl: binary, shared: shared, chart: root + "/Fixtures/charts/bench200", work: work)
+    await WaitLatency.run(hrctl: binary, shared: shared, chart: root + "/Fixtures/charts/rollout", work: work)
 } else {
     print("side by side with helm: skipped (build \(binary) with 'make release')")
 }

@@ -165,7 +165,7 @@ final class ApplyActionTests: XCTestCase {
             XCTFail("expected a timeout")
         } catch {
             XCTAssertTrue("\(error)".hasPrefix("timed out after 600ms waiting for resources to be ready"), "\(error)")
-            XCTAssertTrue("\(error)".contains("Deployment/shop-web"), "\(error)")
+            XCTAssertTrue("\(error)".contains("resource Deployment/default/shop-web not ready"), "\(error)")
         }
         let history = try await c.context.storage.history("shop", namespace: "default")
         XCTAssertEqual(history.map(\.info.status), [.deployed, .failed])

@@ -39,19 +39,20 @@ final class GenuineCluster: @unchecked Sendable {
     let server: String
     let started: Double
 
-    /// `cluster up` in a new temporary folder.
-    init(name: String) throws {
+    /// `cluster up` in a new temporary folder; `nodes` hollow nodes (and the scheduler) with it.
+    init(name: String, nodes: Int = 0) throws {
         let t0 = Date().timeIntervalSince1970
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hrctl-cluster-\(getpid())-\(name)").path
         try? FileManager.default.removeItem(atPath: dir)
-        var r = try Run.exec(GenuineCluster.script, ["up", dir])
+        let up = ["up", dir] + (nodes > 0 ? ["--nodes", String(nodes)] : [])
+        var r = try Run.exec(GenuineCluster.script, up)
         if r.code != 0 {
             // A start can lose a race for a port or to a cluster still shutting down: once more, afresh.
             FileHandle.standardError.write(Data("cluster up \(dir) failed (\(r.code)), retrying: \(r.err)\n".utf8))
             _ = try? Run.exec(GenuineCluster.script, ["down", dir])
             try? FileManager.default.removeItem(atPath: dir)
             Thread.sleep(forTimeInterval: 2)
-            r = try Run.exec(GenuineCluster.script, ["up", dir])
+            r = try Run.exec(GenuineCluster.script, up)
         }
         guard r.code == 0 else { throw Failure("cluster up \(dir) failed (\(r.code)): \(r.err)") }
         kubeconfig = r.out.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -156,8 +157,11 @@ class ClusterTestCase: XCTestCase {
         super.setUp()
         guard GenuineCluster.unavailable == nil else { return }
         let name = String(describing: self)
-        do { clusters[name] = try GenuineCluster(name: name) } catch { failures[name] = "\(error)" }
+        do { clusters[name] = try GenuineCluster(name: name, nodes: nodes) } catch { failures[name] = "\(error)" }
     }
+
+    /// Hollow nodes the class's cluster has (0: no scheduler, Pods stay Pending).
+    class var nodes: Int { 0 }
 
     override class func tearDown() {
         let name = String(describing: self)
