@@ -103,12 +103,13 @@ public struct ApplyAction: Sendable {
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
                                        crds: opts.skipCRDs ? [] : d.crds, stage: isInstall ? .install : .upgrade)
         // Before anything is written (namespace, CRDs, the lock), as for a dry run.
-        let encoded = try ReleaseStorage.checkSize(release)
+        let encoded = try ctx.storage.checkSize(release)
         if opts.dryRun { return .planned(release, action: isInstall ? "install" : "upgrade (\(reason))") }
 
         // As Helm's upgrade --install --create-namespace: only an install creates it; records of
         // this release in its namespace (just listed) show that the namespace exists.
-        let recordsInNamespace = !history.isEmpty && (spec.storageNamespace ?? spec.namespace) == spec.namespace
+        let recordsInNamespace = !history.isEmpty && ctx.storage.driver.recordCollection != nil
+            && (spec.storageNamespace ?? spec.namespace) == spec.namespace
         if opts.createNamespace && isInstall && !recordsInNamespace { try await ctx.ensureNamespace(spec.namespace) }
         d.fence = try await ctx.writePending(release, encoded: encoded)
         do {

@@ -28,13 +28,20 @@ public enum HistoryProblem: Sendable, Equatable, CustomStringConvertible {
     /// The problems of a history (oldest first); a live pending lock is none.
     /// `resumingUninstall`: the caller is a delete, which takes over an uninstalling latest revision.
     static func find(_ history: [Release], isStale: (Release) -> Bool, resumingUninstall: Bool = true) -> [HistoryProblem] {
+        guard let last = history.last else { return [] }
+        return find(history.map { ($0.version, $0.info.status) }, lastIsStale: { isStale(last) }, resumingUninstall: resumingUninstall)
+    }
+
+    /// The same from the revisions' statuses alone: only the newest revision's record is
+    /// needed, to judge whether its writer is gone.
+    static func find(_ statuses: [(version: Int, status: Release.Status)], lastIsStale: () -> Bool, resumingUninstall: Bool = true) -> [HistoryProblem] {
         var out: [HistoryProblem] = []
-        for (i, r) in history.enumerated() {
-            let isLast = i == history.count - 1
-            if r.info.status.isPending && (!isLast || isStale(r)) { out.append(.abandonedPending(r.version, r.info.status)) }
-            if r.info.status == .uninstalling && (!isLast || !resumingUninstall) { out.append(.interruptedUninstall(r.version)) }
+        for (i, r) in statuses.enumerated() {
+            let isLast = i == statuses.count - 1
+            if r.status.isPending && (!isLast || lastIsStale()) { out.append(.abandonedPending(r.version, r.status)) }
+            if r.status == .uninstalling && (!isLast || !resumingUninstall) { out.append(.interruptedUninstall(r.version)) }
         }
-        let deployed = history.filter { $0.info.status == .deployed }.map(\.version)
+        let deployed = statuses.filter { $0.status == .deployed }.map(\.version)
         if deployed.count > 1, let kept = deployed.last { out.append(.severalDeployed(kept: kept, others: Array(deployed.dropLast()))) }
         return out
     }
@@ -55,16 +62,15 @@ extension ActionContext {
         "warning: release \(name): \(p); the next apply, rollback or delete of it repairs this (a read changes nothing)"
     }
 
-    /// The newest revision of each release (as `helm list` shows them, by name then namespace),
+    /// The newest revision of each release (as `helm list` shows them, by name then namespace,
+    /// read without chart contents, values or manifest: see `ReleaseCodec.decodeHeader`),
     /// with a warning for each history an interrupted or older writer left inconsistent.
     public func latestReleases(namespace: String?) async throws -> [Release] {
-        var histories: [String: [Release]] = [:]
-        for r in try await storage.query(namespace: namespace) { histories[r.namespace + "/" + r.name, default: []].append(r) }
         var out: [Release] = []
-        for (_, h) in histories {
-            let sorted = h.sorted { $0.version < $1.version }
-            guard let last = sorted.last else { continue }
-            warnReadOnly(namespace == nil ? "\(last.name) in namespace \(last.namespace)" : last.name, sorted)
+        for summary in try await storage.summaries(namespace: namespace, headersOnly: true) {
+            let last = summary.latest
+            let problems = HistoryProblem.find(summary.statuses, lastIsStale: { isStale(last, timeout: 300) })
+            for p in problems { progress(ActionContext.readOnlyWarning(namespace == nil ? "\(last.name) in namespace \(last.namespace)" : last.name, p)) }
             out.append(last)
         }
         return out.sorted { ($0.name, $0.namespace) < ($1.name, $1.namespace) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FileIO
 import Kube
 import Actions
+import Release
 import ChartSource
 #if canImport(Glibc)
 import Glibc
@@ -36,13 +37,20 @@ struct ClusterOptions: ParsableArguments {
         let stats = RequestStats(trace: trace)
         let client = try KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)", stats: stats)
         let cache = ChartCache.defaultRoot(environment: Subprocess.environment) + "/discovery"
-        let ctx = ActionContext(client: client, discoveryCache: cache, progress: { progress.say($0) })
         defer { if debug { progress.say(stats.summary) } }
+        let driver: any ReleaseDriver
+        do { driver = try await ReleaseDrivers.make(environment: Subprocess.environment, client: client) } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        let ctx = ActionContext(client: client, discoveryCache: cache, driver: driver, progress: { progress.say($0) })
         do {
             let out = try await body(ctx, access)
+            await driver.shutdown()
             try? await client.shutdown()
             return out
         } catch {
+            await driver.shutdown()
             try? await client.shutdown()
             throw error
         }
