@@ -140,6 +140,7 @@ public struct KubeRecordDriver: ReleaseDriver {
     }
 
     public func query(namespace: String?, name: String?) async throws -> [Release] {
+        if let name, let ns = namespace, let found = try await byName(name, namespace: ns) { return found }
         var out: [Release] = []
         let selector = "owner=helm" + (name.map { ",name=\($0)" } ?? "")
         try await pages(path(storageNamespace ?? namespace), selector: selector, metadataOnly: false) { items in

@@ -34,6 +34,42 @@ extension KubeRecordDriver {
         return fetched.compactMap { $0 }
     }
 
+    /// One release's records without a label-selected list of whole objects, which the API
+    /// server answers by reading every record of the namespace from etcd: the revisions come
+    /// from the labels in its watch cache (`resourceVersion=0`, metadata only), each record by
+    /// name (read from etcd). The cache may lag a write by moments; since revisions are only
+    /// ever added at the top, a record above the newest listed that exists, or a listed one
+    /// that does not, shows a lag, and the caller lists consistently instead (nil).
+    func byName(_ name: String, namespace: String) async throws -> [Release]? {
+        let ns = place(namespace)
+        let q: [(String, String)] = [("labelSelector", "owner=helm,name=\(name)"), ("resourceVersion", "0")]
+        let list = try await client.request(.GET, path(ns), query: q,
+                                            accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json")
+        var versions: [Int] = []
+        if case .map(let lm) = list, case .list(let items)? = lm.entries["items"] {
+            for item in items.items {
+                guard case .map(let m) = item, case .map(let md)? = m.entries["metadata"], case .map(let labels)? = md.entries["labels"],
+                      labels.entries["name"]?.stringValue == name, let v = labels.entries["version"]?.stringValue.flatMap({ Int($0) }),
+                      md.entries["name"]?.stringValue == RecordKey.make(name, v) else { continue }
+                versions.append(v)
+            }
+        }
+        let probe = (versions.max() ?? 0) + 1
+        let kind = self.kind, client = self.client, base = path(ns)
+        let fetched = try await KubeRecordDriver.concurrently(versions + [probe], limit: 16) { v -> (Int, Value?) in
+            do { return (v, try await client.request(.GET, base + "/" + RecordKey.make(name, v))) }
+            catch let e as KubeAPIError where e.reason == .notFound { return (v, nil) }
+        }
+        var out: [Release] = []
+        for (v, object) in fetched {
+            if v == probe { if object != nil { return nil }; continue }
+            guard let object else { return nil }
+            if kind == .secret, case .map(let o) = object, o.entries["type"]?.stringValue != "helm.sh/release.v1" { continue }
+            if let r = try? KubeRecordDriver.release(from: object, kind: kind) { out.append(r) }
+        }
+        return out
+    }
+
     /// `body` over every element, at most `limit` at a time; results in no particular order.
     static func concurrently<T: Sendable, R: Sendable>(_ xs: [T], limit: Int, _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
         try await withThrowingTaskGroup(of: R.self) { group in
