@@ -104,7 +104,8 @@ final class SQLDriverTests: XCTestCase {
         XCTAssertEqual(current, token)
         // Another writer (helm, say) changes the row: this writer's fence no longer holds.
         _ = try pg.psql("UPDATE releases_v1 SET modifiedAt = 1 WHERE key = 'sh.helm.release.v1.shop.v1'", database: db)
-        XCTAssertNotEqual(try await driver.token("shop", version: 1, namespace: "apps"), token)
+        let changed = try await driver.token("shop", version: 1, namespace: "apps")
+        XCTAssertNotEqual(changed, token)
         r.info.status = .deployed
         do {
             _ = try await driver.update(r, encoded: try ReleaseCodec.encode(r), ifUnchangedSince: token)

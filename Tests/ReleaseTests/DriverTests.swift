@@ -99,7 +99,8 @@ final class DriverTests: XCTestCase {
             let summaries = try await storage.summaries(namespace: "default").sorted { $0.latest.name < $1.latest.name }
             XCTAssertEqual(summaries.map { "\($0.latest.name).v\($0.latest.version)" }, ["a\(k).v3", "b\(k).v2"])
             XCTAssertEqual(summaries.last?.statuses.map(\.status), [.deployed, .pendingUpgrade])
-            XCTAssertEqual(try await storage.latest(namespace: nil).map(\.version), [3, 2])
+            let latest = try await storage.latest(namespace: nil)
+            XCTAssertEqual(latest.map(\.version), [3, 2])
         }
     }
 
