@@ -40,8 +40,21 @@ final class TestPostgres: @unchecked Sendable {
         port = try TestPostgres.freePort()
         var r = try run(bin + "/initdb", ["-D", dir + "/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
         guard r.code == 0 else { throw Failure("initdb failed: \(r.err)") }
-        r = try run(bin + "/pg_ctl", ["-D", dir + "/data", "-l", dir + "/log", "-w", "-t", "30",
-                                      "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+        // Not through Run.exec (Foundation's Process): the server it leaves running holds the
+        // output pipes open, and the exit went unnoticed; a plain spawn and waitpid instead.
+        let args = asUser + [bin + "/pg_ctl", "-D", dir + "/data", "-l", dir + "/log", "-w", "-t", "30",
+                             "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "start"]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd in Int32(0)...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        let argv = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, args[0], &actions, nil, argv, environ) == 0 else { throw Failure("cannot run \(args[0])") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        r = Run.Result(out: "", err: "pg_ctl start exited with \(status)", code: status)
         guard r.code == 0 else { throw Failure("pg_ctl start failed: \(r.err) \((try? String(contentsOfFile: dir + "/log", encoding: .utf8)) ?? "")") }
     }
 
