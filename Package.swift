@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System C libraries (Debian: libyaml-dev, zlib1g-dev, libgmp-dev).
@@ -85,8 +87,19 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // Helm's SQL storage driver on PostgreSQL (its schema, migrations and rows), apart so only
+        // it links the PostgreSQL client.
+        .target(name: "ReleaseSQL", dependencies: [
+            "Release", "Values",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+
         // Helm's actions over a cluster: install/upgrade (apply), rollback, uninstall, status, diff.
-        .target(name: "Actions", dependencies: ["Values", "YAML", "GoFmt", "Chart", "Engine", "Kube", "Release", "ChartSource", "HelmRelease"]),
+        .target(name: "Actions", dependencies: ["Values", "YAML", "GoFmt", "Chart", "Engine", "Kube", "Release", "ReleaseSQL", "ChartSource", "HelmRelease"]),
 
         // Operator mode: HelmRelease objects in the cluster reconciled by a control loop.
         .target(name: "Operator", dependencies: [
@@ -123,11 +136,11 @@ let package = Package(
         // `make bench`: engine throughput and memory on generated input, whole-process runs, and
         // side by side with the helm CLI on the genuine kube-apiserver.
         .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart", "ChartSource", "KubeTestServer", "FileIO",
-                                                              "Kube", "Actions", "Operator"]),
+                                                              "Kube", "Actions", "Operator", "Release"]),
 
         .testTarget(name: "ValuesTests", dependencies: ["Values"]),
         .testTarget(name: "ChartTests", dependencies: ["Chart", "Values"]),
-        .testTarget(name: "ReleaseTests", dependencies: ["Release", "Values", "Chart", "Kube", "KubeTestServer"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["Release", "ReleaseSQL", "Values", "Chart", "Kube", "KubeTestServer", "FileIO"]),
         .testTarget(name: "ChartSourceTests", dependencies: ["ChartSource", "Chart", "KubeTestServer", "FileIO", "Archive"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Release", "Values", "Chart", "Kube", "KubeTestServer", "KubeAPIServer"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Values", "GoFmt"]),
@@ -140,7 +153,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Chart"]),
         .testTarget(name: "SprigTests", dependencies: ["Sprig", "Values", "Semver", "GoTemplate", .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // The genuine kube-apiserver and the official helm CLI (skipped when they are not installed).
-        .testTarget(name: "ClusterTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML", "Release",
+        .testTarget(name: "ClusterTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML", "Release", "ReleaseSQL",
                                                        .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Chart", "Values", "Sprig", "Semver"]),
     ]

@@ -128,7 +128,7 @@ public struct ApplyAction: Sendable {
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
                                        crds: opts.skipCRDs ? [] : d.crds, stage: isInstall ? .install : .upgrade)
         // Before anything is written (namespace, CRDs, the lock), as for a dry run.
-        let encoded = try ReleaseStorage.checkSize(release)
+        let encoded = try ctx.storage.checkSize(release)
         if opts.dryRun {
             if opts.serverDryRun {
                 for obj in try ResourceList.parse(release.manifest) {
@@ -143,7 +143,8 @@ public struct ApplyAction: Sendable {
 
         // As Helm's upgrade --install --create-namespace: only an install creates it; records of
         // this release in its namespace (just listed) show that the namespace exists.
-        let recordsInNamespace = !history.isEmpty && (spec.storageNamespace ?? spec.namespace) == spec.namespace
+        let recordsInNamespace = !history.isEmpty && ctx.storage.driver.recordCollection != nil
+            && (spec.storageNamespace ?? spec.namespace) == spec.namespace
         if opts.createNamespace && isInstall && !recordsInNamespace { try await ctx.ensureNamespace(spec.namespace) }
         d.fence = try await ctx.writePending(release, encoded: encoded)
         // helm's replaceRelease: an install over an uninstalled release's kept history marks

@@ -28,16 +28,18 @@ public struct ActionContext: Sendable {
     public var waitStatus: (@Sendable (String) -> Void)?
 
     /// `discoveryCache`: a directory for discovery documents kept between runs.
-    public init(client: KubeClient, discoveryCache: String? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// `driver`: where release records are kept (nil: Helm's default, Secrets; see `ReleaseDrivers`).
+    public init(client: KubeClient, discoveryCache: String? = nil, driver: (any ReleaseDriver)? = nil,
+                progress: @escaping @Sendable (String) -> Void = { _ in }) {
         resources = ResourceClient(client: client, discovery: Discovery(client: client, cacheDirectory: discoveryCache))
-        storage = ReleaseStorage(client: client)
+        storage = driver.map { ReleaseStorage(driver: $0) } ?? ReleaseStorage(client: client)
         self.progress = progress
     }
 
     /// The same context with release records kept in `namespace` (nil: beside each release).
     public func storing(in namespace: String?) -> ActionContext {
         var c = self
-        c.storage.storageNamespace = namespace
+        c.storage = storage.storing(in: namespace)
         return c
     }
 

@@ -30,15 +30,16 @@ struct Deployment {
 /// so a writer that was merely paused finds out here before it writes again: `hold` re-reads
 /// the record once a second or more has passed since the last look (a pause long enough for a
 /// take-over shows as such a gap; a quick run never re-reads), and the record is finished only
-/// if unchanged since it was written (`version`, a resourceVersion precondition).
+/// if unchanged since it was written (`version`, the driver's token: a resourceVersion
+/// precondition on Secrets and ConfigMaps, PostgreSQL's xmin on SQL).
 actor LockFence {
     let name: String, revision: Int, namespace: String
-    let version: String
+    let version: RecordToken
     let storage: ReleaseStorage
     let mayWrite: @Sendable () -> Bool
     var confirmed = ResourceClient.now()
 
-    init(_ r: Release, version: String, context: ActionContext) {
+    init(_ r: Release, version: RecordToken, context: ActionContext) {
         name = r.name; revision = r.version; namespace = r.namespace
         self.version = version; storage = context.storage; mayWrite = context.mayWrite
     }
@@ -48,7 +49,7 @@ actor LockFence {
         guard mayWrite() else { throw ActionError.lockTakenOver(name, revision) }
         let now = ResourceClient.now()
         guard force || now - confirmed >= 1 else { return }
-        guard try await storage.resourceVersion(name, version: revision, namespace: namespace) == version else {
+        guard try await storage.token(name, version: revision, namespace: namespace) == version else {
             throw ActionError.lockTakenOver(name, revision)
         }
         confirmed = now
@@ -195,7 +196,7 @@ extension ActionContext {
         d.release.hooks = d.hooks.map(\.record)
         try await d.fence?.hold()
         do { try await storage.update(d.release, ifUnchangedSince: d.fence?.version) }
-        catch let e as KubeAPIError where e.reason == .conflict && d.fence != nil {
+        catch StorageError.conflict where d.fence != nil {
             throw ActionError.lockTakenOver(d.release.name, d.release.version)
         }
         // The history read under the lock, with this revision: the update above succeeding
@@ -220,7 +221,7 @@ extension ActionContext {
     /// A run that lost its right to write marks its record failed only if it is still as it wrote
     /// it (`fence`): never left pending behind, never overwriting another run's.
     func fail(_ r: Release, _ error: Error, fence: LockFence? = nil) async {
-        var version: String?
+        var version: RecordToken?
         if case ActionError.lockTakenOver = error {
             guard let fence else { return }
             version = fence.version
@@ -231,12 +232,12 @@ extension ActionContext {
         try? await storage.update(failed, ifUnchangedSince: version)
     }
 
-    /// Writes the pending record (returning its resourceVersion); a concurrent run that wrote
+    /// Writes the pending record (returning its fence); a concurrent run that wrote
     /// the same revision first wins.
     func writePending(_ r: Release, encoded: String? = nil) async throws -> LockFence? {
         guard mayWrite() else { throw ActionError.lockTakenOver(r.name, r.version) }
-        do { return try await storage.create(r, encoded: encoded).map { LockFence(r, version: $0, context: self) } }
-        catch let e as KubeAPIError where e.reason == .alreadyExists {
+        do { return LockFence(r, version: try await storage.create(r, encoded: encoded), context: self) }
+        catch StorageError.exists {
             throw ActionError.inProgress(r.name, holder: "revision \(r.version) was just written by another run")
         }
     }

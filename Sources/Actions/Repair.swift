@@ -28,13 +28,20 @@ public enum HistoryProblem: Sendable, Equatable, CustomStringConvertible {
     /// The problems of a history (oldest first); a live pending lock is none.
     /// `resumingUninstall`: the caller is a delete, which takes over an uninstalling latest revision.
     static func find(_ history: [Release], isStale: (Release) -> Bool, resumingUninstall: Bool = true) -> [HistoryProblem] {
+        guard let last = history.last else { return [] }
+        return find(history.map { ($0.version, $0.info.status) }, lastIsStale: { isStale(last) }, resumingUninstall: resumingUninstall)
+    }
+
+    /// The same from the revisions' statuses alone: only the newest revision's record is
+    /// needed, to judge whether its writer is gone.
+    static func find(_ statuses: [(version: Int, status: Release.Status)], lastIsStale: () -> Bool, resumingUninstall: Bool = true) -> [HistoryProblem] {
         var out: [HistoryProblem] = []
-        for (i, r) in history.enumerated() {
-            let isLast = i == history.count - 1
-            if r.info.status.isPending && (!isLast || isStale(r)) { out.append(.abandonedPending(r.version, r.info.status)) }
-            if r.info.status == .uninstalling && (!isLast || !resumingUninstall) { out.append(.interruptedUninstall(r.version)) }
+        for (i, r) in statuses.enumerated() {
+            let isLast = i == statuses.count - 1
+            if r.status.isPending && (!isLast || lastIsStale()) { out.append(.abandonedPending(r.version, r.status)) }
+            if r.status == .uninstalling && (!isLast || !resumingUninstall) { out.append(.interruptedUninstall(r.version)) }
         }
-        let deployed = history.filter { $0.info.status == .deployed }.map(\.version)
+        let deployed = statuses.filter { $0.status == .deployed }.map(\.version)
         if deployed.count > 1, let kept = deployed.last { out.append(.severalDeployed(kept: kept, others: Array(deployed.dropLast()))) }
         return out
     }
@@ -55,16 +62,19 @@ extension ActionContext {
         "warning: release \(name): \(p); the next apply, rollback or delete of it repairs this (a read changes nothing)"
     }
 
-    /// The newest revision of each release (as `helm list` shows them, by name then namespace),
+    /// The newest revision of each release (as `helm list` shows them, by name then namespace,
+    /// read without chart contents, values or manifest: see `ReleaseCodec.decodeHeader`),
     /// with a warning for each history an interrupted or older writer left inconsistent.
+    /// `selector`: helm list's -l, on the labels every driver writes (name, owner, status,
+    /// version); custom labels are not recorded yet.
     public func latestReleases(namespace: String?, selector: String? = nil) async throws -> [Release] {
-        var histories: [String: [Release]] = [:]
-        for r in try await storage.query(namespace: namespace, selector: selector.map { "owner=helm," + $0 } ?? "owner=helm") { histories[r.namespace + "/" + r.name, default: []].append(r) }
+        let wanted = try selector.map(SystemLabelSelector.init)
         var out: [Release] = []
-        for (_, h) in histories {
-            let sorted = h.sorted { $0.version < $1.version }
-            guard let last = sorted.last else { continue }
-            warnReadOnly(namespace == nil ? "\(last.name) in namespace \(last.namespace)" : last.name, sorted)
+        for summary in try await storage.summaries(namespace: namespace, headersOnly: true) {
+            let last = summary.latest
+            if let wanted, !wanted.matches(last) { continue }
+            let problems = HistoryProblem.find(summary.statuses, lastIsStale: { isStale(last, timeout: 300) })
+            for p in problems { progress(ActionContext.readOnlyWarning(namespace == nil ? "\(last.name) in namespace \(last.namespace)" : last.name, p)) }
             out.append(last)
         }
         return out.sorted { ($0.name, $0.namespace) < ($1.name, $1.namespace) }
@@ -115,5 +125,36 @@ extension ActionContext {
     static func unfinished(_ history: [Release], after current: Release?) -> [Release] {
         let from = current?.version ?? (history.last(where: { $0.info.status == .uninstalled })?.version ?? 0)
         return history.filter { $0.version > from && ($0.info.status == .failed || $0.info.status.isPending) }
+    }
+}
+
+/// `key=value`, `key==value`, `key!=value`, comma-separated: a label selector over the labels
+/// Helm's drivers write on every record.
+public struct SystemLabelSelector: Sendable {
+    let terms: [(key: String, value: String, equal: Bool)]
+
+    public init(_ text: String) throws {
+        var terms: [(String, String, Bool)] = []
+        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: " ") }) where !part.isEmpty {
+            if let r = part.range(of: "!=") { terms.append((String(part[..<r.lowerBound]), String(part[r.upperBound...]), false)) }
+            else if let r = part.range(of: "==") { terms.append((String(part[..<r.lowerBound]), String(part[r.upperBound...]), true)) }
+            else if let r = part.range(of: "=") { terms.append((String(part[..<r.lowerBound]), String(part[r.upperBound...]), true)) }
+            else { throw ActionError.failed("unable to parse requirement: \"\(part)\": only key=value, key==value and key!=value are supported") }
+        }
+        self.terms = terms
+    }
+
+    public func matches(_ r: Release) -> Bool {
+        let labels = ["name": r.name, "owner": "helm", "status": r.info.status.rawValue, "version": String(r.version)]
+        return terms.allSatisfy { t in (labels[t.key] == t.value) == t.equal }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
     }
 }

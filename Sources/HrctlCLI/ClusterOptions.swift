@@ -3,6 +3,7 @@ import FileIO
 import Kube
 import Synchronization
 import Actions
+import Release
 import ChartSource
 #if canImport(Glibc)
 import Glibc
@@ -150,14 +151,21 @@ struct GlobalOptions: ParsableArguments {
         let stats = RequestStats(trace: trace)
         let client = try KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)", stats: stats)
         let cache = ChartCache.defaultRoot(environment: environment) + "/discovery"
-        var ctx = ActionContext(client: client, discoveryCache: cache, progress: { progress.say($0) })
-        ctx.waitStatus = { progress.live($0) }
         defer { if debug { progress.say(stats.summary) }; progress.endLive() }
+        let driver: any ReleaseDriver
+        do { driver = try await ReleaseDrivers.make(environment: Subprocess.environment, client: client) } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        var ctx = ActionContext(client: client, discoveryCache: cache, driver: driver, progress: { progress.say($0) })
+        ctx.waitStatus = { progress.live($0) }
         do {
             let out = try await body(ctx, access)
+            await driver.shutdown()
             try? await client.shutdown()
             return out
         } catch {
+            await driver.shutdown()
             try? await client.shutdown()
             throw error
         }

@@ -158,7 +158,9 @@ public final class Operator: @unchecked Sendable {
         if let lease { ctx.mayWrite = { lease.valid } }
         // Histories are read by name from what the records' watch knows.
         let records = RecordIndex()
-        ctx.storage.index = records
+        // Only records that are Kubernetes objects can be watched; SQL histories are queried.
+        let recordCollection = ctx.storage.driver.recordCollection
+        if recordCollection != nil { ctx.storage.index = records }
         ctx.knownKubeVersion = await baseContext.kubeVersion()
         let state = self.state
         var termReconciler = Reconciler(context: ctx, fetcher: self.reconciler.fetcher)
@@ -181,7 +183,8 @@ public final class Operator: @unchecked Sendable {
                 }
                 // Metadata only: names and versions are all a valuesFrom change needs; release
                 // records (owner=helm) are watched apart, and their data never streams here.
-                for (kind, selector) in [("configmaps", nil), ("secrets", "owner!=helm")] as [(String, String?)] {
+                let configMapSelector: String? = recordCollection == "configmaps" ? "owner!=helm" : nil
+                for (kind, selector) in [("configmaps", configMapSelector), ("secrets", "owner!=helm")] as [(String, String?)] {
                     group.addTask {
                         var r = Reflector(client: client, target: WatchTarget(path: self.collection(kind), labelSelector: selector, metadataOnly: true))
                         r.pageSize = 500
@@ -191,8 +194,8 @@ public final class Operator: @unchecked Sendable {
                         }
                     }
                 }
-                group.addTask {
-                    var r = Reflector(client: client, target: WatchTarget(path: self.collection("secrets"), labelSelector: "owner=helm", metadataOnly: true))
+                if let recordCollection { group.addTask {
+                    var r = Reflector(client: client, target: WatchTarget(path: self.collection(recordCollection), labelSelector: "owner=helm", metadataOnly: true))
                     r.pageSize = 500
                     await Self.keep(r, "release records", self.log) { update in
                         switch update {
@@ -205,7 +208,7 @@ public final class Operator: @unchecked Sendable {
                             if let md = OperatorState.metadata(e.object) { await records.note(secret: md, deleted: e.kind == .deleted) }
                         }
                     }
-                }
+                } } else { await synced.open() }
                 group.addTask {
                     while !Task.isCancelled {
                         try? await self.sleep(config.resyncInterval)

@@ -1,4 +1,5 @@
 import Values
+import Release
 import Kube
 import Actions
 import HelmRelease
@@ -39,7 +40,11 @@ public actor RemoteClusters {
                 .resolve(context: nil, namespace: nil)
         } catch { throw RemoteError(description: "\(what) key \(key): \(error)") }
         let client = try KubeClient(access: access, userAgent: "hrctl-operator")
-        var ctx = ActionContext(client: client, progress: local.progress)
+        // Records go where the objects go, in the kind of object the operator's driver uses; a
+        // database (SQL) is the same one whichever cluster the release is in.
+        var driver = local.storage.driver
+        if let kube = driver as? KubeRecordDriver { driver = KubeRecordDriver(client: client, kind: kube.kind) }
+        var ctx = ActionContext(client: client, driver: driver, progress: local.progress)
         ctx.lockHolder = local.lockHolder
         ctx.isAbandonedLock = local.isAbandonedLock
         if let old = entries[id] { try? await old.context.resources.client.shutdown() }

@@ -48,6 +48,13 @@ public actor RecordIndex {
         }
     }
 
+    /// A record this process wrote.
+    public func note(name: String, namespace: String, version: Int, status: String, resourceVersion: Int) {
+        let k = RecordIndex.key(name, namespace)
+        if let old = releases[k]?[version], old.resourceVersion > resourceVersion, resourceVersion != 0 { return }
+        releases[k, default: [:]][version] = Entry(status: status, resourceVersion: resourceVersion)
+    }
+
     public func forget(_ name: String, version: Int, namespace: String) {
         releases[RecordIndex.key(name, namespace)]?[version] = nil
     }

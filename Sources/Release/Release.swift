@@ -44,6 +44,9 @@ public struct Release: Sendable {
     public var applyMethod: String
     /// Fields of the stored JSON that this model does not name, kept for the round trip.
     public var extra: [String: Value] = [:]
+    /// Read without its chart's contents, values, manifest and hooks (a listing's read,
+    /// `ReleaseCodec.decodeHeader`): never written back.
+    public internal(set) var isPartial = false
 
     public init(name: String, namespace: String, version: Int, info: Info, chart: Map, config: Map, manifest: String,
                 hooks: [Value] = [], applyMethod: String = "ssa") {

@@ -1,146 +1,117 @@
 import Values
 import Kube
 
-/// Helm's Secrets storage driver: one Secret per revision, `sh.helm.release.v1.NAME.vREV`, type
-/// `helm.sh/release.v1`, labels name/owner/status/version/modifiedAt, `data.release` the encoded record.
+/// Helm's Storage over one driver: the history of a release, its newest revision, the newest
+/// of every release, and writes that encode a record once and check it fits the driver.
 public struct ReleaseStorage: Sendable {
-    public let client: KubeClient
-    /// Where the Secrets live when not in the release's namespace (Flux v2 `storageNamespace`,
-    /// Helm's driver namespace); nil keeps each record beside its release.
-    public var storageNamespace: String?
+    public var driver: any ReleaseDriver
     /// Known revisions (an operator's watch of the records): histories are then read by name.
     public var index: RecordIndex?
 
-    public init(client: KubeClient, storageNamespace: String? = nil) { self.client = client; self.storageNamespace = storageNamespace }
+    public init(driver: any ReleaseDriver) { self.driver = driver }
 
-    func place(_ namespace: String?) -> String? { storageNamespace ?? namespace }
+    /// Helm's default: the Secrets driver.
+    public init(client: KubeClient, storageNamespace: String? = nil) {
+        driver = KubeRecordDriver(client: client, kind: .secret, storageNamespace: storageNamespace)
+    }
 
-    public static func secretName(_ name: String, _ version: Int) -> String { "sh.helm.release.v1.\(name).v\(version)" }
+    /// The same storage with records kept in `namespace` (nil: beside each release).
+    public func storing(in namespace: String?) -> ReleaseStorage {
+        var s = self
+        s.driver = driver.storing(in: namespace)
+        return s
+    }
 
-    /// The Secret as the driver writes it.
-    /// `encoded`: the record as `checkSize` encoded it, when `r` is unchanged since.
+    public static func secretName(_ name: String, _ version: Int) -> String { RecordKey.make(name, version) }
+
+    /// The Secret as the Secrets driver writes it on update.
     public static func secret(_ r: Release, namespace: String? = nil, encoded given: String? = nil) throws -> Value {
-        let labels: [String: Value] = [
-            "name": .string(r.name), "owner": .string("helm"), "status": .string(r.info.status.rawValue),
-            "version": .string(String(r.version)), "modifiedAt": .string(String(Timestamp.unixNow())),
-        ]
-        let encoded = try given ?? ReleaseCodec.encode(r)
-        if encoded.utf8.count > maxRecordBytes { try checkSize(r) }
-        return .map([
-            "apiVersion": .string("v1"), "kind": .string("Secret"), "type": .string("helm.sh/release.v1"),
-            "metadata": .map(["name": .string(secretName(r.name, r.version)), "namespace": .string(namespace ?? r.namespace), "labels": .map(Map(labels))]),
-            "data": .map(["release": .string(Base64.encode(Array(encoded.utf8)))]),
-        ])
+        KubeRecordDriver.object(.secret, r, encoded: try given ?? ReleaseCodec.encode(r), namespace: namespace ?? r.namespace, created: false)
     }
 
-    /// Reads a Secret of the driver back into a release.
-    public static func release(fromSecret v: Value) throws -> Release {
-        guard case .map(let m) = v, case .map(let data)? = m.entries["data"], let outer = data.entries["release"]?.stringValue else {
-            throw ReleaseDecodeError("the Secret has no data.release")
-        }
-        let name: String
-        if case .map(let md)? = m.entries["metadata"] { name = md.entries["name"]?.stringValue ?? "" } else { name = "" }
-        guard case .success(let inner) = Base64.decode(outer) else { throw ReleaseDecodeError("Secret \(name): data.release is not base64") }
-        do { return try ReleaseCodec.decode(String(decoding: inner, as: UTF8.self)) } catch let e as ReleaseDecodeError {
-            throw ReleaseDecodeError("Secret \(name): \(e.description)")
-        }
-    }
-
-    func secretsPath(_ namespace: String?) -> String {
-        namespace.map { "/api/v1/namespaces/\($0)/secrets" } ?? "/api/v1/secrets"
-    }
+    /// Reads a Secret of the Secrets driver back into a release.
+    public static func release(fromSecret v: Value) throws -> Release { try KubeRecordDriver.release(from: v, kind: .secret) }
 
     /// Every revision of a release, oldest first.
     public func history(_ name: String, namespace: String) async throws -> [Release] {
-        if let index, let ns = place(namespace), let versions = await index.versions(name, namespace: ns) {
+        if let index, let versions = await index.versions(name, namespace: driver.place(namespace)) {
+            let driver = self.driver
+            let found = try await withThrowingTaskGroup(of: (Int, Release?).self) { group in
+                for v in versions { group.addTask { (v, try await driver.get(name, version: v, namespace: namespace)) } }
+                var out: [(Int, Release?)] = []
+                for try await x in group { out.append(x) }
+                return out
+            }
             var out: [Release] = []
-            for v in versions {
-                do {
-                    let secret = try await client.request(.GET, secretsPath(ns) + "/" + ReleaseStorage.secretName(name, v))
-                    out.append(try ReleaseStorage.release(fromSecret: secret))
-                } catch let e as KubeAPIError where e.reason == .notFound {
-                    await index.forget(name, version: v, namespace: ns)
-                }
+            for (v, r) in found.sorted(by: { $0.0 < $1.0 }) {
+                if let r { out.append(r) } else { await index.forget(name, version: v, namespace: driver.place(namespace)) }
             }
             return out
         }
-        return try await query(namespace: namespace, selector: "owner=helm,name=\(name)").sorted { $0.version < $1.version }
+        return try await driver.query(namespace: namespace, name: name).sorted { $0.version < $1.version }
     }
 
     /// All releases' revisions in a namespace (nil: every namespace), in no particular order.
-    public func query(namespace: String?, selector: String = "owner=helm") async throws -> [Release] {
-        var out: [Release] = []
-        var cont = ""
-        repeat {
-            var q: [(String, String)] = [("labelSelector", selector), ("limit", "500")]
-            if !cont.isEmpty { q.append(("continue", cont)) }
-            let list = try await client.request(.GET, secretsPath(place(namespace)), query: q)
-            guard case .map(let lm) = list else { break }
-            if case .list(let items)? = lm.entries["items"] {
-                for item in items.items {
-                    if case .map(let s) = item, s.entries["type"]?.stringValue != "helm.sh/release.v1" { continue }
-                    out.append(try ReleaseStorage.release(fromSecret: item))
-                }
-            }
-            cont = ""
-            if case .map(let md)? = lm.entries["metadata"], let c = md.entries["continue"]?.stringValue { cont = c }
-        } while !cont.isEmpty
-        return out
+    public func query(namespace: String?) async throws -> [Release] {
+        try await driver.query(namespace: namespace, name: nil)
     }
 
     /// The newest revision of each release, as `helm list` shows them.
     public func latest(namespace: String?) async throws -> [Release] {
-        var newest: [String: Release] = [:]
-        for r in try await query(namespace: namespace) {
-            let k = r.namespace + "/" + r.name
-            if let cur = newest[k], cur.version >= r.version { continue }
-            newest[k] = r
-        }
-        return newest.values.sorted { ($0.name, $0.namespace) < ($1.name, $1.namespace) }
+        try await driver.summaries(namespace: namespace, headersOnly: false).map(\.latest).sorted { ($0.name, $0.namespace) < ($1.name, $1.namespace) }
     }
 
-    /// Creates a revision; fails with AlreadyExists when another run wrote it first (the lock).
-    /// Returns the Secret's resourceVersion.
+    /// The newest revision of each release with its history's statuses; `headersOnly`: read
+    /// as a listing needs them (see `ReleaseCodec.decodeHeader`), never to be written back.
+    public func summaries(namespace: String?, headersOnly: Bool = false) async throws -> [ReleaseSummary] {
+        try await driver.summaries(namespace: namespace, headersOnly: headersOnly)
+    }
+
+    /// Fails when the record of `r` cannot be stored by this driver; returns the encoded
+    /// record, which `create(_:encoded:)` then writes without encoding the whole chart again.
     @discardableResult
-    public func create(_ r: Release, encoded: String? = nil) async throws -> String? {
-        let written = try await client.request(.POST, secretsPath(place(r.namespace)), body: try ReleaseStorage.secret(r, namespace: place(r.namespace), encoded: encoded))
-        await noteWritten(written)
-        return ReleaseStorage.resourceVersion(written)
+    public func checkSize(_ r: Release) throws -> String {
+        guard !r.isPartial else { throw ReleaseDecodeError("release \(r.name) revision \(r.version) was read in part (for a listing) and cannot be written") }
+        let encoded = try ReleaseCodec.encode(r)
+        guard let limit = driver.maxRecordBytes, encoded.utf8.count > limit else { return encoded }
+        var chartBytes = 0
+        if let json = try? JSONEncoding.encode(.map(r.chart)) { chartBytes = json.utf8.count }
+        throw StorageError.tooLarge(key: RecordKey.make(r.name, r.version), driver: driver.name, bytes: encoded.utf8.count, limit: limit, chartBytes: chartBytes)
     }
 
-    /// Rewrites a revision. `ifUnchangedSince`: the resourceVersion this writer last wrote; the
-    /// server refuses (409 Conflict) when another writer changed the record since.
+    /// Creates a revision; `StorageError.exists` when another run wrote it first (the lock).
+    /// Returns the record's token.
     @discardableResult
-    public func update(_ r: Release, ifUnchangedSince version: String? = nil) async throws -> String? {
-        var body = try ReleaseStorage.secret(r, namespace: place(r.namespace))
-        if let version, case .map(let m) = body, case .map(let md)? = m.entries["metadata"] {
-            md.entries["resourceVersion"] = .string(version)
-            body = .map(m)
-        }
-        let written = try await client.request(.PUT, secretsPath(place(r.namespace)) + "/" + ReleaseStorage.secretName(r.name, r.version), body: body)
-        await noteWritten(written)
-        return ReleaseStorage.resourceVersion(written)
+    public func create(_ r: Release, encoded: String? = nil) async throws -> RecordToken {
+        guard !r.isPartial else { throw ReleaseDecodeError("release \(r.name) revision \(r.version) was read in part (for a listing) and cannot be written") }
+        let text = try encoded ?? checkSize(r)
+        let token = try await driver.create(r, encoded: text)
+        await noteWritten(r, token)
+        return token
     }
 
-    /// The resourceVersion of a revision's Secret now; nil when it is gone.
-    public func resourceVersion(_ name: String, version: Int, namespace: String) async throws -> String? {
-        do { return ReleaseStorage.resourceVersion(try await client.request(.GET, secretsPath(place(namespace)) + "/" + ReleaseStorage.secretName(name, version))) }
-        catch let e as KubeAPIError where e.reason == .notFound { return nil }
+    /// Rewrites a revision. `ifUnchangedSince`: the token of this writer's last write; the
+    /// driver refuses (`StorageError.conflict`) when another writer changed the record since.
+    @discardableResult
+    public func update(_ r: Release, ifUnchangedSince token: RecordToken? = nil) async throws -> RecordToken {
+        let written = try await driver.update(r, encoded: try checkSize(r), ifUnchangedSince: token)
+        await noteWritten(r, written)
+        return written
     }
 
-    static func resourceVersion(_ v: Value) -> String? {
-        guard case .map(let m) = v, case .map(let md)? = m.entries["metadata"] else { return nil }
-        return md.entries["resourceVersion"]?.stringValue
+    /// The token of a revision's record now; nil when it is gone.
+    public func token(_ name: String, version: Int, namespace: String) async throws -> RecordToken? {
+        try await driver.token(name, version: version, namespace: namespace)
     }
 
-    func noteWritten(_ secret: Value) async {
-        if let index, case .map(let m) = secret, case .map(let md)? = m.entries["metadata"] { await index.note(secret: md) }
+    func noteWritten(_ r: Release, _ token: RecordToken) async {
+        guard let index else { return }
+        await index.note(name: r.name, namespace: driver.place(r.namespace), version: r.version, status: r.info.status.rawValue,
+                         resourceVersion: Int(token.value) ?? 0)
     }
 
     public func delete(_ name: String, version: Int, namespace: String) async throws {
-        do {
-            _ = try await client.request(.DELETE, secretsPath(place(namespace)) + "/" + ReleaseStorage.secretName(name, version))
-        } catch let e as KubeAPIError where e.reason == .notFound {}
-        if let index, let ns = place(namespace) { await index.forget(name, version: version, namespace: ns) }
+        try await driver.delete(name, version: version, namespace: namespace)
+        if let index { await index.forget(name, version: version, namespace: driver.place(namespace)) }
     }
 }

@@ -126,6 +126,15 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "helm" {
     exit(0)
 }
 
+// `HRCTL_BENCH_ONLY=storage`: only the release-storage-at-scale rows (a genuine cluster of its own).
+if Subprocess.environment["HRCTL_BENCH_ONLY"] == "storage" {
+    let dir = "/tmp/hrctl-bench-\(getpid())"
+    try FileSystem.makeDirectories(dir)
+    await StorageScale.run(hrctl: ".build/release/hrctl", shared: "../shared", work: dir)
+    FileSystem.removeTree(dir)
+    exit(0)
+}
+
 // `HRCTL_BENCH_ONLY=operator`: only the operator-at-scale row (it brings a genuine cluster up).
 if Subprocess.environment["HRCTL_BENCH_ONLY"] == "operator" {
     let dir = "/tmp/hrctl-bench-\(getpid())"
@@ -457,6 +466,7 @@ if access(binary, X_OK) == 0 {
     VersusHelm.renders(hrctl: binary, shared: shared)
     await VersusHelm.cluster(hrctl: binary, shared: shared, chart: root + "/Fixtures/charts/bench200", work: work)
     await WaitLatency.run(hrctl: binary, shared: shared, chart: root + "/Fixtures/charts/rollout", work: work)
+    await StorageScale.run(hrctl: binary, shared: shared, work: work)
 } else {
     print("side by side with helm: skipped (build \(binary) with 'make release')")
 }

@@ -181,7 +181,8 @@ final class CrashRecoveryTests: XCTestCase {
             let text = "\(error)"
             XCTAssertTrue(text.hasPrefix("release record sh.helm.release.v1.shop.v1 would be "), text)
             XCTAssertTrue(text.contains("more than the 1048576 bytes (1 MiB) a Kubernetes Secret may hold"), text)
-            XCTAssertTrue(text.contains("Nothing was written. Make the chart smaller"), text)
+            XCTAssertTrue(text.contains("Nothing was written. Keep the release in PostgreSQL instead, as helm can (HELM_DRIVER=sql"), text)
+            XCTAssertTrue(text.contains("or make the chart smaller"), text)
         }
         try await c.assertMissing("/api/v1/namespaces/big")
         try await c.assertMissing("/api/v1/namespaces/big/secrets/sh.helm.release.v1.shop.v1")

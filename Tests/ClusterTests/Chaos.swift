@@ -81,13 +81,18 @@ final class Chaos {
     var released = false
     let check: ReleaseInvariants
 
-    init(label: String, kubeconfig: String, dir: String, namespace: String, helm: String?) throws {
+    /// `driverEnv`: HELM_DRIVER and its settings for hrctl and helm; `storage`: where the checks
+    /// then read the records (nil: Secrets, read directly).
+    init(label: String, kubeconfig: String, dir: String, namespace: String, helm: String?,
+         driverEnv: [String: String] = [:], storage: ReleaseStorage? = nil) throws {
         self.label = label
         self.dir = dir
         ns = namespace
         self.helm = helm
-        (env, client) = try ChaosTarget.open(kubeconfig: kubeconfig, dir: dir)
-        check = ReleaseInvariants(client: client, ns: namespace, release: "shop", helm: helm, env: env)
+        let (plain, client) = try ChaosTarget.open(kubeconfig: kubeconfig, dir: dir)
+        env = plain.merging(driverEnv) { $1 }
+        self.client = client
+        check = ReleaseInvariants(client: client, ns: namespace, release: "shop", helm: helm, env: env, storage: storage)
         seed = SeededRandom.seed()
         rng = SeededRandom(seed: seed)
         FileHandle.standardError.write(Data("chaos \(label): seed \(seed) (HRCTL_CHAOS_SEED=\(seed) replays it)\n".utf8))
@@ -273,8 +278,11 @@ struct ReleaseInvariants {
     let release: String
     let helm: String?
     let env: [String: String]
+    /// The records through a driver (SQL); nil reads the Secrets directly.
+    var storage: ReleaseStorage? = nil
 
     func history() async throws -> [Release] {
+        if let storage { return try await storage.history(release, namespace: ns) }
         let list = try await client.request(.GET, "/api/v1/namespaces/\(ns)/secrets", query: [("labelSelector", "owner=helm,name=\(release)")])
         guard case .map(let m) = list, case .list(let items)? = m.entries["items"] else { return [] }
         return try items.items.map { try ReleaseStorage.release(fromSecret: $0) }.sorted { $0.version < $1.version }
