@@ -182,17 +182,7 @@ public struct OCIRegistry: Sendable {
     public func push(_ archive: [UInt8], metadataJSON: [UInt8], version: String, to ref: Reference) async throws -> String {
         var token: String? = nil
         for blob in [metadataJSON, archive] {
-            let digest = "sha256:" + ChartCache.sha256(blob)
-            let exists = try await send(.HEAD, base(ref) + "/blobs/" + digest, ref, token: &token)
-            if exists.status == 200 { continue }
-            let start = try await send(.POST, base(ref) + "/blobs/uploads/", ref, token: &token)
-            guard start.status == 202, var location = start.headers.first(where: { $0.0.lowercased() == "location" })?.1 else {
-                throw SourceError.download(url: base(ref) + "/blobs/uploads/", reason: "the registry answered \(start.status) to an upload")
-            }
-            if location.hasPrefix("/") { location = "\(plainHTTP ? "http" : "https")://\(ref.host)" + location }
-            location += (location.contains("?") ? "&" : "?") + "digest=" + PercentEncoding.escape(digest)
-            let put = try await send(.PUT, location, ref, headers: [("Content-Type", "application/octet-stream")], body: blob, token: &token)
-            guard put.status == 201 else { throw SourceError.download(url: location, reason: "the registry answered \(put.status) to a blob upload") }
+            try await upload(blob, digest: "sha256:" + ChartCache.sha256(blob), to: ref, token: &token)
         }
         let manifest: Value = .map([
             "schemaVersion": .float(2),

@@ -19,12 +19,7 @@ struct ConvertCommand: ParsableCommand {
         var docs: [String] = []
         var seen = Set<String>()
         for p in filenames {
-            var files: [String] = []
-            if p == "-" { files = ["-"] }
-            else if FileSystem.kind(p) == .directory {
-                files = try FileSystem.list(p).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { p + "/" + $0 }
-            } else { files = [p] }
-            for f in files {
+            for f in try ReleaseDocuments.files(p) {
                 let name = f == "-" ? "<stdin>" : f
                 let text = f == "-" ? ReleaseDocuments.readStdin() : try Files.readText(f)
                 let loaded: [Value?]

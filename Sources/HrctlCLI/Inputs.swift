@@ -11,12 +11,7 @@ enum ReleaseDocuments {
     static func load(_ paths: [String], selector: String?) throws -> [HelmRelease] {
         var out: [HelmRelease] = []
         for p in paths {
-            var files: [String] = []
-            if p == "-" { files = ["-"] }
-            else if FileSystem.kind(p) == .directory {
-                files = try FileSystem.list(p).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { p + "/" + $0 }
-            } else { files = [p] }
-            for f in files {
+            for f in try files(p) {
                 let text = f == "-" ? readStdin() : try Files.readText(f)
                 out += try HelmReleaseLoader.load(file: f == "-" ? "<stdin>" : f, text: text, warn: { Output.error("warning: \($0)\n") })
             }
@@ -35,6 +30,15 @@ enum ReleaseDocuments {
             guard kv.count == 2, !kv[0].isEmpty else { throw CLIError.invalidOption("--selector", selector, expected: "key=value[,key=value]") }
             return (kv[0], kv[1])
         }
+    }
+
+    /// The files `-f PATH` names: `-`, the file, or a folder's .yaml/.yml files in name order.
+    static func files(_ p: String) throws -> [String] {
+        if p == "-" { return ["-"] }
+        if FileSystem.kind(p) == .directory {
+            return try FileSystem.list(p).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { p + "/" + $0 }
+        }
+        return [p]
     }
 
     static func readStdin() -> String { String(decoding: FileSystem.readStandardInput(), as: UTF8.self) }
