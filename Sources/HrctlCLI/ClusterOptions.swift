@@ -142,7 +142,10 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// A client and action context; `body` runs with them and the client is shut down after.
-    func withContext<T>(_ body: (ActionContext, ClusterAccess) async throws -> T) async throws -> T {
+    /// `quiet`: helm's verbs print no progress (only with --debug), so a script that reads
+    /// their standard error sees what helm's shows; warnings and repairs are still said, and
+    /// the wait's live line still shows on a terminal, where it is erased again.
+    func withContext<T>(quiet: Bool = false, _ body: (ActionContext, ClusterAccess) async throws -> T) async throws -> T {
         let access = try self.access()
         let progress = Progress()
         let debug = isDebug
@@ -157,8 +160,9 @@ struct GlobalOptions: ParsableArguments {
             try? await client.shutdown()
             throw error
         }
-        var ctx = ActionContext(client: client, discoveryCache: cache, driver: driver, progress: { progress.say($0) })
-        ctx.waitStatus = { progress.live($0) }
+        let shown: @Sendable (String) -> Bool = { line in !quiet || debug || line.hasPrefix("warning") || line.hasPrefix("repairing") }
+        var ctx = ActionContext(client: client, discoveryCache: cache, driver: driver, progress: { if shown($0) { progress.say($0) } })
+        if !quiet || debug || progress.tty { ctx.waitStatus = { progress.live($0) } }
         do {
             let out = try await body(ctx, access)
             await driver.shutdown()

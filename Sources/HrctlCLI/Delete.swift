@@ -41,7 +41,7 @@ struct Delete: AsyncParsableCommand {
             }
         }
         var failed = 0
-        try await cluster.withContext { ctx, access in
+        try await cluster.withContext(quiet: filenames.isEmpty) { ctx, access in
             for (name, ns, storage) in targets {
                 do {
                     let result = try await UninstallAction(context: ctx.storing(in: storage)).run(name: name, namespace: ns ?? access.namespace, keepHistory: keepHistory, opts: opts)

@@ -141,7 +141,7 @@ struct InstallRun {
         let chart = try await loadChart(reference)
         let values = try flags.values.userValues(files: flags.valueFiles.files)
         if flags.skipSchemaValidation { chart.schema = nil }
-        return try await global.withContext { ctx, access in
+        return try await global.withContext(quiet: true) { ctx, access in
             var spec = ReleaseSpec(name: name, namespace: access.namespace, chart: chart, values: values)
             spec.chartSource = reference
             spec.postRenderers = flags.postRender.renderers

@@ -15,7 +15,7 @@ struct Rollback: AsyncParsableCommand {
         try Require.one(release, "rollback", usage: "rollback <RELEASE> [REVISION] [flags]", atLeast: true)
         var opts = DeployOptions()
         try deploy.apply(to: &opts)
-        let r = try await cluster.withContext { ctx, access in
+        let r = try await cluster.withContext(quiet: true) { ctx, access in
             try await RollbackAction(context: ctx).run(name: name, namespace: access.namespace, revision: revision, opts: opts)
         }
         Output.write(Array((opts.dryRun ? "Rollback of \"\(name)\" would create revision \(r.version) (dry run).\n"

@@ -25,7 +25,7 @@ struct TestCommand: AsyncParsableCommand {
         var opts = DeployOptions()
         guard let t = GoDuration.seconds(timeout) else { throw CLIError.helm("invalid argument \"\(timeout)\" for \"--timeout\" flag: time: invalid duration \"\(timeout)\"") }
         opts.timeout = t
-        let (r, logText) = try await cluster.withContext { ctx, access in
+        let (r, logText) = try await cluster.withContext(quiet: true) { ctx, access in
             let r = try await TestAction(context: ctx).run(name: name, namespace: access.namespace, opts: opts)
             var text = ""
             if logs {

@@ -117,7 +117,7 @@ final class LifecycleClusterTests: ClusterTestCase {
         XCTAssertNotNil(try cluster.get(["configmap", "shop-kept", "-n", ns]))
         let secrets = try cluster.kubectl(["get", "secrets", "-n", ns, "-l", "owner=helm", "-o", "name"])
         XCTAssertEqual(secrets.out, "", "no release records left")
-        XCTAssertEqual(try cluster.helm(["list", "-n", ns, "--all", "-q"]).out, "")
+        XCTAssertEqual(try cluster.helm(["list", "-n", ns, "-q"]).out, "")
     }
 
     /// rabbitmq 6.10.0 (a StatefulSet mounting one volume at two paths): applying it unchanged

@@ -244,7 +244,7 @@ final class OperatorChartClusterTests: ClusterTestCase {
         XCTAssertNotNil(try cluster.get(["resourcequota", "web", "-n", apps]))
         XCTAssertEqual(try cluster.kubectl(["delete", "hr", "web", "-n", apps, "--wait=true", "--timeout=60s"]).code, 0)
         XCTAssertNil(try cluster.get(["hr", "web", "-n", apps]))
-        XCTAssertEqual(try cluster.helm(["list", "-n", apps, "-q", "-a"]).out, "")
+        XCTAssertEqual(try cluster.helm(["list", "-n", apps, "-q"]).out, "")
         XCTAssertNil(try deployment("web", apps))
         XCTAssertNil(try cluster.get(["resourcequota", "web", "-n", apps]))
 

@@ -147,6 +147,6 @@ final class OperatorTakeoverClusterTests: ClusterTestCase {
 
         // Its finalizer is this operator's: deleting the HelmRelease uninstalls the release.
         XCTAssertEqual(try cluster.kubectl(["delete", "hr", "legacy", "-n", ns, "--wait=true", "--timeout=60s"]).code, 0)
-        XCTAssertEqual(try cluster.helm(["list", "-n", ns, "-a", "-q"]).out, "")
+        XCTAssertEqual(try cluster.helm(["list", "-n", ns, "-q"]).out, "")
     }
 }
