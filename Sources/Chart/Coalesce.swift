@@ -188,7 +188,7 @@ public enum Dependencies {
         }
         chart.dependencies = []
         for d in deps { chart.addDependency(d) }
-        let cvals = Coalesce.values(chart, user)
+        let cvals = Coalesce.values(chart, relevant(user, path: path))
         // tags
         if case .map(let tags)? = cvals.entries["tags"] {
             for i in reqs.indices {
@@ -216,6 +216,19 @@ public enum Dependencies {
         chart.dependencies = []
         for d in kept { chart.addDependency(d) }
         for sub in kept { process(sub, cvals, path: path + sub.name + ".") }
+    }
+
+    /// Helm coalesces each subchart's defaults over the whole tree of values its parent
+    /// coalesced, which copies that tree once per subchart: quadratic for an umbrella of many
+    /// subcharts. Coalescing works key by key, and below the root only three top-level keys
+    /// are ever read: `tags`, `global` (it flows into every subchart) and the first
+    /// component of `path` (where every condition lookup starts), so the rest is left out.
+    /// The values read are the same as Helm's.
+    static func relevant(_ values: Map, path: String) -> Map {
+        guard let first = path.split(separator: ".").first else { return values }
+        var kept: [String: Value] = [:]
+        for key in ["tags", "global", String(first)] { if let v = values.entries[key] { kept[key] = v } }
+        return Map(kept, elem: values.elem, name: values.name)
     }
 
     /// processDependencyImportValues: children first, then each `import-values` entry copies a

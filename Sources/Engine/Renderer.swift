@@ -292,7 +292,16 @@ enum ParallelParse {
         deinit { base.deinitialize(count: count); base.deallocate() }
     }
 
+    /// Each distinct text is parsed once (an umbrella chart holds the same subchart under
+    /// many aliases); the other files with that text get the same nodes under their own names.
+    /// A text that fails to parse is parsed again under each name, for the name in its error.
     static func run(set: TemplateSet, names: [String], texts: [String]) -> [Outcome] {
+        var firstWithText: [String: Int] = [:]
+        var distinct: [Int] = []
+        for i in names.indices where firstWithText[texts[i]] == nil {
+            firstWithText[texts[i]] = i
+            distinct.append(i)
+        }
         let slots = Slots<Outcome>(names.count, .failure(ParseError(message: "not parsed")))
         let parse: @Sendable (Int) -> Void = { i in
             let r: Outcome
@@ -301,10 +310,20 @@ enum ParallelParse {
             catch { r = .failure(ParseError(message: "\(error)")) }
             (slots.base + i).pointee = r
         }
-        if names.count < 8 {
-            for i in names.indices { parse(i) }
+        if distinct.count < 8 {
+            for i in distinct { parse(i) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: names.count, execute: parse)
+            let order = distinct
+            DispatchQueue.concurrentPerform(iterations: order.count) { parse(order[$0]) }
+        }
+        for i in names.indices {
+            let first = firstWithText[texts[i]]!
+            guard first != i else { continue }
+            if case .success(let parsed) = slots.base[first] {
+                slots.base[i] = .success(set.parsed(parsed, renamedTo: names[i]))
+            } else {
+                parse(i)
+            }
         }
         return Array(UnsafeBufferPointer(start: slots.base, count: slots.count))
     }

@@ -40,8 +40,9 @@ final class ExecState {
     func fail(_ message: String, underlying: (any Error & Sendable)? = nil) -> ExecError {
         let name = tree.name
         if let node {
-            let t = node.tree ?? tree
-            let (location, context) = t.errorContext(node)
+            // The node is always in the tree being executed (a call switches both), so its
+            // file is that tree's: trees of one text parsed once share their nodes.
+            let (location, context) = tree.errorContext(node)
             return ExecError(name: name, message: "template: \(location): executing \(goQuote(name)) at <\(context)>: \(message)", underlying: underlying)
         }
         return ExecError(name: name, message: "template: \(name): \(message)", underlying: underlying)

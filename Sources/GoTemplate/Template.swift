@@ -67,6 +67,17 @@ public final class TemplateSet: @unchecked Sendable {
         let defined: [Tree]
     }
 
+    /// The same template as if its text had been parsed under another file name: the trees
+    /// are new (their names and the file named in messages differ), the nodes are shared.
+    public func parsed(_ p: Parsed, renamedTo name: String) -> Parsed {
+        func copy(_ t: Tree, name treeName: String) -> Tree {
+            let c = Tree(name: treeName, parseName: name, text: t.text)
+            c.root = t.root
+            return c
+        }
+        return Parsed(main: copy(p.main, name: name), defined: p.defined.map { copy($0, name: $0.name) })
+    }
+
     /// Parses `text` as template `name` against this set's functions without changing the set.
     public func parseDetached(name: String, text: String) throws -> Parsed {
         let funcs = self.funcs

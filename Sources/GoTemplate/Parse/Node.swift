@@ -9,8 +9,6 @@ public enum NodeKind {
 public class Node: CustomStringConvertible, @unchecked Sendable {
     public let kind: NodeKind
     public let pos: Int
-    /// The tree the node belongs to (for error positions within a define of another file).
-    unowned(unsafe) var tree: Tree!
     init(_ kind: NodeKind, pos: Int) { self.kind = kind; self.pos = pos }
     public var description: String { "" }
 }

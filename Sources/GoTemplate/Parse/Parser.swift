@@ -116,15 +116,13 @@ struct Parser {
         return t
     }
 
-    func node<T: Node>(_ n: T) -> T { n.tree = tree; return n }
-
     // MARK: top level
 
     /// Parses the whole text: the main tree and its definitions.
     mutating func parse() throws -> (main: Tree, defined: [Tree]) {
         let main = tree
         var defined: [Tree] = []
-        main.root = node(ListNode(pos: peek().pos))
+        main.root = ListNode(pos: peek().pos)
         while peek().type != .eof {
             if peek().type == .leftDelim {
                 let delim = next()
@@ -174,7 +172,7 @@ struct Parser {
     }
 
     mutating func itemList() throws -> (ListNode, Node) {
-        let list = node(ListNode(pos: peekNonSpace().pos))
+        let list = ListNode(pos: peekNonSpace().pos)
         while peekNonSpace().type != .eof {
             let n = try textOrAction()
             if n.kind == .end || n.kind == .else { return (list, n) }
@@ -187,13 +185,13 @@ struct Parser {
         let token = nextNonSpace()
         switch token.type {
         case .text:
-            return node(TextNode(pos: token.pos, text: Array(itemText.bytes(token))))
+            return TextNode(pos: token.pos, text: Array(itemText.bytes(token)))
         case .leftDelim:
             actionLine = token.line
             defer { actionLine = 0 }
             return try action()
         case .comment:
-            return node(CommentNode(pos: token.pos, text: val(token)))
+            return CommentNode(pos: token.pos, text: val(token))
         default:
             throw unexpected(token, "input")
         }
@@ -206,7 +204,7 @@ struct Parser {
         case .break: return try loopControl(.break, token)
         case .continue: return try loopControl(.continue, token)
         case .else: return try elseControl()
-        case .end: return node(EndNode(pos: try expect(.rightDelim, "end").pos))
+        case .end: return EndNode(pos: try expect(.rightDelim, "end").pos)
         case .if: return try branchControl(.if, "if")
         case .range: return try branchControl(.range, "range")
         case .template: return try templateControl()
@@ -215,7 +213,7 @@ struct Parser {
         }
         backup()
         let t = peek()
-        return node(ActionNode(pos: t.pos, line: t.line, pipe: try pipeline("command", end: .rightDelim)))
+        return ActionNode(pos: t.pos, line: t.line, pipe: try pipeline("command", end: .rightDelim))
     }
 
     mutating func loopControl(_ kind: NodeKind, _ token: Item) throws -> Node {
@@ -223,14 +221,14 @@ struct Parser {
         let t = nextNonSpace()
         if t.type != .rightDelim { throw unexpected(t, name) }
         if rangeDepth == 0 { throw fail("\(name) outside {{range}}") }
-        return node(LoopControlNode(kind, pos: token.pos, line: token.line))
+        return LoopControlNode(kind, pos: token.pos, line: token.line)
     }
 
     mutating func elseControl() throws -> Node {
         let p = peekNonSpace()
-        if p.type == .if || p.type == .with { return node(ElseNode(pos: p.pos, line: p.line)) }
+        if p.type == .if || p.type == .with { return ElseNode(pos: p.pos, line: p.line) }
         let t = try expect(.rightDelim, "else")
-        return node(ElseNode(pos: t.pos, line: t.line))
+        return ElseNode(pos: t.pos, line: t.line)
     }
 
     mutating func branchControl(_ kind: NodeKind, _ context: String) throws -> Node {
@@ -245,12 +243,12 @@ struct Parser {
         if next.kind == .else {
             if kind == .if && peek().type == .if {
                 _ = self.next()
-                let el = node(ListNode(pos: next.pos))
+                let el = ListNode(pos: next.pos)
                 el.nodes.append(try branchControl(.if, "if"))
                 elseList = el
             } else if kind == .with && peek().type == .with {
                 _ = self.next()
-                let el = node(ListNode(pos: next.pos))
+                let el = ListNode(pos: next.pos)
                 el.nodes.append(try branchControl(.with, "with"))
                 elseList = el
             } else {
@@ -260,7 +258,7 @@ struct Parser {
                 next = n2
             }
         }
-        return node(BranchNode(kind, pos: pipe.pos, line: pipe.line, pipe: pipe, list: list, elseList: elseList))
+        return BranchNode(kind, pos: pipe.pos, line: pipe.line, pipe: pipe, list: list, elseList: elseList)
     }
 
     mutating func blockControl() throws -> Node {
@@ -278,7 +276,7 @@ struct Parser {
         let blockTree = tree
         (tree, vars, rangeDepth) = saved
         pendingBlocks.append(try add(blockTree))
-        return node(TemplateNode(pos: token.pos, line: token.line, name: name, pipe: pipe))
+        return TemplateNode(pos: token.pos, line: token.line, name: name, pipe: pipe)
     }
 
     var pendingBlocks: [Tree] = []
@@ -292,7 +290,7 @@ struct Parser {
             backup()
             pipe = try pipeline(context, end: .rightDelim)
         }
-        return node(TemplateNode(pos: token.pos, line: token.line, name: name, pipe: pipe))
+        return TemplateNode(pos: token.pos, line: token.line, name: name, pipe: pipe)
     }
 
     mutating func templateName(_ token: Item, _ context: String) throws -> String {
@@ -306,7 +304,7 @@ struct Parser {
 
     mutating func pipeline(_ context: String, end: ItemType) throws -> PipeNode {
         let t = peekNonSpace()
-        let pipe = node(PipeNode(pos: t.pos, line: t.line))
+        let pipe = PipeNode(pos: t.pos, line: t.line)
         decls: while true {
             let v = peekNonSpace()
             guard v.type == .variable else { break }
@@ -317,11 +315,11 @@ struct Parser {
             if nxt.type == .assign || nxt.type == .declare {
                 pipe.isAssign = nxt.type == .assign
                 _ = nextNonSpace()
-                pipe.decl.append(node(VariableNode(pos: v.pos, ident: val(v))))
+                pipe.decl.append(VariableNode(pos: v.pos, ident: val(v)))
                 vars.append(val(v))
             } else if nxt.type == .char && val(nxt) == "," {
                 _ = nextNonSpace()
-                pipe.decl.append(node(VariableNode(pos: v.pos, ident: val(v))))
+                pipe.decl.append(VariableNode(pos: v.pos, ident: val(v)))
                 vars.append(val(v))
                 if context == "range" && pipe.decl.count < 2 {
                     switch peekNonSpace().type {
@@ -368,7 +366,7 @@ struct Parser {
     }
 
     mutating func command() throws -> CommandNode {
-        let cmd = node(CommandNode(pos: peekNonSpace().pos))
+        let cmd = CommandNode(pos: peekNonSpace().pos)
         while true {
             _ = peekNonSpace()
             if let operand = try operand() { cmd.args.append(operand) }
@@ -388,13 +386,13 @@ struct Parser {
     mutating func operand() throws -> Node? {
         guard var n = try term() else { return nil }
         if peek().type == .field {
-            let chain = node(ChainNode(pos: peek().pos, node: n))
+            let chain = ChainNode(pos: peek().pos, node: n)
             while peek().type == .field { chain.add(val(next())) }
             switch n.kind {
             case .field:
-                n = node(FieldNode(pos: chain.pos, ident: chain.description))
+                n = FieldNode(pos: chain.pos, ident: chain.description)
             case .variable:
-                n = node(VariableNode(pos: chain.pos, ident: chain.description))
+                n = VariableNode(pos: chain.pos, ident: chain.description)
             case .bool, .string, .number, .nil, .dot:
                 throw fail("unexpected . after term \(goQuote(n.description))")
             default:
@@ -409,19 +407,19 @@ struct Parser {
         switch token.type {
         case .identifier:
             if !hasFunction(val(token)) { throw fail("function \(goQuote(val(token))) not defined") }
-            return node(IdentifierNode(pos: token.pos, ident: val(token)))
+            return IdentifierNode(pos: token.pos, ident: val(token))
         case .dot:
-            return node(DotNode(pos: token.pos))
+            return DotNode(pos: token.pos)
         case .nil:
-            return node(NilNode(pos: token.pos))
+            return NilNode(pos: token.pos)
         case .variable:
-            let v = node(VariableNode(pos: token.pos, ident: val(token)))
+            let v = VariableNode(pos: token.pos, ident: val(token))
             if !vars.contains(v.ident[0]) { throw fail("undefined variable \(goQuote(v.ident[0]))") }
             return v
         case .field:
-            return node(FieldNode(pos: token.pos, ident: val(token)))
+            return FieldNode(pos: token.pos, ident: val(token))
         case .bool:
-            return node(BoolNode(pos: token.pos, value: val(token) == "true"))
+            return BoolNode(pos: token.pos, value: val(token) == "true")
         case .charConstant, .complex, .number:
             return try number(token)
         case .leftParen:
@@ -432,7 +430,7 @@ struct Parser {
             defer { parenDepth -= 1 }
             return try pipeline("parenthesized pipeline", end: .rightParen)
         case .string, .rawString:
-            return node(StringNode(pos: token.pos, quoted: val(token), text: try unquote(token)))
+            return StringNode(pos: token.pos, quoted: val(token), text: try unquote(token))
         default:
             backup()
             return nil
@@ -445,7 +443,7 @@ struct Parser {
     }
 
     func number(_ token: Item) throws -> NumberNode {
-        let n = node(NumberNode(pos: token.pos, text: val(token)))
+        let n = NumberNode(pos: token.pos, text: val(token))
         let text = val(token)
         switch token.type {
         case .charConstant:
