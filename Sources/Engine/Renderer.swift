@@ -140,36 +140,52 @@ public enum Renderer {
         // Helm executes in the parse order too; partials are not executed.
         let names = order.filter { !baseName($0).hasPrefix("_") }
         var rendered: [String: String] = [:]
-        let done = try executeSideBySide(set, names, tpls, into: &rendered)
-        for name in names[done...] {
-            let r = tpls[name]!
-            r.vals.entries["Template"] = templateObject(name, r)
-            var out: [UInt8] = []
-            do {
-                try set.execute(name, data: .map(r.vals), output: &out)
-            } catch let e as ExecError {
-                throw RenderError(description: cleanupExecError(name, e))
-            }
-            rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
+        // Side by side until a template changes a shared value; that one runs alone, in
+        // order, where the change is allowed, and the rest go on side by side after it.
+        var next = 0, alone = 0
+        while next < names.count {
+            next = alone < maxRunsAlone ? try executeSideBySide(set, names, from: next, tpls, into: &rendered) : next
+            guard next < names.count else { break }
+            try executeAlone(set, names[next], tpls[names[next]]!, into: &rendered)
+            next += 1
+            alone += 1
         }
         return rendered
+    }
+
+    /// After this many templates that changed shared values, the rest run one by one: each
+    /// restart costs a new freeze of the values and the work in flight when it tripped.
+    static let maxRunsAlone = 32
+
+    /// Runs one template on the chart's own top-level map, as Helm does: what it changes there
+    /// (`set $ …`) is seen by the templates after it.
+    static func executeAlone(_ set: TemplateSet, _ name: String, _ r: Renderable, into rendered: inout [String: String]) throws {
+        r.vals.entries["Template"] = templateObject(name, r)
+        var out: [UInt8] = []
+        do {
+            try set.execute(name, data: .map(r.vals), output: &out)
+        } catch let e as ExecError {
+            throw RenderError(description: cleanupExecError(name, e))
+        }
+        rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
     }
 
     static func templateObject(_ name: String, _ r: Renderable) -> Value {
         .map(["Name": .string(name), "BasePath": .string(r.basePath)])
     }
 
-    /// Runs templates on all cores while they only read what they share, each with its own
-    /// top-level map (`.Template` differs), and returns how many of `names`, from the start,
-    /// are rendered into `rendered`. A template that changes a shared map is refused (see
-    /// Freeze): it and everything after it in order must then run one by one, as Helm runs
-    /// them, so that later templates see the change; everything before it saw exactly what it
-    /// would have seen in order, since nothing was changed. Errors are those of the first
-    /// failing template in order, as in the sequential run.
-    static func executeSideBySide(_ set: TemplateSet, _ names: [String], _ tpls: [String: Renderable],
+    /// Runs `names[from...]` on all cores while they only read what they share, each with its
+    /// own top-level map (`.Template` differs), and returns the index of the first template
+    /// not rendered into `rendered`. A template that changes a shared map is refused (see
+    /// Freeze): it must then run alone, as Helm runs it, so that later templates see the
+    /// change; everything before it saw exactly what it would have seen in order, since
+    /// nothing was changed. Errors are those of the first failing template in order, as in
+    /// the sequential run.
+    static func executeSideBySide(_ set: TemplateSet, _ all: [String], from start: Int, _ tpls: [String: Renderable],
                                   into rendered: inout [String: String]) throws -> Int {
         let workers = min(LargeStack.processors, 8)
-        guard workers > 1, names.count >= 8 else { return 0 }
+        let names = Array(all[start...])
+        guard workers > 1, names.count >= 8 else { return start }
         let tops = names.map { name -> Map in
             let r = tpls[name]!
             let top = Map(r.vals.entries)
@@ -200,10 +216,10 @@ public enum Renderer {
             case .rendered(let out): rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
             case .failed(let e as ExecError): throw RenderError(description: cleanupExecError(name, e))
             case .failed(let e): throw e
-            case .notRun, .refused: return i
+            case .notRun, .refused: return start + i
             }
         }
-        return names.count
+        return all.count
     }
 
     /// include and tpl close over the template set; each clone made by tpl gets its own.

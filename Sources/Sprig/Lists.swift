@@ -139,8 +139,10 @@ enum DictFunctions {
         t.add("get", [.dict, .s]) { a in a.map(0)?.entries[a.str(1)] ?? .string("") }
         t.add("set", [.dict, .s, .a]) { a in
             guard let m = a.map(0) else { throw RuntimeError.nilDereference }
+            let key = a.str(1), value = a.val(2)
+            if m.entries[key]?.isIdentical(to: value) == true { return .map(m) }
             try m.willChange()
-            m.entries[a.str(1)] = a.val(2)
+            m.entries[key] = value
             return .map(m)
         }
         t.add("unset", [.dict, .s]) { a in
@@ -205,11 +207,12 @@ enum DictFunctions {
     /// anything else fills an absent or empty destination, or replaces it when overwriting.
     static func merge(_ dst: Map, _ src: Map, overwrite: Bool) throws {
         for (k, sv) in src.entries {
+            let dv = dst.entries[k]
+            if dv?.isIdentical(to: sv) == true { continue }
             if case .null = sv {
                 if overwrite { try dst.willChange(); dst.entries[k] = sv }
                 continue
             }
-            let dv = dst.entries[k]
             if case .map(let sm) = sv, case .map(let dm)? = dv {
                 try merge(dm, sm, overwrite: overwrite)
                 continue

@@ -65,6 +65,25 @@ extension Map {
     }
 }
 
+extension Value {
+    /// Whether storing `other` where `self` is stored would change nothing any template can
+    /// see: equal scalars of one type, or the very same map. A template that sets a shared
+    /// value to what it already is (a password helper storing the password it just read)
+    /// changes nothing, so it need not stop templates running side by side.
+    public func isIdentical(to other: Value) -> Bool {
+        switch (self, other) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a, let t), .int(let b, let u)): return a == b && t == u
+        case (.uint(let a, let t), .uint(let b, let u)): return a == b && t == u
+        case (.float(let a, let t), .float(let b, let u)): return a.bitPattern == b.bitPattern && t == u
+        case (.string(let a), .string(let b)): return a == b
+        case (.map(let a), .map(let b)): return a === b
+        default: return false
+        }
+    }
+}
+
 /// An error that carries the one that caused it (a template error and the function's).
 public protocol WrappingError: Error {
     var wrapped: (any Error)? { get }
