@@ -78,4 +78,54 @@ final class ExecutionOrderTests: XCTestCase {
             XCTAssertEqual("\(e)", "execution error at (ord/templates/j.yaml:1:3): j failed")
         }
     }
+
+    /// Twenty templates, three of which change `.Values` at points spread through Helm's order
+    /// (t19 runs first, t00 last): each reader sees exactly the changes made before it.
+    func testSeveralChangesSpreadThroughTheOrderAreEachSeenByTheTemplatesAfterThem() throws {
+        let writers: Set<Int> = [15, 10, 5]
+        var templates: [(String, String)] = []
+        for i in 0..<20 {
+            let name = String(format: "t%02d.yaml", i)
+            let text = writers.contains(i)
+                ? #"{{- $_ := set .Values "trail" (printf "%s>\#(i)" .Values.trail) }}w: {{ .Values.trail }}"#
+                : "r: {{ .Values.trail }}"
+            templates.append((name, text))
+        }
+        let out = try render(try chart(templates))
+        for i in 0..<20 {
+            let seen = writers.filter { $0 >= i }.sorted(by: >).map { ">\($0)" }.joined()
+            let prefix = writers.contains(i) ? "w" : "r"
+            XCTAssertEqual(out[String(format: "ord/templates/t%02d.yaml", i)], "\(prefix): start\(seen)", "t\(i)")
+        }
+    }
+
+    /// Setting a shared value to what it already holds changes nothing for the templates after it.
+    func testSettingAValueToWhatItHoldsLeavesItForTheOthers() throws {
+        var templates: [(String, String)] = []
+        for i in 0..<12 {
+            templates.append((String(format: "t%02d.yaml", i), #"{{- $_ := set .Values "trail" .Values.trail }}{{- $_ := set $ "seen" (default "x" $.seen) }}t: {{ .Values.trail }} {{ $.seen }}"#))
+        }
+        let out = try render(try chart(templates))
+        for i in 0..<12 { XCTAssertEqual(out[String(format: "ord/templates/t%02d.yaml", i)], "t: start x") }
+    }
+
+    /// Aliases of one subchart share their parsed templates, yet an error names the alias's own
+    /// file and the file of the definition Helm kept (the one parsed last): helm v4.3.1's message.
+    func testAnErrorInAnAliasedSubchartNamesTheAliasFiles() throws {
+        let files: [(String, [UInt8])] = [
+            ("Chart.yaml", Array("apiVersion: v2\nname: u\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n  alias: one\n- name: sub\n  version: 0.1.0\n  alias: two\n".utf8)),
+            ("charts/sub/Chart.yaml", Array("apiVersion: v2\nname: sub\nversion: 0.1.0\n".utf8)),
+            ("charts/sub/templates/t.yaml", Array("a: 1\n{{- define \"x\" }}{{ .Values.q.r }}{{ end }}\nb: {{ include \"x\" . }}\n".utf8)),
+        ]
+        XCTAssertThrowsError(try render(try ChartLoader.load(files: files, source: "test"))) { e in
+            XCTAssertEqual("\(e)", """
+                u/charts/two/templates/t.yaml:3:6
+                  executing "u/charts/two/templates/t.yaml" at <include "x" .>:
+                    error calling include:
+                u/charts/one/templates/t.yaml:2:27
+                  executing "x" at <.Values.q.r>:
+                    nil pointer evaluating interface {}.r
+                """)
+        }
+    }
 }

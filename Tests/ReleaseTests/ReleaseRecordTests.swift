@@ -84,4 +84,32 @@ final class ReleaseRecordTests: XCTestCase {
         XCTAssertEqual(latest.first?.chartLabel, "rabbitmq-6.18.2")
         try await client.shutdown()
     }
+
+    /// Records of one chart share its compressed form; each is still one gzip member that the
+    /// system's gzip (the reader Helm's Go library stands for here) inflates to the record's JSON.
+    func testRecordsOfOneChartShareItsCompressedFormAndStayPlainGzip() throws {
+        let helm = try Release(json: try Self.json("rabbit.v3.release.json"))
+        for name in ["first", "second"] {
+            var r = helm
+            r.name = name
+            r.manifest = helm.manifest + "# \(name)\n"
+            let encoded = try ReleaseCodec.encode(r)
+            let back = try ReleaseCodec.decode(encoded)
+            XCTAssertEqual(try JSONEncoding.encode(back.json()), try JSONEncoding.encode(r.json()))
+            guard case .success(let gz) = Base64.decode(encoded) else { return XCTFail("not base64") }
+            let file = NSTemporaryDirectory() + "record-\(name).gz"
+            try Data(gz).write(to: URL(fileURLWithPath: file))
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "gzip -dc < \(file)"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), try JSONEncoding.encode(r.json(), escapeHTML: true))
+            try? FileManager.default.removeItem(atPath: file)
+        }
+    }
 }
