@@ -94,7 +94,8 @@ public final class GzipPieceCache: Sendable {
     public init(capacity: Int = 64 << 20) { self.capacity = capacity }
 
     public func piece(for bytes: [UInt8], level: Int32 = 9) throws -> GzipSegments.Piece {
-        let key = bytes.hashValue
+        // zlib's CRC runs at gigabytes a second; Hasher takes each byte on its own.
+        let key = Int(truncatingIfNeeded: GzipSegments.crc32(bytes)) ^ bytes.count << 32
         let hit: GzipSegments.Piece? = state.withLock { s in
             s.clock += 1
             guard let i = s.entries[key]?.firstIndex(where: { $0.bytes == bytes }) else { return nil }

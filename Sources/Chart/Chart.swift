@@ -49,12 +49,15 @@ public final class Chart: @unchecked Sendable {
         return out
     }
 
-    /// An independent copy, subcharts included (a dependency aliased twice is two charts).
-    public func deepCopy() -> Chart {
-        let c = Chart(metadata: metadata, values: Coalesce.copyMap(values), templates: templates, files: files, source: source)
+    /// A copy of the chart tree, subcharts included (a dependency aliased twice is two charts,
+    /// each renamed and given its own dependencies). The contents are shared: values, templates
+    /// and files are only ever replaced, never changed in place, and an umbrella of a hundred
+    /// aliases held a hundred copies of the same values.
+    public func copyTree() -> Chart {
+        let c = Chart(metadata: metadata, values: values, templates: templates, files: files, source: source)
         c.schema = schema
         c.rawValues = rawValues
-        for d in dependencies { c.addDependency(d.deepCopy()) }
+        for d in dependencies { c.addDependency(d.copyTree()) }
         return c
     }
 

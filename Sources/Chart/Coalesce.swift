@@ -179,7 +179,7 @@ public enum Dependencies {
         var reqs = chart.metadata.dependencies
         for i in reqs.indices {
             if let c = chart.dependencies.first(where: { $0.name == reqs[i].name && compatible(reqs[i].version, $0.metadata.version) }) {
-                let copy = c.deepCopy()
+                let copy = c.copyTree()
                 if !reqs[i].alias.isEmpty { copy.metadata.name = reqs[i].alias }
                 deps.append(copy)
             }

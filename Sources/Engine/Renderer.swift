@@ -312,13 +312,18 @@ enum ParallelParse {
     /// many aliases); the other files with that text get the same nodes under their own names.
     /// A text that fails to parse is parsed again under each name, for the name in its error.
     static func run(set: TemplateSet, names: [String], texts: [String]) -> [Outcome] {
+        let functions = set.funcs.keys.sorted().joined(separator: " ")
+        let slots = Slots<Outcome>(names.count, .failure(ParseError(message: "not parsed")))
         var firstWithText: [String: Int] = [:]
         var distinct: [Int] = []
         for i in names.indices where firstWithText[texts[i]] == nil {
             firstWithText[texts[i]] = i
-            distinct.append(i)
+            if let known = cache.parsed(texts[i], functions: functions) {
+                slots.base[i] = .success(set.parsed(known, renamedTo: names[i]))
+            } else {
+                distinct.append(i)
+            }
         }
-        let slots = Slots<Outcome>(names.count, .failure(ParseError(message: "not parsed")))
         let parse: @Sendable (Int) -> Void = { i in
             let r: Outcome
             do { r = .success(try set.parseDetached(name: names[i], text: texts[i])) }
@@ -332,6 +337,7 @@ enum ParallelParse {
             let order = distinct
             DispatchQueue.concurrentPerform(iterations: order.count) { parse(order[$0]) }
         }
+        for i in distinct { if case .success(let parsed) = slots.base[i] { cache.keep(parsed, for: texts[i], functions: functions) } }
         for i in names.indices {
             let first = firstWithText[texts[i]]!
             guard first != i else { continue }
@@ -342,6 +348,48 @@ enum ParallelParse {
             }
         }
         return Array(UnsafeBufferPointer(start: slots.base, count: slots.count))
+    }
+}
+
+extension ParallelParse {
+    /// Parses kept across renders of one process (an operator renders the same chart for
+    /// every release of it), by text and the function names the parse checked against; the
+    /// least recently used go first past `limit` bytes of text.
+    static let cache = ParseCache(limit: 32 << 20)
+
+    final class ParseCache: @unchecked Sendable {
+        private struct Key: Hashable { let functions: String; let text: String }
+        private struct Entry { let parsed: TemplateSet.Parsed; var used: Int }
+        private var entries: [Key: Entry] = [:]
+        private var held = 0, clock = 0
+        private let limit: Int
+        private let lock = Mutex(())
+        init(limit: Int) { self.limit = limit }
+
+        func parsed(_ text: String, functions: String) -> TemplateSet.Parsed? {
+            lock.withLock { _ in
+                clock += 1
+                let key = Key(functions: functions, text: text)
+                guard var e = entries[key] else { return nil }
+                e.used = clock
+                entries[key] = e
+                return e.parsed
+            }
+        }
+
+        func keep(_ p: TemplateSet.Parsed, for text: String, functions: String) {
+            guard text.utf8.count < limit / 4 else { return }
+            lock.withLock { _ in
+                clock += 1
+                let key = Key(functions: functions, text: text)
+                if entries[key] == nil { held += text.utf8.count }
+                entries[key] = Entry(parsed: p, used: clock)
+                while held > limit, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
+                    held -= oldest.key.text.utf8.count
+                    entries[oldest.key] = nil
+                }
+            }
+        }
     }
 }
 

@@ -306,6 +306,13 @@ func operatorScaleBench(binary: String, shared: String, work: String) async thro
     print("operator restart after kill -9 (\(n + 1) deployed releases\(replicas > 1 ? ", 1 of \(replicas) replicas" : "")): \(settled ? "queue empty after \(format3(restart)) s" : "NOT settled in \(format3(restart)) s"), "
           + "the new process: \(Int(restartRequests)) API requests, peak RSS \(format3(restartRSS)) MiB, CPU \(format3(restartCPU)) s; \(finalDeployed)/\(n + 1) Deployed, "
           + "\(twice) deployed revisions in all (one per release expected)")
+    for p in processes { p.stop() }
+    processes = []
+    let floor = try await OperatorFloor.measure(client: client, n: n, workers: workers, namespace: "floor") { i in
+        "\(shared)/repo/" + (i % 10 == 9 ? "nginx-22.1.1.tgz" : "rabbitmq-6.10.0.tgz")
+    }
+    print("operator floor (the same \(n) releases' \(floor.objects) objects applied by server-side apply, \(workers) releases at a time, "
+          + "no operator, no records): \(format3(floor.seconds)) s; the operator's burst took \(format3(burst)) s = \(format3(burst / floor.seconds))× the floor")
     var logs = ""
     for name in (try? FileSystem.list(work)) ?? [] where name.hasPrefix("operator-") { logs += (try? FileSystem.readText(work + "/" + name)) ?? "" }
     let failures = logs.split(separator: "\n").filter { $0.contains("failed") }

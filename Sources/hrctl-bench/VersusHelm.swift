@@ -136,12 +136,15 @@ enum VersusHelm {
         }
         var hrctlMs = 0.0, helmMs = 0.0, hrctlRSS = 0.0, helmRSS = 0.0
         var measured = true
+        var perCase: [(label: String, ratio: Double, hrctl: Double, helm: Double)] = []
         for (i, args) in cases.enumerated() {
             let a: ChildRun, b: ChildRun
             if i % 2 == 0 { a = Child.run([hrctl] + args); b = Child.run([helm] + args) }
             else { b = Child.run([helm] + args); a = Child.run([hrctl] + args) }
             hrctlMs += a.ms; helmMs += b.ms
             if let r = a.rssMiB, let g = b.rssMiB { hrctlRSS = max(hrctlRSS, r); helmRSS = max(helmRSS, g) } else { measured = false }
+            let chart = args[2].split(separator: "/").dropLast().last.map(String.init) ?? args[2]
+            if b.ms > 0 { perCase.append((chart + (args.contains("--values") ? " custom" : ""), a.ms / b.ms, a.ms, b.ms)) }
         }
         var s = padded("  whole corpus (\(cases.count) cases, one pass each)", 50) + " hrctl \(fixed(hrctlMs / 1000, 2)) s"
         if measured { s += " \(fixed(hrctlRSS, 1)) MiB" }
@@ -150,6 +153,47 @@ enum VersusHelm {
         s += " | wall \(helmMs > 0 ? fixed(hrctlMs / helmMs, 2) : "?")x"
         if measured && helmRSS > 0 { s += ", peak memory \(fixed(hrctlRSS / helmRSS, 2))x" }
         print(s)
+        // Each case against its own helm run: the worst ratios (one run each, so noisy).
+        let worst = perCase.sorted { $0.ratio > $1.ratio }.prefix(3)
+        print("    worst single cases: " + worst.map { "\($0.label) \(fixed($0.ratio, 2))x (\(fixed($0.hrctl, 0)) vs \(fixed($0.helm, 0)) ms)" }.joined(separator: ", "))
+        umbrella(hrctl: hrctl, helm: helm, shared: shared)
+    }
+
+    /// An umbrella chart of 100 subcharts: 100 aliases of bitnami nginx 22.1.1 (with bitnami
+    /// common), about 600 objects and 200 generated RSA keys, built here from ../shared/repo.
+    static func umbrella(hrctl: String, helm: String, shared: String, rounds: Int = 3) {
+        let nginx = shared + "/repo/nginx-22.1.1.tgz"
+        guard access(nginx, R_OK) == 0 else { print("  skipped the umbrella chart: no \(nginx)"); return }
+        let dir = "/tmp/hrctl-bench-umbrella-\(getpid())"
+        defer { FileSystem.removeTree(dir) }
+        do {
+            try FileSystem.makeDirectories(dir + "/charts")
+            try FileSystem.write(dir + "/charts/nginx-22.1.1.tgz", try FileSystem.read(nginx))
+            var chart = "apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n"
+            for i in 1...100 { chart += "- name: nginx\n  version: 22.1.1\n  alias: nginx\(i)\n" }
+            try FileSystem.write(dir + "/Chart.yaml", Array(chart.utf8))
+        } catch {
+            print("  skipped the umbrella chart: \(error)")
+            return
+        }
+        let args = ["template", "u", dir, "--namespace", "apps"]
+        // Same output but for the generated keys and certificates.
+        func tame(_ out: [UInt8]) -> [Substring] {
+            String(decoding: out, as: UTF8.self).split(separator: "\n").filter { !$0.contains("tls.crt:") && !$0.contains("tls.key:") && !$0.contains("ca.crt:") }
+        }
+        let same: String
+        if let a = try? Subprocess.run(hrctl, args), let b = try? Subprocess.run(helm, args) {
+            same = a.status == 0 && b.status == 0 && tame(a.out) == tame(b.out) ? "output identical but for keys and certificates" : "OUTPUT DIFFERS"
+        } else {
+            same = "output not compared"
+        }
+        var row = SideBySide(label: "  umbrella of 100 nginx subcharts")
+        for r in 0..<rounds {
+            if r % 2 == 0 { row.hrctl.append(Child.run([hrctl] + args)); row.helm.append(Child.run([helm] + args)) }
+            else { row.helm.append(Child.run([helm] + args)); row.hrctl.append(Child.run([hrctl] + args)) }
+        }
+        row.note = " (\(same))"
+        print(row.row)
     }
 
     /// The cluster side on a private genuine kube-apiserver: each tool installs, upgrades (values
