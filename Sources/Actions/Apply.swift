@@ -124,9 +124,13 @@ public struct ApplyAction: Sendable {
                            extraAnnotations: spec.extraAnnotations, event: isInstall ? "install" : "upgrade", history: history)
         release.hooks = d.hooks.map(\.record)
         d.release = release
-        for f in chart.crdObjects { d.crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
+        // crds/ under the operation's policy: planned, and an unsafe upgrade refused, before
+        // anything is written.
+        var crds: [Resource] = []
+        for f in chart.crdObjects { crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
+        d.crdPlan = try await ctx.planCRDs(crds, policy: isInstall ? opts.installCRDs : opts.upgradeCRDs, namespace: spec.namespace)
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
-                                       crds: opts.skipCRDs ? [] : d.crds, stage: isInstall ? .install : .upgrade)
+                                       crds: d.crdPlan.applied, stage: isInstall ? .install : .upgrade)
         // Before anything is written (namespace, CRDs, the lock), as for a dry run.
         let encoded = try ctx.storage.checkSize(release)
         if opts.dryRun {

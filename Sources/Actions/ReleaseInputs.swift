@@ -119,7 +119,8 @@ public struct ReleaseInputs: Sendable {
         opts.timeout = r.timeout
         opts.atomic = r.atomic
         opts.maxHistory = r.maxHistory
-        opts.skipCRDs = r.skipCRDs
+        opts.installCRDs = r.installCRDs
+        opts.upgradeCRDs = r.upgradeCRDs
         opts.runTests = r.runTests
         opts.ignoreTestFailures = r.ignoreTestFailures
         return (spec, opts)

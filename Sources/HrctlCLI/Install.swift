@@ -50,6 +50,7 @@ struct InstallFlags: ParsableArguments {
     @OptionGroup var dryRun: DryRunOption
     @OptionGroup var output: OutputOption
     @OptionGroup var postRender: PostRendererOptions
+    @OptionGroup var crds: CRDOption
 
     @Flag(name: .customLong("create-namespace"), help: "create the release namespace if not present")
     var createNamespace = false
@@ -105,7 +106,7 @@ struct InstallFlags: ParsableArguments {
         try dryRun.apply(to: &opts)
         if rollbackOnFailure { opts.atomic = true; opts.wait = true }
         opts.noHooks = noHooks
-        opts.skipCRDs = skipCRDs
+        try crds.apply(to: &opts, skipCRDs: skipCRDs)
         opts.createNamespace = createNamespace
         opts.description = description
         opts.takeOwnership = takeOwnership
