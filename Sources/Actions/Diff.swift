@@ -54,16 +54,25 @@ public struct DiffAction: Sendable {
         let current = history.last(where: { $0.info.status == .deployed })
         var report = Report()
         var seen: Set<String> = []
-        try await crdChanges(spec, policy: planned.info.status == .pendingInstall ? installCRDs : upgradeCRDs, showSecrets: showSecrets, into: &report)
+        let crds = try await crdChanges(spec, policy: planned.info.status == .pendingInstall ? installCRDs : upgradeCRDs, showSecrets: showSecrets, into: &report)
+        // Kinds (and versions) only the planned CRDs bring: their objects are all new.
+        let defined = ServedKinds.definedBy(crds.applied)
         var changes: [Change] = []
         for obj in try ResourceList.parse(planned.manifest) {
             var m = context.marked(obj, release: planned, extra: spec.extraAnnotations)
-            try await context.resources.prepare(&m, namespace: spec.namespace)
+            var unserved = false
+            do { try await context.resources.prepare(&m, namespace: spec.namespace) } catch let e as Discovery.DiscoveryError {
+                guard let namespaced = defined["\(m.apiVersion)|\(m.kind)"] else { throw e }
+                m.metadata.entries["namespace"] = namespaced ? .string(m.namespace ?? spec.namespace) : nil
+                unserved = true
+            }
             seen.insert(m.key(defaultNamespace: spec.namespace))
-            let live = try await context.resources.get(m, namespace: spec.namespace)
+            let live = unserved ? nil : try await context.resources.get(m, namespace: spec.namespace)
             let after: Value
-            do { after = try await context.resources.apply(m, namespace: spec.namespace, dryRun: true) }
-            catch let e as KubeAPIError where e.reason == .notFound { after = .map(m.object) }  // its namespace does not exist yet
+            if unserved { after = .map(m.object) } else {
+                do { after = try await context.resources.apply(m, namespace: spec.namespace, dryRun: true) }
+                catch let e as KubeAPIError where e.reason == .notFound { after = .map(m.object) }  // its namespace does not exist yet
+            }
             let a = try live.map { try DiffAction.text($0, showSecrets: showSecrets) } ?? ""
             let b = try DiffAction.text(after, showSecrets: showSecrets)
             let d = LineDiff.unified(a, b, fromName: live == nil ? "/dev/null" : "live \(m.label)", toName: "applied \(m.label)")
@@ -91,10 +100,10 @@ public struct DiffAction: Sendable {
 
     /// The chart's crds/ as the policy would treat them: created, upgraded (the server's
     /// dry-run apply against the live CRD), or left differing from the chart.
-    func crdChanges(_ spec: ReleaseSpec, policy: CRDPolicy, showSecrets: Bool, into report: inout Report) async throws {
+    func crdChanges(_ spec: ReleaseSpec, policy: CRDPolicy, showSecrets: Bool, into report: inout Report) async throws -> CRDPlan {
         var crds: [Resource] = []
         for f in spec.chart.crdObjects { crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
-        guard !crds.isEmpty else { return }
+        guard !crds.isEmpty else { return CRDPlan() }
         let plan = try await context.planCRDs(crds, policy: policy, namespace: spec.namespace)
         for crd in plan.create {
             let d = LineDiff.unified("", try DiffAction.text(.map(crd.object), showSecrets: showSecrets), fromName: "/dev/null", toName: "applied \(crd.label)")
@@ -115,6 +124,7 @@ public struct DiffAction: Sendable {
         }
         if policy == .skip { report.notes.append("the chart's crds/ are skipped (policy Skip): none is created or upgraded") }
         report.notes.append("CustomResourceDefinitions are never deleted, not when a chart drops one, nor by an uninstall")
+        return plan
     }
 
     /// An object as YAML without the fields the server maintains; Secret values masked.

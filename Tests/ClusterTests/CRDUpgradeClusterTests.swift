@@ -136,7 +136,7 @@ final class CRDUpgradeClusterTests: ClusterTestCase {
         // The upgrade: the CRD first (a rule of its new version v2 in the same release maps).
         r = try cluster.hrctl(["upgrade", "mon", v2, "-n", ns, "--crds", "create-replace"])
         XCTAssertEqual(r.code, 0, r.err)
-        let crd = try XCTUnwrap(try cluster.get(["crd", Self.rules]))
+        let crd = try XCTUnwrap(try cluster.get(["crd", Self.rules, "--show-managed-fields"]))
         let versions = (crd["spec"] as? [String: Any])?["versions"] as? [[String: Any]] ?? []
         XCTAssertEqual(versions.map { $0["name"] as? String }, ["v1", "v2"])
         let specProps = ((((versions.first?["schema"] as? [String: Any])?["openAPIV3Schema"] as? [String: Any])?["properties"] as? [String: Any])?["spec"] as? [String: Any])?["properties"] as? [String: Any]
@@ -150,8 +150,9 @@ final class CRDUpgradeClusterTests: ClusterTestCase {
         XCTAssertNotNil(try cluster.get(["prometheusrules.v2.monitoring.coreos.com", "outside", "-n", ns]), "and read through the new version")
 
         // Dropping v1 (still in storedVersions) or no longer serving it: refused, nothing written.
-        let dropping = try rulesCRD { vs in vs = [vs[1]]; vs[0]["storage"] = true }
-        let unserving = try rulesCRD { vs in vs[0]["served"] = false; vs[0]["storage"] = false; vs[1]["storage"] = true }
+        func asV2(_ v1: [String: Any]) -> [String: Any] { var v = v1; v["name"] = "v2"; v["storage"] = true; return v }
+        let dropping = try rulesCRD { vs in vs = [asV2(vs[0])] }
+        let unserving = try rulesCRD { vs in vs.append(asV2(vs[0])); vs[0]["served"] = false; vs[0]["storage"] = false }
         let crdNow = try XCTUnwrap(try cluster.get(["crd", Self.rules]))
         for (version, text, words) in [("1.2.0", dropping, "drops version v1, which its status.storedVersions (v1) still lists: 3 PrometheusRule objects are stored in it"),
                                        ("1.3.0", unserving, "stops serving version v1: 3 PrometheusRule objects are stored in it")] {
