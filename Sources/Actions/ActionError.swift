@@ -56,11 +56,11 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
         switch risk.change {
         case .dropped:
             return "the chart's CustomResourceDefinition \(crd) drops version \(risk.version), which its status.storedVersions "
-                + "(\(storedVersions.joined(separator: ", "))) still lists: \(used); migrate them to a version the chart keeps "
+                + "(\(storedVersions.joined(separator: ", "))) still lists: \(used); migrate \(objects == 1 ? "it" : "them") to a version the chart keeps "
                 + "and remove \(risk.version) from status.storedVersions first"
         case .unserved:
             return "the chart's CustomResourceDefinition \(crd) stops serving version \(risk.version): \(used), "
-                + "and every client reading them as \(risk.version) would fail; migrate them to a served version first"
+                + "and every client reading \(objects == 1 ? "it" : "them") as \(risk.version) would fail; migrate \(objects == 1 ? "it" : "them") to a served version first"
         }
     }
 

@@ -118,8 +118,8 @@ public struct DiffAction: Sendable {
             if plan.upgrade.contains(where: { $0.key(defaultNamespace: "") == crd.key(defaultNamespace: "") }) {
                 report.changes.append(Change(crd, namespace: spec.namespace, diff: d, kind: .changed))
             } else {
-                report.notes.append("\(crd.label) differs from the chart's crds/ and stays as it is (policy \(policy.rawValue); "
-                                    + "policy CreateReplace, --crds create-replace, upgrades it)")
+                report.notes.append("\(crd.label) differs from the chart's crds/ and stays as it is under policy \(policy.rawValue) "
+                                    + "(CreateReplace, or --crds create-replace, upgrades it)")
             }
         }
         if policy == .skip { report.notes.append("the chart's crds/ are skipped (policy Skip): none is created or upgraded") }

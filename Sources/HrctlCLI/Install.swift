@@ -88,6 +88,8 @@ struct InstallFlags: ParsableArguments {
     var serverSide: String?
 
     func validate() throws {
+        var probe = DeployOptions()
+        try crds.apply(to: &probe, skipCRDs: skipCRDs)
         if hideSecret && dryRun.dryRun == nil { throw CLIError.helm("hiding Kubernetes secrets requires a dry-run mode") }
         if forceReplace { throw CLIError.unsupported("--force-replace (--force): objects are updated by server-side apply, never deleted and recreated") }
         if enableDNS { throw CLIError.unsupported("--enable-dns: getHostByName renders an empty string, as helm does without the flag") }
