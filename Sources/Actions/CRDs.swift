@@ -1,6 +1,7 @@
 import Values
 import Kube
 import HelmRelease
+import Chart
 
 /// What a run does with the objects of a chart's crds/ folder, decided before anything is
 /// written: the ones to create, and (policy CreateReplace) the existing CustomResourceDefinitions
@@ -58,6 +59,20 @@ enum CRDVersions {
         for v in storedVersions(live) {
             guard let servedNext = next[v] else { out.append(.init(version: v, change: .dropped)); continue }
             if !servedNext && now[v] == true { out.append(.init(version: v, change: .unserved)) }
+        }
+        return out
+    }
+}
+
+extension ReleaseSpec {
+    /// The objects of the chart's crds/ (its subcharts' too), with `crdLabels`.
+    func crdObjects(_ chart: Chart) throws -> [Resource] {
+        var out: [Resource] = []
+        for f in chart.crdObjects {
+            for r in try ResourceList.parse("# Source: \(f.name)\n" + f.text) {
+                for (k, v) in crdLabels.sorted(by: { $0.key < $1.key }) { r.setLabel(k, v) }
+                out.append(r)
+            }
         }
         return out
     }

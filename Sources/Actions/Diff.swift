@@ -101,8 +101,7 @@ public struct DiffAction: Sendable {
     /// The chart's crds/ as the policy would treat them: created, upgraded (the server's
     /// dry-run apply against the live CRD), or left differing from the chart.
     func crdChanges(_ spec: ReleaseSpec, policy: CRDPolicy, showSecrets: Bool, into report: inout Report) async throws -> CRDPlan {
-        var crds: [Resource] = []
-        for f in spec.chart.crdObjects { crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
+        let crds = try spec.crdObjects(spec.chart)
         guard !crds.isEmpty else { return CRDPlan() }
         let plan = try await context.planCRDs(crds, policy: policy, namespace: spec.namespace)
         for crd in plan.create {
