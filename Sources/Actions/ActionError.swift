@@ -55,8 +55,11 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
         let used = "\(amount) \(kind) object\(objects == 1 ? "" : "s") \(objects == 1 ? "is" : "are") stored in it"
         switch risk.change {
         case .dropped:
-            return "the chart's CustomResourceDefinition \(crd) drops version \(risk.version), which its status.storedVersions "
-                + "(\(storedVersions.joined(separator: ", "))) still lists: \(used); migrate \(objects == 1 ? "it" : "them") to a version the chart keeps "
+            let lists = "the chart's CustomResourceDefinition \(crd) drops version \(risk.version), which its status.storedVersions "
+                + "(\(storedVersions.joined(separator: ", "))) still lists: "
+            // The apiserver refuses such a definition even with no object left.
+            if objects == 0 { return lists + "no \(kind) object exists now; remove \(risk.version) from status.storedVersions first" }
+            return lists + "\(used); migrate \(objects == 1 ? "it" : "them") to a version the chart keeps "
                 + "and remove \(risk.version) from status.storedVersions first"
         case .unserved:
             return "the chart's CustomResourceDefinition \(crd) stops serving version \(risk.version): \(used), "

@@ -124,6 +124,14 @@ final class CRDUpgradeTests: XCTestCase {
         let empty = try ServedKindsTests.chart("crdup5", templates: [:], crds: [:])
         _ = try await ApplyAction(context: c.context).run(spec(empty), upgrading(.skip))
         try await c.assertMissing("/apis/crdup.example.com/v1/namespaces/default/gadgets/g1")
+        // Dropping v1 stays refused with no object left: the apiserver would refuse it too.
+        let dropping = try ServedKindsTests.chart("crdup6", templates: [:], crds: ["gadgets.yaml": Self.crd([("v2", true, true)])])
+        do {
+            _ = try await ApplyAction(context: c.context).run(spec(dropping), upgrading(.createReplace))
+            XCTFail("a CRD dropping a stored version was applied")
+        } catch let e as ActionError {
+            XCTAssertTrue("\(e)".hasSuffix("still lists: no Gadget object exists now; remove v1 from status.storedVersions first"), "\(e)")
+        }
         _ = try await ApplyAction(context: c.context).run(spec(unserving), upgrading(.createReplace))
         guard case .list(let l)? = c.at(try await c.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.crdup.example.com"), "spec", "versions") else {
             return XCTFail("no versions")
