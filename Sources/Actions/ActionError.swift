@@ -17,6 +17,9 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
     case noDeployedReleases(String)
     /// Objects whose kind the server does not serve ("release manifest" or "new release manifest").
     case unbuildable(String, [String])
+    /// CRD upgrades (policy CreateReplace) that would hurt stored objects, refused before
+    /// anything was written; one sentence each (`crdRiskMessage`).
+    case unsafeCRDUpgrade([String])
 
     public var description: String {
         switch self {
@@ -39,6 +42,28 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
         case .unbuildable(let manifest, let errs):
             // One error alone, several as Kubernetes' aggregate prints them.
             return "unable to build kubernetes objects from \(manifest): " + (errs.count == 1 ? errs[0] : "[" + errs.joined(separator: ", ") + "]")
+        case .unsafeCRDUpgrade(let problems):
+            return "refusing to upgrade CustomResourceDefinitions, nothing was changed: " + problems.joined(separator: "; ")
+        }
+    }
+
+    /// One CRD upgrade refused: the version, what the new definition does to it, and how many
+    /// objects use it (all of the kind's objects when it is the only stored version, else at
+    /// most that many: which stored version each object is in only etcd knows).
+    static func crdRiskMessage(_ crd: String, kind: String, risk: CRDVersionRisk, objects: Int, storedVersions: [String]) -> String {
+        let amount = storedVersions.count > 1 && objects > 0 ? "up to \(objects)" : "\(objects)"
+        let used = "\(amount) \(kind) object\(objects == 1 ? "" : "s") \(objects == 1 ? "is" : "are") stored in it"
+        switch risk.change {
+        case .dropped:
+            let lists = "the chart's CustomResourceDefinition \(crd) drops version \(risk.version), which its status.storedVersions "
+                + "(\(storedVersions.joined(separator: ", "))) still lists: "
+            // The apiserver refuses such a definition even with no object left.
+            if objects == 0 { return lists + "no \(kind) object exists now; remove \(risk.version) from status.storedVersions first" }
+            return lists + "\(used); migrate \(objects == 1 ? "it" : "them") to a version the chart keeps "
+                + "and remove \(risk.version) from status.storedVersions first"
+        case .unserved:
+            return "the chart's CustomResourceDefinition \(crd) stops serving version \(risk.version): \(used), "
+                + "and every client reading \(objects == 1 ? "it" : "them") as \(risk.version) would fail; migrate \(objects == 1 ? "it" : "them") to a served version first"
         }
     }
 

@@ -19,6 +19,9 @@ public struct ReleaseSpec: Sendable {
     public var storageNamespace: String?
     /// Run on the rendered manifests (not hooks) before they are applied and recorded.
     public var postRenderers: [PostRenderer] = []
+    /// Labels the chart's crds/ objects get (helm-controller's origin labels for a Flux v2
+    /// HelmRelease: `helm.toolkit.fluxcd.io/name` and `/namespace`).
+    public var crdLabels: [String: String] = [:]
 
     public init(name: String, namespace: String, chart: Chart, values: Map) {
         self.name = name; self.namespace = namespace; self.chart = chart; self.values = values
@@ -124,9 +127,12 @@ public struct ApplyAction: Sendable {
                            extraAnnotations: spec.extraAnnotations, event: isInstall ? "install" : "upgrade", history: history)
         release.hooks = d.hooks.map(\.record)
         d.release = release
-        for f in chart.crdObjects { d.crds += try ResourceList.parse("# Source: \(f.name)\n" + f.text) }
+        // crds/ under the operation's policy: planned, and an unsafe upgrade refused, before
+        // anything is written.
+        let crds = try spec.crdObjects(chart)
+        d.crdPlan = try await ctx.planCRDs(crds, policy: isInstall ? opts.installCRDs : opts.upgradeCRDs, namespace: spec.namespace)
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
-                                       crds: opts.skipCRDs ? [] : d.crds, stage: isInstall ? .install : .upgrade)
+                                       crds: d.crdPlan.applied, stage: isInstall ? .install : .upgrade)
         // Before anything is written (namespace, CRDs, the lock), as for a dry run.
         let encoded = try ctx.storage.checkSize(release)
         if opts.dryRun {

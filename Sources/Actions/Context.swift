@@ -1,6 +1,7 @@
 import Values
 import Kube
 import Release
+import HelmRelease
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,7 +80,10 @@ public struct DeployOptions: Sendable {
     public var timeout: Double = 300
     public var atomic = false
     public var maxHistory = 10
-    public var skipCRDs = false
+    /// What an install and an upgrade do with the chart's crds/ (Flux's policies). helm creates
+    /// them on install (unless --skip-crds) and leaves them alone on upgrade.
+    public var installCRDs = CRDPolicy.create
+    public var upgradeCRDs = CRDPolicy.skip
     public var noHooks = false
     /// Also told what `wait` still waits for (the operator turns it into Events).
     public var waitProgress: (@Sendable (String) -> Void)?

@@ -9,8 +9,8 @@ import Release
 struct Deployment {
     var release: Release
     var hooks: [Hook]
-    /// CRD documents of crds/ (created when absent, never changed).
-    var crds: [Resource] = []
+    /// What becomes of the chart's crds/, decided and checked before anything was written.
+    var crdPlan = CRDPlan()
     var previous: Release?
     /// Revisions after `previous` that did not complete (failed or interrupted): objects they
     /// applied and this manifest lacks are removed, when they are still this release's.
@@ -70,13 +70,7 @@ extension ActionContext {
     func deploy(_ d: inout Deployment, _ opts: DeployOptions) async throws {
         let ns = d.release.namespace
         let operation = d.event == "install" ? "install" : "update"
-        if !opts.skipCRDs {
-            for crd in d.crds where try await resources.get(crd, namespace: ns) == nil {
-                progress("creating CustomResourceDefinition \(crd.name)")
-                try await resources.apply(crd, namespace: ns)
-                try await resources.wait([crd], namespace: ns, WaitOptions(timeout: opts.timeout))
-            }
-        }
+        try await applyCRDs(d.crdPlan, namespace: ns, timeout: opts.timeout, fence: d.fence)
         if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
 
         var objects: [Resource] = []

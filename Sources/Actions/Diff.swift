@@ -4,6 +4,7 @@ import Chart
 import Engine
 import Kube
 import Release
+import HelmRelease
 
 /// `hrctl diff -f FILE`: what apply would change, object by object, found by server-side
 /// dry-run applies against the live objects; Secret data masked unless asked.
@@ -28,23 +29,50 @@ public struct DiffAction: Sendable {
         }
     }
 
+    /// What a diff found: the changes, and what the user should know besides (CRDs the policy
+    /// leaves as they are, and that none is ever deleted).
+    public struct Report: Sendable {
+        public var changes: [Change] = []
+        public var notes: [String] = []
+    }
+
     public func run(_ spec: ReleaseSpec, showSecrets: Bool = false) async throws -> [Change] {
+        try await report(spec, showSecrets: showSecrets).changes
+    }
+
+    /// `installCRDs`/`upgradeCRDs`: the policies apply would follow (a refused CRD upgrade
+    /// fails the diff as it would fail the apply, with the same message).
+    public func report(_ spec: ReleaseSpec, showSecrets: Bool = false, installCRDs: CRDPolicy = .create,
+                       upgradeCRDs: CRDPolicy = .skip) async throws -> Report {
         var opts = DeployOptions()
         opts.dryRun = true
         opts.force = true
+        opts.installCRDs = installCRDs
+        opts.upgradeCRDs = upgradeCRDs
         let planned = try await ApplyAction(context: context).run(spec, opts).release
         let history = try await context.storage.history(spec.name, namespace: spec.namespace)
         let current = history.last(where: { $0.info.status == .deployed })
-        var changes: [Change] = []
+        var report = Report()
         var seen: Set<String> = []
+        let crds = try await crdChanges(spec, policy: planned.info.status == .pendingInstall ? installCRDs : upgradeCRDs, showSecrets: showSecrets, into: &report)
+        // Kinds (and versions) only the planned CRDs bring: their objects are all new.
+        let defined = ServedKinds.definedBy(crds.applied)
+        var changes: [Change] = []
         for obj in try ResourceList.parse(planned.manifest) {
             var m = context.marked(obj, release: planned, extra: spec.extraAnnotations)
-            try await context.resources.prepare(&m, namespace: spec.namespace)
+            var unserved = false
+            do { try await context.resources.prepare(&m, namespace: spec.namespace) } catch let e as Discovery.DiscoveryError {
+                guard let namespaced = defined["\(m.apiVersion)|\(m.kind)"] else { throw e }
+                m.metadata.entries["namespace"] = namespaced ? .string(m.namespace ?? spec.namespace) : nil
+                unserved = true
+            }
             seen.insert(m.key(defaultNamespace: spec.namespace))
-            let live = try await context.resources.get(m, namespace: spec.namespace)
+            let live = unserved ? nil : try await context.resources.get(m, namespace: spec.namespace)
             let after: Value
-            do { after = try await context.resources.apply(m, namespace: spec.namespace, dryRun: true) }
-            catch let e as KubeAPIError where e.reason == .notFound { after = .map(m.object) }  // its namespace does not exist yet
+            if unserved { after = .map(m.object) } else {
+                do { after = try await context.resources.apply(m, namespace: spec.namespace, dryRun: true) }
+                catch let e as KubeAPIError where e.reason == .notFound { after = .map(m.object) }  // its namespace does not exist yet
+            }
             let a = try live.map { try DiffAction.text($0, showSecrets: showSecrets) } ?? ""
             let b = try DiffAction.text(after, showSecrets: showSecrets)
             let d = LineDiff.unified(a, b, fromName: live == nil ? "/dev/null" : "live \(m.label)", toName: "applied \(m.label)")
@@ -66,7 +94,36 @@ public struct DiffAction: Sendable {
                 changes.append(Change(obj, namespace: spec.namespace, diff: d, kind: .removed))
             }
         }
-        return changes
+        report.changes += changes
+        return report
+    }
+
+    /// The chart's crds/ as the policy would treat them: created, upgraded (the server's
+    /// dry-run apply against the live CRD), or left differing from the chart.
+    func crdChanges(_ spec: ReleaseSpec, policy: CRDPolicy, showSecrets: Bool, into report: inout Report) async throws -> CRDPlan {
+        let crds = try spec.crdObjects(spec.chart)
+        guard !crds.isEmpty else { return CRDPlan() }
+        let plan = try await context.planCRDs(crds, policy: policy, namespace: spec.namespace)
+        for crd in plan.create {
+            let d = LineDiff.unified("", try DiffAction.text(.map(crd.object), showSecrets: showSecrets), fromName: "/dev/null", toName: "applied \(crd.label)")
+            report.changes.append(Change(crd, namespace: spec.namespace, diff: d, kind: .added))
+        }
+        for crd in plan.upgrade + plan.kept {
+            guard let live = try await context.resources.get(crd, namespace: spec.namespace) else { continue }
+            let after = try await context.resources.apply(crd, namespace: spec.namespace, dryRun: true)
+            let d = LineDiff.unified(try DiffAction.text(live, showSecrets: showSecrets), try DiffAction.text(after, showSecrets: showSecrets),
+                                     fromName: "live \(crd.label)", toName: "applied \(crd.label)")
+            if d.isEmpty { continue }
+            if plan.upgrade.contains(where: { $0.key(defaultNamespace: "") == crd.key(defaultNamespace: "") }) {
+                report.changes.append(Change(crd, namespace: spec.namespace, diff: d, kind: .changed))
+            } else {
+                report.notes.append("\(crd.label) differs from the chart's crds/ and stays as it is under policy \(policy.rawValue) "
+                                    + "(CreateReplace, or --crds create-replace, upgrades it)")
+            }
+        }
+        if policy == .skip { report.notes.append("the chart's crds/ are skipped (policy Skip): none is created or upgraded") }
+        report.notes.append("CustomResourceDefinitions are never deleted, not when a chart drops one, nor by an uninstall")
+        return plan
     }
 
     /// An object as YAML without the fields the server maintains; Secret values masked.

@@ -114,12 +114,15 @@ public struct ReleaseInputs: Sendable {
         spec.postRenderers = r.postRenderers
         if !r.storageNamespace.isEmpty && r.storageNamespace != r.targetNamespace { spec.storageNamespace = r.storageNamespace }
         if r.apiVersion == "helm.fluxcd.io/v1" { spec.extraAnnotations["helm.fluxcd.io/antecedent"] = "\(r.namespace):helmrelease/\(r.name)" }
+        // helm-controller marks the CRDs it applies with the HelmRelease they came from.
+        else { spec.crdLabels = ["helm.toolkit.fluxcd.io/name": r.name, "helm.toolkit.fluxcd.io/namespace": r.namespace] }
         var opts = DeployOptions()
         opts.wait = r.wait
         opts.timeout = r.timeout
         opts.atomic = r.atomic
         opts.maxHistory = r.maxHistory
-        opts.skipCRDs = r.skipCRDs
+        opts.installCRDs = r.installCRDs
+        opts.upgradeCRDs = r.upgradeCRDs
         opts.runTests = r.runTests
         opts.ignoreTestFailures = r.ignoreTestFailures
         return (spec, opts)

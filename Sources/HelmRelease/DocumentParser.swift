@@ -47,6 +47,16 @@ struct DocumentParser {
         }
     }
 
+    func crdPolicy(_ m: Map?, _ field: String) throws -> CRDPolicy? {
+        switch m?.entries["crds"] {
+        case nil, .null?: return nil
+        case .string(let s)?:
+            guard let p = CRDPolicy(rawValue: s.string) else { throw fail(field, CRDPolicy.unsupported(s.string)) }
+            return p
+        case let v?: throw fail(field, CRDPolicy.unsupported(v.stringValue ?? "\(v)"))
+        }
+    }
+
     func checkKnown(_ m: Map?, _ known: Set<String>, _ prefix: String) {
         guard let m else { return }
         for k in m.entries.keys.sorted() where !known.contains(k) {
@@ -105,7 +115,10 @@ struct DocumentParser {
         r.timeout = try duration(spec, "timeout", "spec.timeout") ?? 300
         r.maxHistory = try int(spec, "maxHistory", "spec.maxHistory") ?? 10
         r.resetValues = try bool(spec, "resetValues", "spec.resetValues") ?? false
-        r.skipCRDs = try bool(spec, "skipCRDs", "spec.skipCRDs") ?? false
+        // The Helm Operator ran helm's install (crds/ created unless skipCRDs) and helm's
+        // upgrade (crds/ never touched).
+        if try bool(spec, "skipCRDs", "spec.skipCRDs") == true { r.installCRDs = .skip }
+        r.upgradeCRDs = .skip
         r.forceUpgrade = try bool(spec, "forceUpgrade", "spec.forceUpgrade") ?? false
         let rollback = map(spec, "rollback"), test = map(spec, "test")
         r.atomic = try bool(rollback, "enable", "spec.rollback.enable") ?? false
@@ -218,7 +231,10 @@ struct DocumentParser {
         let install = map(spec, "install"), upgrade = map(spec, "upgrade")
         // Flux v2 waits unless told not to.
         r.wait = !(try bool(upgrade, "disableWait", "spec.upgrade.disableWait") ?? (try bool(install, "disableWait", "spec.install.disableWait") ?? false))
-        r.skipCRDs = str(install, "crds") == "Skip"
+        // install.skipCRDs is the deprecated spelling of install.crds: Skip.
+        let legacySkip = try bool(install, "skipCRDs", "spec.install.skipCRDs") ?? false
+        r.installCRDs = try crdPolicy(install, "spec.install.crds") ?? (legacySkip ? .skip : .create)
+        r.upgradeCRDs = try crdPolicy(upgrade, "spec.upgrade.crds") ?? .skip
         r.forceUpgrade = try bool(upgrade, "force", "spec.upgrade.force") ?? false
         if let rem = map(upgrade, "remediation") {
             r.atomic = (try int(rem, "retries", "spec.upgrade.remediation.retries") ?? 0) != 0 && str(rem, "strategy") != "uninstall"

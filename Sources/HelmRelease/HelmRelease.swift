@@ -53,7 +53,10 @@ public struct HelmRelease: Sendable {
     public var ignoreTestFailures = false
     /// `rollback.retry`: try the upgrade again after a successful rollback.
     public var rollbackRetry = false
-    public var skipCRDs = false
+    /// What an install (`spec.install.crds`; v1 `skipCRDs`) and an upgrade (`spec.upgrade.crds`)
+    /// do with the chart's crds/: helm-controller's defaults, Create and Skip.
+    public var installCRDs = CRDPolicy.create
+    public var upgradeCRDs = CRDPolicy.skip
     public var forceUpgrade = false
     public var resetValues = false
     public var dependsOn: [String] = []

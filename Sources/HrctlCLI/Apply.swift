@@ -22,6 +22,7 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var values: ValueOptions
     @OptionGroup var deploy: DeployFlags
     @OptionGroup var postRender: PostRendererOptions
+    @OptionGroup var crds: CRDOption
 
     @Option(name: .long, help: "How many releases to apply at once (dependsOn order is kept).")
     var parallel = 4
@@ -43,6 +44,7 @@ struct Apply: AsyncParsableCommand {
                 let inputs = ReleaseInputs(fetcher: fetcher, client: ctx.resources.client)
                 var (spec, opts) = try await inputs.spec(hr, overrides: Coalesce.copyMap(overrides))
                 try deploy.apply(to: &opts)
+                try crds.apply(to: &opts)
                 spec.postRenderers += postRender.renderers
                 opts.force = force
                 opts.createNamespace = true

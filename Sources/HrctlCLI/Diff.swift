@@ -13,6 +13,7 @@ struct Diff: AsyncParsableCommand {
     @OptionGroup var sources: SourceOptions
     @OptionGroup var values: ValueOptions
     @OptionGroup var postRender: PostRendererOptions
+    @OptionGroup var crds: CRDOption
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when none (as helmfile).") var detailedExitcode = false
     @Flag(name: .customLong("show-secrets"), help: "Show Secret values instead of masking them.") var showSecrets = false
 
@@ -25,13 +26,16 @@ struct Diff: AsyncParsableCommand {
         let changed = try await cluster.withContext { ctx, _ -> Int in
             var n = 0
             for hr in docs {
-                var (spec, _) = try await ReleaseInputs(fetcher: fetcher, client: ctx.resources.client).spec(hr, overrides: Coalesce.copyMap(overrides))
+                var (spec, opts) = try await ReleaseInputs(fetcher: fetcher, client: ctx.resources.client).spec(hr, overrides: Coalesce.copyMap(overrides))
                 spec.postRenderers += postRender.renderers
-                let changes = try await DiffAction(context: ctx).run(spec, showSecrets: showSecrets)
+                try crds.apply(to: &opts)
+                let report = try await DiffAction(context: ctx).report(spec, showSecrets: showSecrets, installCRDs: opts.installCRDs, upgradeCRDs: opts.upgradeCRDs)
+                let changes = report.changes
                 n += changes.count
                 var text = ""
                 for c in changes { text += "\(c.header)\n\(c.diff)\n" }
                 if changes.isEmpty { text = "Release \"\(spec.name)\": no changes.\n" }
+                for note in report.notes { text += "Note: \(note).\n" }
                 Output.write(Array(text.utf8))
             }
             return n

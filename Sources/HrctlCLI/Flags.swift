@@ -71,6 +71,33 @@ struct DryRunOption: ParsableArguments {
     }
 }
 
+/// `--crds create|create-replace|skip` (install, upgrade, apply): what the run does with the
+/// chart's crds/, Flux's CRD policies. Unset, install creates them (unless --skip-crds) and an
+/// upgrade leaves them alone, as helm; apply follows each HelmRelease's install.crds/upgrade.crds.
+struct CRDOption: ParsableArguments {
+    @Option(name: .customLong("crds"), help: "what to do with the chart's crds/: create (when absent), create-replace (create, or upgrade when safe for the objects stored in them), or skip; CRDs are never deleted")
+    var crds: String?
+
+    func policy() throws -> CRDPolicy? {
+        guard let crds else { return nil }
+        guard let p = CRDPolicy(flagValue: crds) else {
+            throw CLIError.invalidOption("--crds", crds, expected: CRDPolicy.allCases.map(\.flagValue).joined(separator: ", "))
+        }
+        return p
+    }
+
+    func validate() throws { _ = try policy() }
+
+    /// The given policy for whichever operation the run turns out to be; `skipCRDs` is helm's
+    /// --skip-crds, which only a contradicting --crds overrules (refused).
+    func apply(to opts: inout DeployOptions, skipCRDs: Bool = false) throws {
+        let p = try policy()
+        if skipCRDs, let p, p != .skip { throw CLIError.helm("--skip-crds and --crds \(p.flagValue) contradict each other") }
+        if skipCRDs { opts.installCRDs = .skip; opts.upgradeCRDs = .skip }
+        if let p { opts.installCRDs = p; opts.upgradeCRDs = p }
+    }
+}
+
 /// `-o/--output table|json|yaml`.
 struct OutputOption: ParsableArguments {
     @Option(name: [.short, .long], help: "prints the output in the specified format. Allowed values: table, json, yaml (default table)")

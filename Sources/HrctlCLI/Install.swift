@@ -50,6 +50,7 @@ struct InstallFlags: ParsableArguments {
     @OptionGroup var dryRun: DryRunOption
     @OptionGroup var output: OutputOption
     @OptionGroup var postRender: PostRendererOptions
+    @OptionGroup var crds: CRDOption
 
     @Flag(name: .customLong("create-namespace"), help: "create the release namespace if not present")
     var createNamespace = false
@@ -87,6 +88,8 @@ struct InstallFlags: ParsableArguments {
     var serverSide: String?
 
     func validate() throws {
+        var probe = DeployOptions()
+        try crds.apply(to: &probe, skipCRDs: skipCRDs)
         if hideSecret && dryRun.dryRun == nil { throw CLIError.helm("hiding Kubernetes secrets requires a dry-run mode") }
         if forceReplace { throw CLIError.unsupported("--force-replace (--force): objects are updated by server-side apply, never deleted and recreated") }
         if enableDNS { throw CLIError.unsupported("--enable-dns: getHostByName renders an empty string, as helm does without the flag") }
@@ -105,7 +108,7 @@ struct InstallFlags: ParsableArguments {
         try dryRun.apply(to: &opts)
         if rollbackOnFailure { opts.atomic = true; opts.wait = true }
         opts.noHooks = noHooks
-        opts.skipCRDs = skipCRDs
+        try crds.apply(to: &opts, skipCRDs: skipCRDs)
         opts.createNamespace = createNamespace
         opts.description = description
         opts.takeOwnership = takeOwnership

@@ -116,7 +116,8 @@ final class HelmReleaseLoaderTests: XCTestCase {
         let r = try HelmReleaseLoader.load(file: "r.yaml", text: doc)[0]
         XCTAssertEqual(r.chart, .repository(url: "https://charts.example.com", name: "web", version: "~1.2"))
         XCTAssertEqual(r.timeout, 120)
-        XCTAssertTrue(r.skipCRDs)
+        XCTAssertEqual(r.installCRDs, .skip)
+        XCTAssertEqual(r.upgradeCRDs, .skip)
         XCTAssertTrue(r.atomic)
         XCTAssertTrue(r.wait)
         XCTAssertEqual(r.maxHistory, 5)
