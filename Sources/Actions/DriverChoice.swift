@@ -59,7 +59,7 @@ public enum ReleaseDrivers {
             for v in records {
                 let r: Release
                 do { r = try Release(json: v) } catch { throw StorageError.unavailable("Unable to unmarshal memory driver data: \(path): \(error)") }
-                try await storage.driver.create(r, encoded: try ReleaseCodec.encode(r))
+                _ = try await storage.driver.create(r, encoded: try ReleaseCodec.encode(r))
             }
         }
         return driver

@@ -2,14 +2,18 @@ import Values
 import Kube
 
 extension KubeRecordDriver {
-    /// Reads the records' labels only (metadata-only pages: no record data crosses the wire),
-    /// then fetches each release's newest record, several at once. A list of 1,000 releases ×
-    /// 3 revisions reads 1,000 records instead of 3,000, and never holds more than one page of
-    /// metadata and the newest records.
+    static let metadataAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+    /// Reads the records' labels only (no record data crosses the wire), then fetches each
+    /// release's newest record, several at once. A list of 1,000 releases × 3 revisions reads
+    /// 1,000 records instead of 3,000. Both come from the API server's watch cache, as of a
+    /// revision read first (a list of one object, from etcd): a list from etcd, paged or not,
+    /// makes the server read every record whole (the 3,000 of them) to hand out their labels.
     public func summaries(namespace: String?, headersOnly: Bool) async throws -> [ReleaseSummary] {
         struct Seen { var namespace: String; var name: String; var statuses: [(version: Int, status: Release.Status)] = [] }
         var seen: [String: Seen] = [:]
-        try await pages(path(storageNamespace ?? namespace), selector: "owner=helm", metadataOnly: true) { items in
+        let base = path(storageNamespace ?? namespace)
+        func note(_ items: [Value]) {
             for item in items {
                 guard case .map(let m) = item, case .map(let md)? = m.entries["metadata"], case .map(let labels)? = md.entries["labels"],
                       let name = labels.entries["name"]?.stringValue, let v = labels.entries["version"]?.stringValue.flatMap({ Int($0) }),
@@ -19,11 +23,22 @@ extension KubeRecordDriver {
                 seen[ns + "/" + name, default: Seen(namespace: ns, name: name)].statuses.append((v, status))
             }
         }
+        let now = try await client.request(.GET, base, query: [("limit", "1")], accept: KubeRecordDriver.metadataAccept)
+        var revision: String?
+        if case .map(let lm) = now, case .map(let md)? = lm.entries["metadata"] { revision = md.entries["resourceVersion"]?.stringValue }
+        if let revision, !revision.isEmpty {
+            let list = try await client.request(.GET, base, query: [("labelSelector", "owner=helm"), ("resourceVersion", revision), ("resourceVersionMatch", "NotOlderThan")],
+                                                accept: KubeRecordDriver.metadataAccept)
+            if case .map(let lm) = list, case .list(let items)? = lm.entries["items"] { note(items.items) }
+        } else {
+            try await pages(base, selector: "owner=helm", metadataOnly: true) { note($0) }
+        }
+        let at: [(String, String)] = revision.map { [("resourceVersion", $0)] } ?? []
         let wanted = seen.values.map { s in (s, s.statuses.map(\.version).max() ?? 0) }
         let fetched = try await KubeRecordDriver.concurrently(wanted, limit: 16) { job -> ReleaseSummary? in
             let (s, v) = job
             do {
-                let object = try await client.request(.GET, path(s.namespace) + "/" + RecordKey.make(s.name, v))
+                let object = try await client.request(.GET, path(s.namespace) + "/" + RecordKey.make(s.name, v), query: at)
                 if kind == .secret, case .map(let o) = object, o.entries["type"]?.stringValue != "helm.sh/release.v1" { return nil }
                 guard let r = try? KubeRecordDriver.release(from: object, kind: kind, headerOnly: headersOnly) else { return nil }
                 return ReleaseSummary(latest: r, statuses: s.statuses.sorted { $0.version < $1.version })

@@ -20,10 +20,12 @@ struct BenchCluster {
 
     /// Starts the cluster in `work/name`; nil (with the reason printed, as a skipped row) when it
     /// cannot be had.
-    static func up(shared: String, work: String, name: String) -> BenchCluster? {
+    static func up(shared: String, work: String, name: String) -> BenchCluster? { up(shared: shared, dir: work + "/" + name, work: work) }
+
+    /// The same in `dir`.
+    static func up(shared: String, dir: String, work: String) -> BenchCluster? {
         let script = shared + "/kube/cluster"
         guard access(script, X_OK) == 0 else { print("  skipped: no \(script) (the genuine cluster)"); return nil }
-        let dir = work + "/" + name
         guard let up = try? Subprocess.run(script, ["up", dir]), up.status == 0 else {
             print("  skipped: the cluster did not start (\(script) up \(dir))"); return nil
         }

@@ -23,8 +23,11 @@ enum StorageScale {
                   let json = try? JSON.decode(text), let r = try? Release(json: json) else { print("  skipped: no \(shared)/releases/rabbit.v\(v).release.json"); return }
             templates.append(r)
         }
-        guard let cluster = BenchCluster.up(shared: shared, work: work, name: "storage-cluster") else { return }
-        defer { cluster.down() }
+        // HRCTL_BENCH_CLUSTER=DIR: the cluster in DIR, left running with its records for a
+        // profile or a second run (which writes no record twice).
+        let kept = Subprocess.environment["HRCTL_BENCH_CLUSTER"]
+        guard let cluster = kept.map({ BenchCluster.up(shared: shared, dir: $0, work: work) }) ?? BenchCluster.up(shared: shared, work: work, name: "storage-cluster") else { return }
+        defer { if kept == nil { cluster.down() } else { print("  (the cluster stays up: KUBECONFIG=\(cluster.kubeconfig); \(cluster.script) down \(cluster.dir))") } }
         let started = now()
         do {
             let client = try cluster.client()
