@@ -13,7 +13,7 @@ public enum ReleaseCodec {
     }
 
     public static func decode(_ text: String) throws -> Release {
-        guard case .success(let raw) = Base64.decode(text) else { throw ReleaseDecodeError("the release data is not base64") }
+        guard case .success(let raw) = RecordBase64.decode(text) else { throw ReleaseDecodeError("the release data is not base64") }
         var bytes = raw
         if raw.count >= 3, raw[0] == 0x1f, raw[1] == 0x8b, raw[2] == 0x08 {
             bytes = try Gzip.decompress(raw, limit: maxRecordBytes)

@@ -77,7 +77,7 @@ public struct KubeRecordDriver: ReleaseDriver {
         } else { name = "" }
         var text = stored
         if kind == .secret {
-            guard case .success(let inner) = Base64.decode(stored) else { throw ReleaseDecodeError("Secret \(name): data.release is not base64") }
+            guard case .success(let inner) = RecordBase64.decode(stored) else { throw ReleaseDecodeError("Secret \(name): data.release is not base64") }
             text = String(decoding: inner, as: UTF8.self)
         }
         do {
