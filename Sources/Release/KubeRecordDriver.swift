@@ -148,6 +148,11 @@ public struct KubeRecordDriver: ReleaseDriver {
         catch let e as KubeAPIError where e.reason == .notFound { return nil }
     }
 
+    public func history(_ name: String, namespace: String, headersOnly: Bool) async throws -> [Release] {
+        if let found = try await byName(name, namespace: namespace, headerOnly: headersOnly) { return found }
+        return try await query(namespace: namespace, name: name)
+    }
+
     public func query(namespace: String?, name: String?) async throws -> [Release] {
         if let name, let ns = namespace, let found = try await byName(name, namespace: ns) { return found }
         var out: [Release] = []

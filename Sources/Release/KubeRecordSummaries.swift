@@ -55,7 +55,7 @@ extension KubeRecordDriver {
     /// name (read from etcd). The cache may lag a write by moments; since revisions are only
     /// ever added at the top, a record above the newest listed that exists, or a listed one
     /// that does not, shows a lag, and the caller lists consistently instead (nil).
-    func byName(_ name: String, namespace: String) async throws -> [Release]? {
+    func byName(_ name: String, namespace: String, headerOnly: Bool = false) async throws -> [Release]? {
         let ns = place(namespace)
         let q: [(String, String)] = [("labelSelector", "owner=helm,name=\(name)"), ("resourceVersion", "0")]
         let list = try await client.request(.GET, path(ns), query: q,
@@ -80,7 +80,7 @@ extension KubeRecordDriver {
             if v == probe { if object != nil { return nil }; continue }
             guard let object else { return nil }
             if kind == .secret, case .map(let o) = object, o.entries["type"]?.stringValue != "helm.sh/release.v1" { continue }
-            if let r = try? KubeRecordDriver.release(from: object, kind: kind) { out.append(r) }
+            if let r = try? KubeRecordDriver.release(from: object, kind: kind, headerOnly: headerOnly) { out.append(r) }
         }
         return out
     }
