@@ -20,7 +20,7 @@ final class HistoryTrimAndLabelsTests: XCTestCase {
         // Two upgrades fail: with the trim after a success only, revisions would pile up.
         c.server.core.inject(Fault(method: "PATCH", pathContains: "/deployments/", status: 500, times: 100))
         for i in 2...3 {
-            do { _ = try await action.run(try c.spec(["replicas": .int(i)]), opts); XCTFail("expected the injected failure") } catch {}
+            do { _ = try await action.run(try c.spec(["replicas": .int(Int64(i))]), opts); XCTFail("expected the injected failure") } catch {}
         }
         var history = try await c.context.storage.history("shop", namespace: "default")
         // Before revision 3 the history was cut to one revision: the deployed 1 stays, 2 goes.
