@@ -39,7 +39,7 @@ enum StorageScale {
         }
         print("  (\(releases * 3) records written in \(fixed(now() - started, 1)) s, 16 at a time)")
         let steps: [(String, [String], [String])] = [
-            ("list -A (every release, json)", ["list", "-A", "-o", "json"], ["list", "-A", "--max", "0", "-o", "json"]),
+            ("list -A (every release, json)", ["list", "-A", "--max", "0", "-o", "json"], ["list", "-A", "--max", "0", "-o", "json"]),
             ("history of one release (json)", ["history", "rabbit7", "-n", "scale7", "-o", "json"], ["history", "rabbit7", "-n", "scale7", "-o", "json"]),
             ("status of one release (json)", ["status", "rabbit7", "-n", "scale7", "-o", "json"], ["status", "rabbit7", "-n", "scale7", "-o", "json"]),
         ]
