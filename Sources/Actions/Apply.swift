@@ -117,6 +117,9 @@ public struct ApplyAction: Sendable {
                         notes: rendered[chart.name + "/templates/NOTES.txt"] ?? ""),
             chart: hasDependencies ? ChartRecord.encode(chart, processed: true) : chartRecord,
             config: spec.values, manifest: ResourceList.manifestText(manifests))
+        // helm's install takes the given labels; its upgrade merges them over the last revision's.
+        try ReleaseLabels.check(opts.labels)
+        release.labels = isInstall ? opts.labels : ReleaseLabels.merge(latest?.labels ?? [:], opts.labels)
         release.extra[ApplyAction.digestKey] = .string(subDigest)
         release.extra[ApplyAction.sourceDigestKey] = .string(digest)
         release.extra[ApplyAction.postRenderKey] = postRenderDigest.isEmpty ? nil : .string(postRenderDigest)
@@ -152,6 +155,8 @@ public struct ApplyAction: Sendable {
         let recordsInNamespace = !history.isEmpty && ctx.storage.driver.recordCollection != nil
             && (spec.storageNamespace ?? spec.namespace) == spec.namespace
         if opts.createNamespace && isInstall && !recordsInNamespace { try await ctx.ensureNamespace(spec.namespace) }
+        // helm's install keeps every revision (its Storage has no maximum); upgrades trim.
+        if !isInstall || opts.mode == .apply { d.history = try await ctx.trimHistory(d.history, maxHistory: opts.maxHistory) }
         d.fence = try await ctx.writePending(release, encoded: encoded)
         // helm's replaceRelease: an install over an uninstalled release's kept history marks
         // that last revision superseded (a failed one stays as it is).
@@ -162,7 +167,7 @@ public struct ApplyAction: Sendable {
         }
         do {
             try await ctx.deploy(&d, opts)
-            try await ctx.finish(&d, description: opts.description ?? (isInstall ? "Install complete" : "Upgrade complete"), maxHistory: opts.maxHistory)
+            try await ctx.finish(&d, description: opts.description ?? (isInstall ? "Install complete" : "Upgrade complete"))
             if opts.runTests { d.release = try await TestAction(context: ctx).run(d.release, opts) }
         } catch {
             let failure = error

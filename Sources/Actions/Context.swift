@@ -122,6 +122,9 @@ public struct DeployOptions: Sendable {
     public var deletePropagation = "Background"
     /// After a failed upgrade, delete the objects it created (helm's --cleanup-on-fail).
     public var cleanupOnFail = false
+    /// Custom labels of the new revision (helm's --labels): an install's own, an upgrade's over
+    /// those of the release's last revision ("null" removes one). See `ReleaseLabels`.
+    public var labels: [String: String] = [:]
     public init() {}
 
     /// How `wait` judges the release's objects.

@@ -180,11 +180,31 @@ extension ActionContext {
         }
     }
 
-    /// Marks the new revision deployed, the previously deployed ones superseded, and trims history.
+    /// Helm's removeLeastRecent, run where Helm's Storage.Create runs it: before the new
+    /// revision's record is written, the history is cut to `maxHistory - 1` revisions, oldest
+    /// first, keeping the newest deployed one, to make room for it. A failed upgrade has thus
+    /// trimmed too, and a kill after the trim loses only revisions that were going anyway.
+    /// Returns the history left.
+    func trimHistory(_ history: [Release], maxHistory: Int) async throws -> [Release] {
+        let maximum = maxHistory - 1
+        guard maxHistory > 0, history.count > maximum else { return history }
+        let lastDeployed = history.last(where: { $0.info.status == .deployed })?.version
+        var doomed: Set<Int> = []
+        for r in history {
+            if history.count - doomed.count == maximum { break }
+            if r.version != lastDeployed { doomed.insert(r.version) }
+        }
+        for r in history where doomed.contains(r.version) {
+            try await storage.delete(r.name, version: r.version, namespace: r.namespace)
+        }
+        return history.filter { !doomed.contains($0.version) }
+    }
+
+    /// Marks the new revision deployed and the previously deployed ones superseded.
     /// The new revision is written deployed first: a kill before the others are superseded
     /// leaves several deployed, which `repairedHistory` resolves to the newest (complete) one;
     /// superseding first would leave none deployed and the complete revision pending.
-    func finish(_ d: inout Deployment, description: String, maxHistory: Int) async throws {
+    func finish(_ d: inout Deployment, description: String) async throws {
         d.release.info.status = .deployed
         d.release.info.description = description
         d.release.hooks = d.hooks.map(\.record)
@@ -202,12 +222,6 @@ extension ActionContext {
         for var r in history where r.version < d.release.version && (r.info.status == .deployed || r.info.status.isPending) {
             r.info.status = .superseded
             try await storage.update(r)
-        }
-        if maxHistory > 0 && history.count > maxHistory {
-            // The oldest revisions go first; the deployed one stays.
-            for r in history.prefix(history.count - maxHistory) where r.version != d.release.version {
-                try await storage.delete(r.name, version: r.version, namespace: r.namespace)
-            }
         }
     }
 

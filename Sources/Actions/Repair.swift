@@ -65,8 +65,7 @@ extension ActionContext {
     /// The newest revision of each release (as `helm list` shows them, by name then namespace,
     /// read without chart contents, values or manifest: see `ReleaseCodec.decodeHeader`),
     /// with a warning for each history an interrupted or older writer left inconsistent.
-    /// `selector`: helm list's -l, on the labels every driver writes (name, owner, status,
-    /// version); custom labels are not recorded yet.
+    /// `selector`: helm list's -l, on the labels of each release's newest record.
     public func latestReleases(namespace: String?, selector: String? = nil) async throws -> [Release] {
         let wanted = try selector.map(SystemLabelSelector.init)
         var out: [Release] = []
@@ -128,25 +127,36 @@ extension ActionContext {
     }
 }
 
-/// `key=value`, `key==value`, `key!=value`, comma-separated: a label selector over the labels
-/// Helm's drivers write on every record.
+/// `key=value`, `key==value`, `key!=value`, `key` and `!key`, comma-separated: helm list's -l,
+/// over the labels of each release's newest record (the drivers' own and the custom ones).
 public struct SystemLabelSelector: Sendable {
-    let terms: [(key: String, value: String, equal: Bool)]
+    enum Term: Sendable { case equal(String, String), notEqual(String, String), exists(String), absent(String) }
+    let terms: [Term]
 
     public init(_ text: String) throws {
-        var terms: [(String, String, Bool)] = []
+        var terms: [Term] = []
         for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: " ") }) where !part.isEmpty {
-            if let r = part.range(of: "!=") { terms.append((String(part[..<r.lowerBound]), String(part[r.upperBound...]), false)) }
-            else if let r = part.range(of: "==") { terms.append((String(part[..<r.lowerBound]), String(part[r.upperBound...]), true)) }
-            else if let r = part.range(of: "=") { terms.append((String(part[..<r.lowerBound]), String(part[r.upperBound...]), true)) }
-            else { throw ActionError.failed("unable to parse requirement: \"\(part)\": only key=value, key==value and key!=value are supported") }
+            if let r = part.range(of: "!=") { terms.append(.notEqual(String(part[..<r.lowerBound]), String(part[r.upperBound...]))) }
+            else if let r = part.range(of: "==") { terms.append(.equal(String(part[..<r.lowerBound]), String(part[r.upperBound...]))) }
+            else if let r = part.range(of: "=") { terms.append(.equal(String(part[..<r.lowerBound]), String(part[r.upperBound...]))) }
+            else if part.hasPrefix("!"), !part.dropFirst().contains(" ") { terms.append(.absent(String(part.dropFirst()))) }
+            else if !part.contains(" ") { terms.append(.exists(part)) }
+            else { throw ActionError.failed("unable to parse requirement: \"\(part)\": only key=value, key==value, key!=value, key and !key are supported") }
         }
         self.terms = terms
     }
 
     public func matches(_ r: Release) -> Bool {
-        let labels = ["name": r.name, "owner": "helm", "status": r.info.status.rawValue, "version": String(r.version)]
-        return terms.allSatisfy { t in (labels[t.key] == t.value) == t.equal }
+        var labels = r.labels
+        labels["name"] = r.name; labels["owner"] = "helm"; labels["status"] = r.info.status.rawValue; labels["version"] = String(r.version)
+        return terms.allSatisfy { t in
+            switch t {
+            case .equal(let k, let v): return labels[k] == v
+            case .notEqual(let k, let v): return labels[k] != v
+            case .exists(let k): return labels[k] != nil
+            case .absent(let k): return labels[k] == nil
+            }
+        }
     }
 }
 

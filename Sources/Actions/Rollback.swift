@@ -22,6 +22,8 @@ public struct RollbackAction: Sendable {
                                           description: context.holderText("Rollback"), status: .pendingRollback, notes: target.info.notes),
                               chart: target.chart, config: target.config, manifest: target.manifest, hooks: target.hooks)
         release.extra = target.extra
+        // helm's rollback reads the target by Get, which sees its custom labels only.
+        release.labels = ReleaseLabels.custom(target.labels)
         release.applyMethod = "ssa"
         release.info.rollbackRevision = wanted
         if opts.dryRun { return release }
@@ -29,10 +31,11 @@ public struct RollbackAction: Sendable {
                            unfinished: ActionContext.unfinished(history, after: current ?? latest), event: "rollback", history: history)
         try await ctx.checkServedKinds(try ResourceList.parse(release.manifest) + (opts.noHooks ? [] : d.hooks.map(\.resource)),
                                        crds: [], stage: .upgrade)
+        d.history = try await ctx.trimHistory(d.history, maxHistory: opts.maxHistory)
         d.fence = try await ctx.writePending(release)
         do {
             try await ctx.deploy(&d, opts)
-            try await ctx.finish(&d, description: opts.description ?? "Rollback to \(wanted)", maxHistory: opts.maxHistory)
+            try await ctx.finish(&d, description: opts.description ?? "Rollback to \(wanted)")
         } catch {
             await ctx.fail(d.release, error, fence: d.fence)
             throw error

@@ -44,7 +44,11 @@ struct Get: AsyncParsableCommand {
         case .manifest: Output.write(Array((r.manifest + "\n").utf8))
         case .notes: Output.write(Array(("NOTES:\n" + r.info.notes + "\n").utf8))
         case .hooks: Output.write(Array(Self.hooksText(r).utf8))
-        case .metadata: Output.write(Array(try Self.metadata(r, format).utf8))
+        case .metadata:
+            // helm reads a named revision by Get (its custom labels), the latest by Query (all).
+            var r = r
+            if revision != nil { r.labels = ReleaseLabels.custom(r.labels) }
+            Output.write(Array(try Self.metadata(r, format).utf8))
         case .all:
             if let template {
                 let set = TemplateSet()
@@ -83,13 +87,13 @@ struct Get: AsyncParsableCommand {
         return s
     }
 
-    /// helm get metadata: the chart's identity and the record's (labels: the driver's own).
+    /// helm get metadata: the chart's identity and the record's (labels as read, sorted).
     static func metadata(_ r: Release, _ format: OutputFormat) throws -> String {
         var meta = Map([:])
         if case .map(let m)? = r.chart.entries["metadata"] { meta = m }
         var annotations: [(String, String)] = []
         if case .map(let a)? = meta.entries["annotations"] { annotations = a.entries.compactMap { k, v in v.stringValue.map { (k, $0) } }.sorted { $0.0 < $1.0 } }
-        let labels = [("name", r.name), ("owner", "helm"), ("status", r.info.status.rawValue), ("version", String(r.version))]
+        let labels = r.labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         var deps: [Value] = []
         if case .list(let l)? = meta.entries["dependencies"] { deps = l.items }
         let deployedAt = TimeText.goTime(r.info.lastDeployed)?.format("2006-01-02T15:04:05Z07:00") ?? r.info.lastDeployed

@@ -17,7 +17,8 @@ struct History: AsyncParsableCommand {
         try Require.one(release, "history", usage: "history RELEASE_NAME [flags]")
         let format = try OutputFormat.parse(output)
         let history = try await cluster.withContext { ctx, access -> [Release] in
-            let h = try await ctx.storage.history(name, namespace: access.namespace)
+            // Only what the table prints: no chart contents, values or manifests.
+            let h = try await ctx.storage.history(name, namespace: access.namespace, headersOnly: true)
             if h.isEmpty { throw ActionError.releaseNotFound(name, namespace: access.namespace) }
             ctx.warnReadOnly(name, h)
             return h

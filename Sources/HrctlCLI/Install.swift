@@ -58,7 +58,7 @@ struct InstallFlags: ParsableArguments {
     var dependencyUpdate = false
     @Option(name: .long, help: "add a custom description")
     var description: String?
-    @Option(name: .long, help: "Labels that would be added to release metadata. Should be divided by comma.")
+    @Option(name: [.customShort("l"), .long], help: "Labels that would be added to release metadata. Should be divided by comma.")
     var labels: [String] = []
     @Flag(name: .customLong("take-ownership"), help: "if set, install will ignore the check for helm annotations and take ownership of the existing resources")
     var takeOwnership = false
@@ -94,7 +94,7 @@ struct InstallFlags: ParsableArguments {
         if forceReplace { throw CLIError.unsupported("--force-replace (--force): objects are updated by server-side apply, never deleted and recreated") }
         if enableDNS { throw CLIError.unsupported("--enable-dns: getHostByName renders an empty string, as helm does without the flag") }
         if renderSubchartNotes { throw CLIError.unsupported("--render-subchart-notes: only the parent chart's NOTES.txt is rendered") }
-        if !labels.isEmpty { throw CLIError.unsupported("--labels: custom release labels are not recorded yet") }
+        _ = try customLabels()
         if let serverSide, !["true", "auto"].contains(serverSide) {
             if serverSide == "false" { throw CLIError.unsupported("--server-side=false: hrctl applies by server-side apply only") }
             throw CLIError.helm("invalid server-side value (\"\(serverSide)\"). Must be \"true\", \"false\", or \"auto\"")
@@ -112,7 +112,29 @@ struct InstallFlags: ParsableArguments {
         opts.createNamespace = createNamespace
         opts.description = description
         opts.takeOwnership = takeOwnership
+        opts.labels = try customLabels()
         return opts
+    }
+
+    /// --labels as pflag's stringToString reads each: one "=" makes the whole value one pair,
+    /// more are split as a CSV record; later flags add to and override earlier ones.
+    func customLabels() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for value in labels {
+            let pairs: [String]
+            switch value.filter({ $0 == "=" }).count {
+            case 0: throw CLIError.helm("invalid argument \"\(value)\" for \"-l, --labels\" flag: \(value) must be formatted as key=value")
+            case 1: pairs = [String(value.trimmingPrefixAndSuffix("\""))]
+            default: pairs = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+            for pair in pairs {
+                guard let eq = pair.firstIndex(of: "=") else {
+                    throw CLIError.helm("invalid argument \"\(value)\" for \"-l, --labels\" flag: \(pair) must be formatted as key=value")
+                }
+                out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+            }
+        }
+        return out
     }
 
     /// Prints what helm prints after an install or upgrade; `header` is upgrade's first line
@@ -221,5 +243,15 @@ enum InstallNaming {
         var out: [UInt8] = []
         try set.execute("name-template", data: nil, output: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension String {
+    /// Go's strings.Trim(s, "\"").
+    func trimmingPrefixAndSuffix(_ c: Character) -> Substring {
+        var s = Substring(self)
+        while s.first == c { s = s.dropFirst() }
+        while s.last == c { s = s.dropLast() }
+        return s
     }
 }

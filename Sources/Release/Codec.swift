@@ -36,7 +36,7 @@ public enum ReleaseCodec {
     static let chartPlaceholderJSON: [UInt8] = Array((try? JSONEncoding.encode(.string(chartPlaceholder), escapeHTML: true))?.utf8 ?? "".utf8)
 
     public static func decode(_ text: String) throws -> Release {
-        guard case .success(let raw) = Base64.decode(text) else { throw ReleaseDecodeError("the release data is not base64") }
+        guard case .success(let raw) = RecordBase64.decode(text) else { throw ReleaseDecodeError("the release data is not base64") }
         var bytes = raw
         if raw.count >= 3, raw[0] == 0x1f, raw[1] == 0x8b, raw[2] == 0x08 {
             bytes = try Gzip.decompress(raw, limit: maxRecordBytes)

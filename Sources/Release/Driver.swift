@@ -42,6 +42,9 @@ public protocol ReleaseDriver: Sendable {
     /// The records of one release (`name`) or of all, in a namespace or (nil) everywhere,
     /// in no particular order. Records that cannot be decoded are skipped, as Helm does.
     func query(namespace: String?, name: String?) async throws -> [Release]
+    /// Every revision of one release, in no particular order; `headersOnly`: read as a listing
+    /// needs them (`ReleaseCodec.decodeHeader`) where the driver can spare the rest.
+    func history(_ name: String, namespace: String, headersOnly: Bool) async throws -> [Release]
     /// Every release's newest revision with the statuses of its earlier ones, reading no
     /// more than that needs; drivers without a cheaper way answer from `query`.
     /// `headersOnly`: the newest revisions as `ReleaseCodec.decodeHeader` reads them.
@@ -60,6 +63,10 @@ public struct ReleaseSummary: Sendable {
 
 extension ReleaseDriver {
     public func shutdown() async {}
+
+    public func history(_ name: String, namespace: String, headersOnly: Bool) async throws -> [Release] {
+        try await query(namespace: namespace, name: name)
+    }
 
     public func summaries(namespace: String?, headersOnly: Bool) async throws -> [ReleaseSummary] {
         ReleaseSummary.of(try await query(namespace: namespace, name: nil))

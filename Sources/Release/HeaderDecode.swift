@@ -7,7 +7,7 @@ extension ReleaseCodec {
     /// bytes, and are skipped in the JSON text rather than built. The result says so
     /// (`isPartial`) and cannot be written back.
     public static func decodeHeader(_ text: String) throws -> Release {
-        guard case .success(let raw) = Base64.decode(text) else { throw ReleaseDecodeError("the release data is not base64") }
+        guard case .success(let raw) = RecordBase64.decode(text) else { throw ReleaseDecodeError("the release data is not base64") }
         var bytes = raw
         if raw.count >= 3, raw[0] == 0x1f, raw[1] == 0x8b, raw[2] == 0x08 {
             bytes = try Gzip.decompress(raw, limit: maxRecordBytes)

@@ -49,11 +49,7 @@ public struct KubeRecordDriver: ReleaseDriver {
     }
 
     static func object(_ kind: Kind, _ r: Release, encoded: String, namespace: String, created: Bool) -> Value {
-        var labels: [String: Value] = [
-            "name": .string(r.name), "owner": .string("helm"), "status": .string(r.info.status.rawValue),
-            "version": .string(String(r.version)),
-        ]
-        labels[created ? "createdAt" : "modifiedAt"] = .string(String(Timestamp.unixNow()))
+        let labels = ReleaseLabels.object(r, created: created, now: Int64(Timestamp.unixNow())).mapValues { Value.string($0) }
         var o: [String: Value] = [
             "apiVersion": .string("v1"), "kind": .string(kind.kind),
             "metadata": .map(["name": .string(RecordKey.make(r.name, r.version)), "namespace": .string(namespace), "labels": .map(Map(labels))]),
@@ -68,19 +64,27 @@ public struct KubeRecordDriver: ReleaseDriver {
         return .map(Map(o))
     }
 
-    /// Reads an object of the driver back into a release.
+    /// Reads an object of the driver back into a release, with all of the object's labels.
     public static func release(from v: Value, kind: Kind, headerOnly: Bool = false) throws -> Release {
         guard case .map(let m) = v, case .map(let data)? = m.entries["data"], let stored = data.entries["release"]?.stringValue else {
             throw ReleaseDecodeError("the \(kind.kind) has no data.release")
         }
         let name: String
-        if case .map(let md)? = m.entries["metadata"] { name = md.entries["name"]?.stringValue ?? "" } else { name = "" }
+        var labels: [String: String] = [:]
+        if case .map(let md)? = m.entries["metadata"] {
+            name = md.entries["name"]?.stringValue ?? ""
+            if case .map(let l)? = md.entries["labels"] { for (k, v) in l.entries { if let v = v.stringValue { labels[k] = v } } }
+        } else { name = "" }
         var text = stored
         if kind == .secret {
-            guard case .success(let inner) = Base64.decode(stored) else { throw ReleaseDecodeError("Secret \(name): data.release is not base64") }
+            guard case .success(let inner) = RecordBase64.decode(stored) else { throw ReleaseDecodeError("Secret \(name): data.release is not base64") }
             text = String(decoding: inner, as: UTF8.self)
         }
-        do { return try headerOnly ? ReleaseCodec.decodeHeader(text) : ReleaseCodec.decode(text) } catch let e as ReleaseDecodeError {
+        do {
+            var r = try headerOnly ? ReleaseCodec.decodeHeader(text) : ReleaseCodec.decode(text)
+            r.labels = labels
+            return r
+        } catch let e as ReleaseDecodeError {
             throw ReleaseDecodeError("\(kind.kind) \(name): \(e.description)")
         }
     }
@@ -130,13 +134,23 @@ public struct KubeRecordDriver: ReleaseDriver {
     }
 
     public func get(_ name: String, version: Int, namespace: String) async throws -> Release? {
-        do { return try KubeRecordDriver.release(from: try await client.request(.GET, path(name, version, namespace)), kind: kind) }
+        // Helm's Get: the custom labels only.
+        do {
+            var r = try KubeRecordDriver.release(from: try await client.request(.GET, path(name, version, namespace)), kind: kind)
+            r.labels = ReleaseLabels.custom(r.labels)
+            return r
+        }
         catch let e as KubeAPIError where e.reason == .notFound { return nil }
     }
 
     public func token(_ name: String, version: Int, namespace: String) async throws -> RecordToken? {
         do { return KubeRecordDriver.resourceVersion(try await client.request(.GET, path(name, version, namespace))) }
         catch let e as KubeAPIError where e.reason == .notFound { return nil }
+    }
+
+    public func history(_ name: String, namespace: String, headersOnly: Bool) async throws -> [Release] {
+        if let found = try await byName(name, namespace: namespace, headerOnly: headersOnly) { return found }
+        return try await query(namespace: namespace, name: name)
     }
 
     public func query(namespace: String?, name: String?) async throws -> [Release] {

@@ -2,14 +2,18 @@ import Values
 import Kube
 
 extension KubeRecordDriver {
-    /// Reads the records' labels only (metadata-only pages: no record data crosses the wire),
-    /// then fetches each release's newest record, several at once. A list of 1,000 releases ×
-    /// 3 revisions reads 1,000 records instead of 3,000, and never holds more than one page of
-    /// metadata and the newest records.
+    static let metadataAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+    /// Reads the records' labels only (no record data crosses the wire), then fetches each
+    /// release's newest record, several at once. A list of 1,000 releases × 3 revisions reads
+    /// 1,000 records instead of 3,000. The labels come from the API server's watch cache: a list
+    /// from etcd, paged or not, makes the server read every record whole (all 3,000) to hand out
+    /// their labels.
     public func summaries(namespace: String?, headersOnly: Bool) async throws -> [ReleaseSummary] {
         struct Seen { var namespace: String; var name: String; var statuses: [(version: Int, status: Release.Status)] = [] }
         var seen: [String: Seen] = [:]
-        try await pages(path(storageNamespace ?? namespace), selector: "owner=helm", metadataOnly: true) { items in
+        let base = path(storageNamespace ?? namespace)
+        func note(_ items: [Value]) {
             for item in items {
                 guard case .map(let m) = item, case .map(let md)? = m.entries["metadata"], case .map(let labels)? = md.entries["labels"],
                       let name = labels.entries["name"]?.stringValue, let v = labels.entries["version"]?.stringValue.flatMap({ Int($0) }),
@@ -19,11 +23,18 @@ extension KubeRecordDriver {
                 seen[ns + "/" + name, default: Seen(namespace: ns, name: name)].statuses.append((v, status))
             }
         }
+        // From the watch cache as it is (resourceVersion=0): 1.28's cache cannot be asked for
+        // "as new as etcd" (it answers 504 until a record changes), and may lag a write by
+        // moments; each newest record is then read from etcd, so what is printed is current.
+        let list = try await client.request(.GET, base, query: [("labelSelector", "owner=helm"), ("resourceVersion", "0")],
+                                            accept: KubeRecordDriver.metadataAccept)
+        if case .map(let lm) = list, case .list(let items)? = lm.entries["items"] { note(items.items) }
+        let at: [(String, String)] = []
         let wanted = seen.values.map { s in (s, s.statuses.map(\.version).max() ?? 0) }
         let fetched = try await KubeRecordDriver.concurrently(wanted, limit: 16) { job -> ReleaseSummary? in
             let (s, v) = job
             do {
-                let object = try await client.request(.GET, path(s.namespace) + "/" + RecordKey.make(s.name, v))
+                let object = try await client.request(.GET, path(s.namespace) + "/" + RecordKey.make(s.name, v), query: at)
                 if kind == .secret, case .map(let o) = object, o.entries["type"]?.stringValue != "helm.sh/release.v1" { return nil }
                 guard let r = try? KubeRecordDriver.release(from: object, kind: kind, headerOnly: headersOnly) else { return nil }
                 return ReleaseSummary(latest: r, statuses: s.statuses.sorted { $0.version < $1.version })
@@ -40,7 +51,7 @@ extension KubeRecordDriver {
     /// name (read from etcd). The cache may lag a write by moments; since revisions are only
     /// ever added at the top, a record above the newest listed that exists, or a listed one
     /// that does not, shows a lag, and the caller lists consistently instead (nil).
-    func byName(_ name: String, namespace: String) async throws -> [Release]? {
+    func byName(_ name: String, namespace: String, headerOnly: Bool = false) async throws -> [Release]? {
         let ns = place(namespace)
         let q: [(String, String)] = [("labelSelector", "owner=helm,name=\(name)"), ("resourceVersion", "0")]
         let list = try await client.request(.GET, path(ns), query: q,
@@ -65,7 +76,7 @@ extension KubeRecordDriver {
             if v == probe { if object != nil { return nil }; continue }
             guard let object else { return nil }
             if kind == .secret, case .map(let o) = object, o.entries["type"]?.stringValue != "helm.sh/release.v1" { continue }
-            if let r = try? KubeRecordDriver.release(from: object, kind: kind) { out.append(r) }
+            if let r = try? KubeRecordDriver.release(from: object, kind: kind, headerOnly: headerOnly) { out.append(r) }
         }
         return out
     }

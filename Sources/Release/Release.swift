@@ -44,6 +44,8 @@ public struct Release: Sendable {
     public var applyMethod: String
     /// Fields of the stored JSON that this model does not name, kept for the round trip.
     public var extra: [String: Value] = [:]
+    /// Helm's `Labels`: not in the JSON, kept by the driver beside the record (see `ReleaseLabels`).
+    public var labels: [String: String] = [:]
     /// Read without its chart's contents, values, manifest and hooks (a listing's read,
     /// `ReleaseCodec.decodeHeader`): never written back.
     public internal(set) var isPartial = false

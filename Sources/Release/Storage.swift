@@ -32,8 +32,9 @@ public struct ReleaseStorage: Sendable {
     /// Reads a Secret of the Secrets driver back into a release.
     public static func release(fromSecret v: Value) throws -> Release { try KubeRecordDriver.release(from: v, kind: .secret) }
 
-    /// Every revision of a release, oldest first.
-    public func history(_ name: String, namespace: String) async throws -> [Release] {
+    /// Every revision of a release, oldest first. `headersOnly`: read as a listing needs them
+    /// (see `ReleaseCodec.decodeHeader`), never to be written back.
+    public func history(_ name: String, namespace: String, headersOnly: Bool = false) async throws -> [Release] {
         if let index, let versions = await index.versions(name, namespace: driver.place(namespace)) {
             let driver = self.driver
             let found = try await withThrowingTaskGroup(of: (Int, Release?).self) { group in
@@ -48,7 +49,7 @@ public struct ReleaseStorage: Sendable {
             }
             return out
         }
-        return try await driver.query(namespace: namespace, name: name).sorted { $0.version < $1.version }
+        return try await driver.history(name, namespace: namespace, headersOnly: headersOnly).sorted { $0.version < $1.version }
     }
 
     /// All releases' revisions in a namespace (nil: every namespace), in no particular order.

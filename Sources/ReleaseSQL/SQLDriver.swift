@@ -113,21 +113,46 @@ public struct SQLDriver: ReleaseDriver {
 
     static func namespace(_ r: Release) -> String { r.namespace.isEmpty ? "default" : r.namespace }
 
+    /// The row and its custom labels (`custom_labels_v1`, the system ones left out as Helm
+    /// leaves them out) in one transaction.
     public func create(_ r: Release, encoded: String) async throws -> RecordToken {
         let key = RecordKey.make(r.name, r.version), ns = SQLDriver.namespace(r)
         let now = Int(Timestamp.unixNow())
+        let labels = ReleaseLabels.custom(r.labels).sorted { $0.key < $1.key }
         do {
-            let rows = try await connection.query("""
-                INSERT INTO releases_v1 (key, type, body, name, namespace, version, status, owner, createdAt)
-                VALUES (\(key), 'helm.sh/release.v1', \(encoded), \(r.name), \(ns), \(r.version), \(r.info.status.rawValue), 'helm', \(now))
-                RETURNING xmin::text
-                """, logger: logger)
-            for try await x in rows.decode(String.self) { return RecordToken(x) }
-            return RecordToken("")
+            return try await connection.withTransaction(logger: logger) { tx in
+                let rows = try await tx.query("""
+                    INSERT INTO releases_v1 (key, type, body, name, namespace, version, status, owner, createdAt)
+                    VALUES (\(key), 'helm.sh/release.v1', \(encoded), \(r.name), \(ns), \(r.version), \(r.info.status.rawValue), 'helm', \(now))
+                    RETURNING xmin::text
+                    """, logger: logger)
+                var token = RecordToken("")
+                for try await x in rows.decode(String.self) { token = RecordToken(x) }
+                for (k, v) in labels {
+                    try await tx.query("INSERT INTO custom_labels_v1 (releaseKey, releaseNamespace, key, value) VALUES (\(key), \(ns), \(k), \(v))", logger: logger)
+                }
+                return token
+            }
         } catch {
             if SQLDriver.sqlState(error) == "23505" { throw StorageError.exists(key: key) }
             throw SQLDriverError("release database: create \(key): \(SQLDriver.describe(error))")
         }
+    }
+
+    /// Custom labels of the records of a namespace (nil: all), by "namespace/key".
+    func customLabels(namespace: String?, key: String? = nil) async throws -> [String: [String: String]] {
+        let q: PostgresQuery
+        switch (namespace, key) {
+        case (let ns?, let k?): q = "SELECT releaseNamespace, releaseKey, key, value FROM custom_labels_v1 WHERE releaseNamespace = \(ns) AND releaseKey = \(k)"
+        case (let ns?, nil): q = "SELECT releaseNamespace, releaseKey, key, value FROM custom_labels_v1 WHERE releaseNamespace = \(ns)"
+        default: q = "SELECT releaseNamespace, releaseKey, key, value FROM custom_labels_v1"
+        }
+        var out: [String: [String: String]] = [:]
+        for try await (ns, rk, k, v) in try await connection.query(q, logger: logger).decode((String, String, String?, String?).self) {
+            guard let k, !ReleaseLabels.isSystem(k) else { continue }
+            out[ns + "/" + rk, default: [:]][k] = v ?? ""
+        }
+        return out
     }
 
     public func update(_ r: Release, encoded: String, ifUnchangedSince token: RecordToken?) async throws -> RecordToken {
@@ -167,8 +192,11 @@ public struct SQLDriver: ReleaseDriver {
         let key = RecordKey.make(name, version)
         return try await run("get \(key)") {
             let rows = try await connection.query("SELECT body FROM releases_v1 WHERE key = \(key) AND namespace = \(namespace)", logger: logger)
-            for try await body in rows.decode(String.self) { return try ReleaseCodec.decode(body) }
-            return nil
+            var found: Release?
+            for try await body in rows.decode(String.self) { found = try ReleaseCodec.decode(body) }
+            guard var r = found else { return nil }
+            r.labels = try await customLabels(namespace: namespace, key: key)[namespace + "/" + key] ?? [:]
+            return r
         }
     }
 
@@ -194,6 +222,10 @@ public struct SQLDriver: ReleaseDriver {
             for try await body in try await connection.query(q, logger: logger).decode(String.self) {
                 if let r = try? ReleaseCodec.decode(body) { out.append(r) }
             }
+            // Helm's Query: each record's custom labels.
+            guard !out.isEmpty else { return out }
+            let labels = try await customLabels(namespace: namespace)
+            for i in out.indices { out[i].labels = labels[SQLDriver.namespace(out[i]) + "/" + RecordKey.make(out[i].name, out[i].version)] ?? [:] }
             return out
         }
     }
@@ -216,6 +248,14 @@ public struct SQLDriver: ReleaseDriver {
             for try await body in try await connection.query(newest, logger: logger).decode(String.self) {
                 guard let r = try? (headersOnly ? ReleaseCodec.decodeHeader(body) : ReleaseCodec.decode(body)) else { continue }
                 out.append(ReleaseSummary(latest: r, statuses: (statuses[r.namespace + "/" + r.name] ?? []).sorted { $0.version < $1.version }))
+            }
+            // Helm's List: the custom labels with the system ones rebuilt from the record.
+            let labels = out.isEmpty ? [:] : try await customLabels(namespace: namespace)
+            for i in out.indices {
+                let r = out[i].latest
+                var l = labels[SQLDriver.namespace(r) + "/" + RecordKey.make(r.name, r.version)] ?? [:]
+                l["name"] = r.name; l["owner"] = "helm"; l["status"] = r.info.status.rawValue; l["version"] = String(r.version)
+                out[i].latest.labels = l
             }
             return out
         }

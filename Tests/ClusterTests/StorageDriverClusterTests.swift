@@ -125,3 +125,54 @@ final class StorageDriverClusterTests: ClusterTestCase {
         XCTAssertEqual(try cluster.kubectl(["get", "secrets", "-A", "-l", "owner=helm,name=big", "-o", "name"]).out, "")
     }
 }
+
+/// helm's --labels, both ways on Secrets and on SQL (custom_labels_v1): what one tool labels
+/// the other selects with `list -l`, an upgrade by either keeps the labels it did not change,
+/// and a label the drivers own is refused in helm's words.
+final class CustomLabelsClusterTests: ClusterTestCase {
+    func run(_ tool: String, _ env: [String: String], _ args: [String]) throws -> Run.Result {
+        try Run.exec(tool == "helm" ? GenuineCluster.tools + "/helm" : Run.hrctl, args, env: cluster.env.merging(env) { $1 })
+    }
+
+    func labelsPass(_ env: [String: String], _ ns: String) throws {
+        func check(_ tool: String, _ args: [String], _ expected: String, line: UInt = #line) throws {
+            let r = try run(tool, env, args)
+            XCTAssertEqual(r.out, expected, "\(tool) \(args.joined(separator: " ")): \(r.err)", line: line)
+        }
+        var r = try run("helm", env, ["install", "a", shop, "-n", ns, "--create-namespace", "--set", "hooks=false", "--labels", "team=a,tier=web"])
+        XCTAssertEqual(r.code, 0, r.err)
+        try check("hrctl", ["list", "-n", ns, "-q", "-l", "team=a"], "a\n")
+        r = try run("hrctl", env, ["upgrade", "a", shop, "-n", ns, "--reuse-values", "--labels", "tier=null,x=y"])
+        XCTAssertEqual(r.code, 0, r.err)
+        try check("helm", ["list", "-n", ns, "-q", "-l", "team=a,x=y"], "a\n")
+        try check("helm", ["list", "-n", ns, "-q", "-l", "tier=web"], "")
+
+        r = try run("hrctl", env, ["install", "b", shop, "-n", ns, "--set", "hooks=false", "-l", "team=b"])
+        XCTAssertEqual(r.code, 0, r.err)
+        try check("helm", ["list", "-n", ns, "-q", "-l", "team=b"], "b\n")
+        r = try run("helm", env, ["upgrade", "b", shop, "-n", ns, "--reuse-values"])
+        XCTAssertEqual(r.code, 0, r.err)
+        try check("hrctl", ["list", "-n", ns, "-q", "-l", "team=b"], "b\n")
+        try check("hrctl", ["list", "-n", ns, "-q", "-l", "team"], "a\nb\n")
+
+        for tool in ["helm", "hrctl"] {
+            r = try run(tool, env, ["install", "c", shop, "-n", ns, "--set", "hooks=false", "--labels", "owner=me"])
+            XCTAssertEqual(r.code, 1, tool)
+            XCTAssertTrue(r.err.contains("Error: INSTALLATION FAILED: user supplied labels contains system reserved label name. System labels: [name owner status version createdAt modifiedAt]"), "\(tool): \(r.err)")
+            r = try run(tool, env, ["install", "c", shop, "-n", ns, "--labels", "bad"])
+            XCTAssertTrue(r.err.contains("Error: invalid argument \"bad\" for \"-l, --labels\" flag: bad must be formatted as key=value"), "\(tool): \(r.err)")
+        }
+    }
+
+    func testLabelsPassBetweenHelmAndHrctlOnSecretsAndSQL() throws {
+        try labelsPass([:], namespace)
+        guard TestPostgres.bin != nil else { try TestPostgres.skip() }
+        let pg = try TestPostgres(name: "labels")
+        defer { pg.stop() }
+        let env = ["HELM_DRIVER": "sql", "HELM_DRIVER_SQL_CONNECTION_STRING": "postgres://postgres@127.0.0.1:\(pg.port)/postgres?sslmode=disable"]
+        try labelsPass(env, namespace + "-sql")
+        XCTAssertEqual(try pg.psql("SELECT releaseKey || ' ' || key || '=' || value FROM custom_labels_v1 ORDER BY 1"),
+                       "sh.helm.release.v1.a.v1 team=a\nsh.helm.release.v1.a.v1 tier=web\nsh.helm.release.v1.a.v2 team=a\nsh.helm.release.v1.a.v2 x=y\n"
+                       + "sh.helm.release.v1.b.v1 team=b\nsh.helm.release.v1.b.v2 team=b\n")
+    }
+}
