@@ -227,14 +227,18 @@ public enum Renderer {
                 let text = a[0]?.stringValue ?? ""
                 let clone = weakSet.clone()
                 installContextFunctions(clone, strict: strict)
+                let parsed: TemplateSet.Parsed
                 do {
-                    try clone.parse(name: "gotpl", text: text)
+                    parsed = try clone.parseDetached(name: "gotpl", text: text)
                 } catch let e as ParseError {
                     throw FunctionError("cannot parse template \(GoQuote.quote(text)): \(e.message)")
                 }
+                clone.add(parsed)
                 var out: [UInt8] = []
                 do {
-                    try clone.execute("gotpl", data: a[1], output: &out)
+                    // The text just parsed runs, even when it is empty and the set keeps an
+                    // older "gotpl" (Go executes the new template, not the set's entry).
+                    try clone.execute(parsed, data: a[1], output: &out)
                 } catch let e as ExecError {
                     throw TplError(message: "error during tpl function execution for \(GoQuote.quote(text)): \(e.message)", inner: e)
                 }

@@ -92,6 +92,17 @@ public final class TemplateSet: @unchecked Sendable {
         guard let tree = trees[name] else {
             throw ExecError(name: name, message: "template: no template \(goQuote(name)) associated with template \(goQuote(self.name.isEmpty ? name : self.name))", underlying: nil)
         }
+        try execute(tree: tree, data: data, output: &output)
+    }
+
+    /// Executes the main template of `parsed` itself, as Go's `t.New(name).Parse(text)` then
+    /// `t.Execute` does: an empty text is not added over a non-empty template of the same name
+    /// (associate keeps the old one), yet the new, empty template is what runs.
+    public func execute(_ parsed: Parsed, data: Value?, output: inout [UInt8]) throws {
+        try execute(tree: parsed.main, data: data, output: &output)
+    }
+
+    func execute(tree: Tree, data: Value?, output: inout [UInt8]) throws {
         let data: Value? = { if case .null = data { return nil } else { return data } }()
         let state = ExecState(set: self, tree: tree, data: data)
         swap(&state.out, &output)
