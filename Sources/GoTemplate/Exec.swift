@@ -332,6 +332,10 @@ final class ExecState {
                 if hasArgs { throw fail("\(name) has arguments but cannot be invoked as function") }
                 return Operand(f)
             }
+        case .list(let l):
+            if let method = l.methods?(name) {
+                return try evalCall(dot, method, n, name, args, final)
+            }
         case .map(let m):
             if let method = m.methods?(name) {
                 return try evalCall(dot, method, n, name, args, final)
