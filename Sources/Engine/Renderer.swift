@@ -18,12 +18,21 @@ public struct RenderOptions: Sendable {
     public var helmVersion = DefaultCapabilities.helmVersion
     /// missingkey=error instead of zero.
     public var strict = false
+    /// Caps on depth, strings, lists and output (RenderLimits.current unless set).
+    public var limits = RenderLimits.current
+    /// Wall time a render may take; nil for no limit (the operator sets one).
+    public var timeout: Duration? = RenderLimits.current.renderTimeout
     public init() {}
 }
 
 /// A template failed to parse or execute, worded as Helm v4 words it.
 public struct RenderError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// The render limit that stopped it, if one did.
+    public var limit: RenderLimits.Kind?
+    public init(description: String, limit: RenderLimits.Kind? = nil) {
+        self.description = description; self.limit = limit
+    }
 }
 
 /// Helm's pkg/engine: renders every template of a chart and its subcharts with values scoped
@@ -112,6 +121,7 @@ public enum Renderer {
     }
 
     static func renderOnThisThread(_ chart: Chart, values: Map, options: RenderOptions, extra: (String, String)? = nil) throws -> [String: String] {
+        if let problem = RenderLimits.fromEnvironment.problem { throw RenderError(description: problem) }
         try checkKubeVersion(chart, options)
         let (release, caps) = topValues(options)
         var tpls: [String: Renderable] = [:]
@@ -125,6 +135,9 @@ public enum Renderer {
         defer { Disposal.later(set) }
         set.name = "gotpl"
         set.missingKey = options.strict ? .error : .zero
+        set.limits = options.limits
+        set.maxDepth = options.limits.maxDepth
+        if let timeout = options.timeout { set.deadline = .now + timeout }
         installContextFunctions(set, strict: options.strict)
 
         // Parse every file on all cores, then add them in Helm's order (later definitions win).
@@ -140,19 +153,45 @@ public enum Renderer {
         // Helm executes in the parse order too; partials are not executed.
         let names = order.filter { !baseName($0).hasPrefix("_") }
         var rendered: [String: String] = [:]
-        let done = try executeSideBySide(set, names, tpls, into: &rendered)
-        for name in names[done...] {
-            let r = tpls[name]!
-            r.vals.entries["Template"] = templateObject(name, r)
-            var out: [UInt8] = []
-            do {
-                try set.execute(name, data: .map(r.vals), output: &out)
-            } catch let e as ExecError {
-                throw RenderError(description: cleanupExecError(name, e))
+        var total = 0
+        let done: Int
+        do {
+            done = try executeSideBySide(set, names, tpls, into: &rendered)
+            total = rendered.values.reduce(0) { $0 + $1.utf8.count }
+            try checkTotal(total, options.limits)
+            for name in names[done...] {
+                let r = tpls[name]!
+                r.vals.entries["Template"] = templateObject(name, r)
+                var out: [UInt8] = []
+                do {
+                    try set.execute(name, data: .map(r.vals), output: &out)
+                } catch let e as ExecError {
+                    throw RenderError(description: cleanupExecError(name, e))
+                } catch let e as LimitError {
+                    throw naming(e, name)
+                }
+                total += out.count
+                try checkTotal(total, options.limits)
+                rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
             }
-            rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
+        } catch let e as LimitError {
+            throw RenderError(description: e.description, limit: e.kind)
         }
         return rendered
+    }
+
+    /// A limit reached inside `tpl` names tpl's own template ("gotpl"): the chart file it ran
+    /// from is named first.
+    static func naming(_ e: LimitError, _ file: String) -> LimitError {
+        var e = e
+        if !e.message.contains(file + ":") { e.message = file + ": " + e.message }
+        return e
+    }
+
+    static func checkTotal(_ total: Int, _ limits: RenderLimits) throws {
+        if total > limits.maxOutputBytes {
+            throw LimitError("rendered output of \(total) bytes exceeds the limit of \(limits.maxOutputBytes) bytes", .output)
+        }
     }
 
     static func templateObject(_ name: String, _ r: Renderable) -> Value {
@@ -199,6 +238,7 @@ public enum Renderer {
             switch slots.base[i] {
             case .rendered(let out): rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
             case .failed(let e as ExecError): throw RenderError(description: cleanupExecError(name, e))
+            case .failed(let e as LimitError): throw naming(e, name)
             case .failed(let e): throw e
             case .notRun, .refused: return i
             }

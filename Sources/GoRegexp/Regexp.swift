@@ -96,27 +96,31 @@ public final class Regexp: @unchecked Sendable {
         return out
     }
 
-    /// Go's ReplaceAllString: `$1`, `${name}` in `template` expanded per match.
-    public func replaceAll(_ src: [UInt8], template: [UInt8]) -> [UInt8] {
-        let groups = template.contains(UInt8(ascii: "$")) ? numSubexp + 1 : 1
-        return replace(src, groups: groups) { out, m in expand(template, src, m, into: &out) }
+    /// Go's ReplaceAllString: `$1`, `${name}` in `template` expanded per match. Nil when the
+    /// result would pass `maxBytes`.
+    public func replaceAll(_ src: [UInt8], template: [UInt8], maxBytes: Int = .max) -> [UInt8]? {
+        // Without a `$`, expanding is copying.
+        guard template.contains(UInt8(ascii: "$")) else { return replaceAllLiteral(src, with: template, maxBytes: maxBytes) }
+        return replace(src, groups: numSubexp + 1, maxBytes: maxBytes) { out, m in expand(template, src, m, into: &out) }
     }
 
-    /// Go's ReplaceAllLiteralString.
-    public func replaceAllLiteral(_ src: [UInt8], with repl: [UInt8]) -> [UInt8] {
-        replace(src, groups: 1) { out, _ in out.append(contentsOf: repl) }
+    /// Go's ReplaceAllLiteralString. Nil when the result would pass `maxBytes`.
+    public func replaceAllLiteral(_ src: [UInt8], with repl: [UInt8], maxBytes: Int = .max) -> [UInt8]? {
+        replace(src, groups: 1, maxBytes: maxBytes) { out, _ in out.append(contentsOf: repl) }
     }
 
-    func replace(_ src: [UInt8], groups: Int, _ repl: (inout [UInt8], [Int]) -> Void) -> [UInt8] {
+    func replace(_ src: [UInt8], groups: Int, maxBytes: Int, _ repl: (inout [UInt8], [Int]) -> Void) -> [UInt8]? {
         var buf: [UInt8] = []
         var lastMatchEnd = 0, searchPos = 0
         let endPos = src.count
+        var tooLarge = false
         src.withUnsafeBufferPointer { b in
             while searchPos <= endPos {
                 guard let a = execute(b, at: searchPos, groups: groups) else { break }
                 buf.append(contentsOf: b[lastMatchEnd..<a[0]])
                 // No replacement for an empty match right after another match.
                 if a[1] > lastMatchEnd || a[0] == 0 { repl(&buf, a) }
+                if buf.count > maxBytes { tooLarge = true; return }
                 lastMatchEnd = a[1]
                 let width = searchPos < endPos ? Runes.width(b, searchPos) : 0
                 if searchPos + width > a[1] {
@@ -129,7 +133,7 @@ public final class Regexp: @unchecked Sendable {
             }
             buf.append(contentsOf: b[lastMatchEnd...])
         }
-        return buf
+        return tooLarge || buf.count > maxBytes ? nil : buf
     }
 
     /// Go's Split: n > 0 at most n pieces, n == 0 none, n < 0 all.

@@ -30,6 +30,13 @@ enum RegexFunctions {
         return []
     }
 
+    /// A match count past the list limit is never built: one more than the limit is enough to
+    /// refuse it.
+    static func bounded(_ n: Int) -> Int {
+        let max = RenderLimits.current.maxListItems
+        return n < 0 || n > max ? (n == 0 ? 0 : max + 1) : n
+    }
+
     static func list(_ items: [[UInt8]]) -> Value { .list(items.map { .string(bytes: $0) }, of: .string) }
 
     static func register(_ t: inout FunctionTable) {
@@ -43,7 +50,13 @@ enum RegexFunctions {
             let get: @Sendable (String) throws -> Regexp = must ? compile : mustCompile
             t.add(p + "egexFindAll", [.s, .s, .i]) { a in
                 let r = try get(a.str(0)), s = bytes(a, 1)
-                return list(r.allMatches(s, a.int(2)).map { Array(s[$0[0]..<$0[1]]) })
+                // A pattern that matches the empty text matches at least once per rune.
+                if s.count >= RenderLimits.current.maxListItems, a.int(2) < 0 || a.int(2) > RenderLimits.current.maxListItems, r.matches([]) {
+                    try RenderLimits.current.checkList(s.reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }, "list of matches")
+                }
+                let matches = r.allMatches(s, bounded(a.int(2)))
+                try RenderLimits.current.checkList(matches.count)
+                return list(matches.map { Array(s[$0[0]..<$0[1]]) })
             }
             t.add(p + "egexFind", [.s, .s]) { a in
                 let s = bytes(a, 1)
@@ -51,13 +64,25 @@ enum RegexFunctions {
                 return .string(bytes: s[m])
             }
             t.add(p + "egexReplaceAll", [.s, .s, .s]) { a in
-                .string(bytes: try get(a.str(0)).replaceAll(bytes(a, 1), template: bytes(a, 2)))
+                let max = RenderLimits.current.maxStringBytes
+                guard let out = try get(a.str(0)).replaceAll(bytes(a, 1), template: bytes(a, 2), maxBytes: max) else {
+                    try RenderLimits.current.checkString(max + 1, "result of more than \(max)")
+                    return nil
+                }
+                return .string(bytes: out)
             }
             t.add(p + "egexReplaceAllLiteral", [.s, .s, .s]) { a in
-                .string(bytes: try get(a.str(0)).replaceAllLiteral(bytes(a, 1), with: bytes(a, 2)))
+                let max = RenderLimits.current.maxStringBytes
+                guard let out = try get(a.str(0)).replaceAllLiteral(bytes(a, 1), with: bytes(a, 2), maxBytes: max) else {
+                    try RenderLimits.current.checkString(max + 1, "result of more than \(max)")
+                    return nil
+                }
+                return .string(bytes: out)
             }
             t.add(p + "egexSplit", [.s, .s, .i]) { a in
-                list(try get(a.str(0)).split(bytes(a, 1), a.int(2)))
+                let pieces = try get(a.str(0)).split(bytes(a, 1), bounded(a.int(2)))
+                try RenderLimits.current.checkList(pieces.count)
+                return list(pieces)
             }
         }
         t.add("regexQuoteMeta", [.s]) { a in .string(bytes: Regexp.quoteMeta(bytes(a, 0))) }

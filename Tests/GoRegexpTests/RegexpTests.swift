@@ -6,7 +6,7 @@ import GoRegexp
 /// regexp (Go 1.24, as in helm v4.3.1) answers.
 final class RegexpTests: XCTestCase {
     func b(_ s: String) -> [UInt8] { Array(s.utf8) }
-    func s(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
+    func s(_ b: [UInt8]?) -> String { String(decoding: b ?? Array("<too large>".utf8), as: UTF8.self) }
 
     func testNestedRepetitionRunsInLinearTime() throws {
         let r = try Regexp("(a+)+$")
@@ -56,10 +56,10 @@ final class RegexpTests: XCTestCase {
     func testEmptyMatchesFollowGo() throws {
         XCTAssertEqual(s(try Regexp("x*").replaceAll(b("abc"), template: b("-"))), "-a-b-c-")
         XCTAssertEqual(s(try Regexp("a*").replaceAll(b("baaac"), template: b("-"))), "-b-c-")
-        XCTAssertEqual(try Regexp("").split(b("abc"), -1).map(s), ["a", "b", "c"])
-        XCTAssertEqual(try Regexp("x*").split(b("axbc"), -1).map(s), ["a", "b", "c"])
-        XCTAssertEqual(try Regexp("a").split(b(""), -1).map(s), [""])
-        XCTAssertEqual(try Regexp(",").split(b("a,b,c"), 2).map(s), ["a", "b,c"])
+        XCTAssertEqual(try Regexp("").split(b("abc"), -1).map { s($0) }, ["a", "b", "c"])
+        XCTAssertEqual(try Regexp("x*").split(b("axbc"), -1).map { s($0) }, ["a", "b", "c"])
+        XCTAssertEqual(try Regexp("a").split(b(""), -1).map { s($0) }, [""])
+        XCTAssertEqual(try Regexp(",").split(b("a,b,c"), 2).map { s($0) }, ["a", "b,c"])
         XCTAssertEqual(try Regexp("a*").allMatches(b("baaac"), -1).map { [$0[0], $0[1]] }, [[0, 0], [1, 4], [5, 5]])
     }
 
