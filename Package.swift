@@ -27,6 +27,12 @@ let package = Package(
         // GMP's modular exponentiation for RSA key generation's prime search.
         .systemLibrary(name: "CGmp", path: "Sources/CGmp", providers: [.apt(["libgmp-dev"])]),
 
+        // RE2 (Debian: libre2-dev) behind a small C interface: Go's regexp is RE2's syntax and
+        // linear-time matching.
+        .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
+        // Go's regexp package (Compile's errors, FindAll, ReplaceAll with Expand, Split) on RE2.
+        .target(name: "GoRegexp", dependencies: ["CRE2"]),
+
         // The data model shared by templates, YAML and JSON: Go's view of decoded data.
         .target(name: "Values"),
         // YAML reading through libyaml, guarded against deep nesting and alias bombs.
@@ -37,7 +43,7 @@ let package = Package(
         .target(name: "Semver", dependencies: ["GoFmt"]),
         // Sprig's template functions, with Go's types and messages.
         .target(name: "Sprig", dependencies: [
-            "Values", "GoFmt", "YAML", "Semver", "CGmp", .product(name: "Crypto", package: "swift-crypto"),
+            "Values", "GoFmt", "YAML", "Semver", "CGmp", "GoRegexp", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -52,7 +58,7 @@ let package = Package(
         // Archives: gzip through zlib (capped) and a tar reader that refuses unsafe entries.
         .target(name: "Archive", dependencies: ["CZlib"]),
         // Charts: loading, metadata, values coalescing, dependencies. Knows nothing of clusters.
-        .target(name: "Chart", dependencies: ["Values", "YAML", "Semver", "Archive", "FileIO"]),
+        .target(name: "Chart", dependencies: ["Values", "YAML", "Semver", "Archive", "FileIO", "GoRegexp"]),
 
         // Helm's rendering engine: charts through templates with Sprig and Helm's functions.
         .target(name: "Engine", dependencies: ["Values", "Chart", "GoTemplate", "GoFmt", "Sprig", "YAML", "Semver"]),
@@ -155,6 +161,7 @@ let package = Package(
         // The genuine kube-apiserver and the official helm CLI (skipped when they are not installed).
         .testTarget(name: "ClusterTests", dependencies: ["Kube", "KubeAPIServer", "KubeTestServer", "Values", "YAML", "Release", "ReleaseSQL",
                                                        .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "GoRegexpTests", dependencies: ["GoRegexp"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Chart", "Values", "Sprig", "Semver"]),
     ]
 )

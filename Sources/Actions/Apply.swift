@@ -102,6 +102,7 @@ public struct ApplyAction: Sendable {
         options.isInstall = isInstall
         options.isUpgrade = !isInstall
         if let kv = await ctx.kubeVersion() { options.kubeVersion = kv }
+        try spec.chart.checkInstallable()
         let (chart, values) = try Renderer.prepare(chart: spec.chart, user: spec.values)
         let rendered = try Renderer.render(chart, values: values, options: options)
         let sorted = try Manifests.sort(rendered)

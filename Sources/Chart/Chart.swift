@@ -32,6 +32,12 @@ public final class Chart: @unchecked Sendable {
     public var isRoot: Bool { parent == nil }
     public var isLibrary: Bool { metadata.type == "library" }
 
+    /// Only application charts install: template, install, upgrade and apply refuse a library
+    /// chart with helm's words (its checkIfInstallable).
+    public func checkInstallable() throws {
+        if isLibrary { throw ChartError("library charts are not installable") }
+    }
+
     /// "parent/charts/child" as Helm names template paths.
     public var fullPath: String {
         if let p = parent { return p.fullPath + "/charts/" + name }

@@ -1,3 +1,4 @@
+import GoRegexp
 import Values
 import YAML
 
@@ -109,7 +110,8 @@ public enum SchemaValidator {
             let count = str.unicodeScalars.count
             if let m = number(e["minLength"]), Double(count) < m { out.append(Violation(path: path, message: "minLength: got \(count), want \(fmt(m))")) }
             if let m = number(e["maxLength"]), Double(count) > m { out.append(Violation(path: path, message: "maxLength: got \(count), want \(fmt(m))")) }
-            if let p = e["pattern"]?.stringValue, let r = try? Regex(p), !str.contains(r) {
+            // JSON Schema patterns run on Go's regexp in Helm's validator, so on RE2 here.
+            if let p = e["pattern"]?.stringValue, let r = try? Regexp(p), !r.matches(Array(str.utf8)) {
                 out.append(Violation(path: path, message: "'\(str)' does not match pattern '\(p)'"))
             }
         }

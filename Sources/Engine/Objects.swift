@@ -52,33 +52,33 @@ final class KubeVersionObject: GoObject, @unchecked Sendable {
     }
 }
 
-/// `.Capabilities.APIVersions`: a set with `Has`.
-final class APIVersionsObject: GoObject, @unchecked Sendable {
-    let versions: [String]
-    init(_ versions: [String]) { self.versions = versions }
-    var goType: GoType { .named("common.VersionSet", .slice) }
-    var formatted: String { "[" + versions.joined(separator: " ") + "]" }
-    func method(_ name: String) -> GoFunction? {
-        guard name == "Has" else { return nil }
+/// `.Capabilities.APIVersions`: Helm's VersionSet, a named `[]string` with `Has`, so every
+/// function that takes a slice (`has`, `first`, `join`, `range`, `len`) takes it too.
+enum APIVersionsList {
+    static func make(_ versions: [String]) -> Value {
         let set = Set(versions)
-        return GoFunction(name, [.typed(.string)]) { a in .bool(set.contains(a[0]?.stringValue ?? "")) }
+        let has = GoFunction("Has", [.typed(.string)]) { a in .bool(set.contains(a[0]?.stringValue ?? "")) }
+        return .list(List(versions.map { .string($0) }, elem: .string, name: "common.VersionSet",
+                          methods: { $0 == "Has" ? has : nil }))
     }
 }
 
 /// `.Capabilities`.
 final class CapabilitiesObject: GoObject, @unchecked Sendable {
     let kube: KubeVersionObject
-    let api: APIVersionsObject
+    let versions: [String]
+    let api: Value
     let helmVersion: String
     init(kubeVersion: String, apiVersions: [String], helmVersion: String) {
-        kube = KubeVersionObject(kubeVersion); api = APIVersionsObject(apiVersions); self.helmVersion = helmVersion
+        kube = KubeVersionObject(kubeVersion); versions = apiVersions; api = APIVersionsList.make(apiVersions)
+        self.helmVersion = helmVersion
     }
     var goType: GoType { .pointer(.named("common.Capabilities", .struct)) }
-    var formatted: String { "&{\(kube.version) \(api.formatted)}" }
+    var formatted: String { "&{\(kube.version) [\(versions.joined(separator: " "))]}" }
     func field(_ name: String) -> Value? {
         switch name {
         case "KubeVersion": return .object(kube)
-        case "APIVersions": return .object(api)
+        case "APIVersions": return api
         case "HelmVersion":
             return .map(["Version": .string(helmVersion), "GitCommit": .string(""), "GitTreeState": .string(""), "GoVersion": .string("")])
         default: return nil

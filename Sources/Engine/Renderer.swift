@@ -18,12 +18,21 @@ public struct RenderOptions: Sendable {
     public var helmVersion = DefaultCapabilities.helmVersion
     /// missingkey=error instead of zero.
     public var strict = false
+    /// Caps on depth, strings, lists and output (RenderLimits.current unless set).
+    public var limits = RenderLimits.current
+    /// Wall time a render may take; nil for no limit (the operator sets one).
+    public var timeout: Duration? = RenderLimits.current.renderTimeout
     public init() {}
 }
 
 /// A template failed to parse or execute, worded as Helm v4 words it.
 public struct RenderError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// The render limit that stopped it, if one did.
+    public var limit: RenderLimits.Kind?
+    public init(description: String, limit: RenderLimits.Kind? = nil) {
+        self.description = description; self.limit = limit
+    }
 }
 
 /// Helm's pkg/engine: renders every template of a chart and its subcharts with values scoped
@@ -112,6 +121,7 @@ public enum Renderer {
     }
 
     static func renderOnThisThread(_ chart: Chart, values: Map, options: RenderOptions, extra: (String, String)? = nil) throws -> [String: String] {
+        if let problem = RenderLimits.fromEnvironment.problem { throw RenderError(description: problem) }
         try checkKubeVersion(chart, options)
         let (release, caps) = topValues(options)
         var tpls: [String: Renderable] = [:]
@@ -125,6 +135,9 @@ public enum Renderer {
         defer { Disposal.later(set) }
         set.name = "gotpl"
         set.missingKey = options.strict ? .error : .zero
+        set.limits = options.limits
+        set.maxDepth = options.limits.maxDepth
+        if let timeout = options.timeout { set.deadline = .now + timeout }
         installContextFunctions(set, strict: options.strict)
 
         // Parse every file on all cores, then add them in Helm's order (later definitions win).
@@ -140,15 +153,26 @@ public enum Renderer {
         // Helm executes in the parse order too; partials are not executed.
         let names = order.filter { !baseName($0).hasPrefix("_") }
         var rendered: [String: String] = [:]
-        // Side by side until a template changes a shared value; that one runs alone, in
-        // order, where the change is allowed, and the rest go on side by side after it.
-        var next = 0, alone = 0
-        while next < names.count {
-            next = alone < maxRunsAlone ? try executeSideBySide(set, names, from: next, tpls, into: &rendered) : next
-            guard next < names.count else { break }
-            try executeAlone(set, names[next], tpls[names[next]]!, into: &rendered)
-            next += 1
-            alone += 1
+        var total = 0
+        do {
+            // Side by side until a template changes a shared value; that one runs alone, in
+            // order, where the change is allowed, and the rest go on side by side after it.
+            var next = 0, alone = 0
+            while next < names.count {
+                if alone < maxRunsAlone {
+                    let from = next
+                    next = try executeSideBySide(set, names, from: from, tpls, into: &rendered)
+                    for name in names[from..<next] { total += rendered[name]?.utf8.count ?? 0 }
+                    try checkTotal(total, options.limits)
+                }
+                guard next < names.count else { break }
+                total += try executeAlone(set, names[next], tpls[names[next]]!, into: &rendered)
+                try checkTotal(total, options.limits)
+                next += 1
+                alone += 1
+            }
+        } catch let e as LimitError {
+            throw RenderError(description: e.description, limit: e.kind)
         }
         return rendered
     }
@@ -158,16 +182,33 @@ public enum Renderer {
     static let maxRunsAlone = 32
 
     /// Runs one template on the chart's own top-level map, as Helm does: what it changes there
-    /// (`set $ …`) is seen by the templates after it.
-    static func executeAlone(_ set: TemplateSet, _ name: String, _ r: Renderable, into rendered: inout [String: String]) throws {
+    /// (`set $ …`) is seen by the templates after it. Returns the bytes it wrote.
+    static func executeAlone(_ set: TemplateSet, _ name: String, _ r: Renderable, into rendered: inout [String: String]) throws -> Int {
         r.vals.entries["Template"] = templateObject(name, r)
         var out: [UInt8] = []
         do {
             try set.execute(name, data: .map(r.vals), output: &out)
         } catch let e as ExecError {
             throw RenderError(description: cleanupExecError(name, e))
+        } catch let e as LimitError {
+            throw naming(e, name)
         }
         rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
+        return out.count
+    }
+
+    /// A limit reached inside `tpl` names tpl's own template ("gotpl"): the chart file it ran
+    /// from is named first.
+    static func naming(_ e: LimitError, _ file: String) -> LimitError {
+        var e = e
+        if !e.message.contains(file + ":") { e.message = file + ": " + e.message }
+        return e
+    }
+
+    static func checkTotal(_ total: Int, _ limits: RenderLimits) throws {
+        if total > limits.maxOutputBytes {
+            throw LimitError("rendered output of \(total) bytes exceeds the limit of \(limits.maxOutputBytes) bytes", .output)
+        }
     }
 
     static func templateObject(_ name: String, _ r: Renderable) -> Value {
@@ -215,6 +256,7 @@ public enum Renderer {
             switch slots.base[i] {
             case .rendered(let out): rendered[name] = String(decoding: NoValue.strip(out), as: UTF8.self)
             case .failed(let e as ExecError): throw RenderError(description: cleanupExecError(name, e))
+            case .failed(let e as LimitError): throw naming(e, name)
             case .failed(let e): throw e
             case .notRun, .refused: return start + i
             }
@@ -243,14 +285,18 @@ public enum Renderer {
                 let text = a[0]?.stringValue ?? ""
                 let clone = weakSet.clone()
                 installContextFunctions(clone, strict: strict)
+                let parsed: TemplateSet.Parsed
                 do {
-                    try clone.parse(name: "gotpl", text: text)
+                    parsed = try clone.parseDetached(name: "gotpl", text: text)
                 } catch let e as ParseError {
                     throw FunctionError("cannot parse template \(GoQuote.quote(text)): \(e.message)")
                 }
+                clone.add(parsed)
                 var out: [UInt8] = []
                 do {
-                    try clone.execute("gotpl", data: a[1], output: &out)
+                    // The text just parsed runs, even when it is empty and the set keeps an
+                    // older "gotpl" (Go executes the new template, not the set's entry).
+                    try clone.execute(parsed, data: a[1], output: &out)
                 } catch let e as ExecError {
                     throw TplError(message: "error during tpl function execution for \(GoQuote.quote(text)): \(e.message)", inner: e)
                 }

@@ -26,8 +26,9 @@ final class ExecState {
     var out: [UInt8] = []
     var vars: [(name: String, value: Operand)]
     var node: Node?
-    var depth = 0
     let stack = StackGuard()
+    /// Loop iterations since the clock was last read.
+    var ticks = 0
 
     init(set: TemplateSet, tree: Tree, data: Value?) {
         self.set = set
@@ -46,6 +47,40 @@ final class ExecState {
             return ExecError(name: name, message: "template: \(location): executing \(goQuote(name)) at <\(context)>: \(message)", underlying: underlying)
         }
         return ExecError(name: name, message: "template: \(name): \(message)", underlying: underlying)
+    }
+
+    // MARK: limits
+
+    func checkDeadline() throws {
+        guard let deadline = set.deadline else { return }
+        if ContinuousClock.now > deadline {
+            throw LimitError(fail("rendering took longer than its time limit").message, .time, located: true)
+        }
+    }
+
+    /// A template's output may not grow past the string limit (the whole render's is checked
+    /// by the caller).
+    @inline(__always)
+    func checkOutput() throws {
+        if out.count > set.limits.maxStringBytes {
+            throw LimitError(fail("output of \(out.count) bytes exceeds the limit of \(set.limits.maxStringBytes) bytes").message, .string, located: true)
+        }
+    }
+
+    /// What a function returned may not exceed the string and list limits.
+    func checkResult(_ v: Value?) throws {
+        switch v {
+        case .string(let s)?:
+            if s.count > set.limits.maxStringBytes {
+                throw LimitError("string of \(s.count) bytes exceeds the limit of \(set.limits.maxStringBytes) bytes", .string)
+            }
+        case .list(let l)?:
+            if l.count > set.limits.maxListItems && l.elem != .uint8 {
+                throw LimitError("list of \(l.count) items exceeds the limit of \(set.limits.maxListItems) items", .list)
+            }
+        default:
+            break
+        }
     }
 
     // MARK: variables
@@ -96,6 +131,7 @@ final class ExecState {
             try walkTemplate(dot, unsafeDowncast(node, to: TemplateNode.self))
         case .text:
             out.append(contentsOf: unsafeDowncast(node, to: TextNode.self).text)
+            try checkOutput()
         case .break:
             return .breakLoop
         case .continue:
@@ -145,6 +181,8 @@ final class ExecState {
                 }
             }
             defer { pop(m) }
+            ticks &+= 1
+            if ticks & 255 == 0 { try checkDeadline() }
             return try walk(elem, r.list) != .breakLoop
         }
         switch val {
@@ -197,15 +235,17 @@ final class ExecState {
         guard let target = set.trees[t.name] else {
             throw fail("template \(goQuote(t.name)) not defined")
         }
-        if depth >= set.maxDepth || !stack.hasRoom() {
-            throw fail("exceeded maximum template depth (\(set.maxDepth))")
+        let depth = ExecDepth.current
+        if depth.value >= set.maxDepth || !stack.hasRoom() {
+            throw LimitError(fail("exceeded maximum template depth (\(set.maxDepth))").message, .depth, located: true)
         }
+        try checkDeadline()
         let newDot = try evalPipeline(dot, t.pipe)
         let savedTree = tree, savedVars = vars
         tree = target
         vars = [("$", newDot)]
-        depth += 1
-        defer { tree = savedTree; vars = savedVars; depth -= 1 }
+        depth.value += 1
+        defer { tree = savedTree; vars = savedVars; depth.value -= 1 }
         _ = try walk(newDot, target.root)
     }
 
@@ -333,6 +373,10 @@ final class ExecState {
                 if hasArgs { throw fail("\(name) has arguments but cannot be invoked as function") }
                 return Operand(f)
             }
+        case .list(let l):
+            if let method = l.methods?(name) {
+                return try evalCall(dot, method, n, name, args, final)
+            }
         case .map(let m):
             if let method = m.methods?(name) {
                 return try evalCall(dot, method, n, name, args, final)
@@ -402,7 +446,15 @@ final class ExecState {
             let result = isCall
                 ? try Builtins.call(args.first?.description ?? "", argv[0], Array(argv.dropFirst()))
                 : try fn.call(argv)
+            try checkResult(result)
             return Operand(result)
+        } catch var e as LimitError {
+            // Located once, where it happened; passed up unchanged after that.
+            if e.located { throw e }
+            node = callNode
+            e.message = fail("error calling \(name): \(e.message)").message
+            e.located = true
+            throw e
         } catch let e as ExecError {
             // An error from a nested execution (include, tpl) already carries its context.
             node = callNode
@@ -559,6 +611,7 @@ final class ExecState {
         }
         if case .function = value { throw fail("can't print \(n) of type func") }
         GoFmt.append(value, to: &out)
+        try checkOutput()
     }
 }
 

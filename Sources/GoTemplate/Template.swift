@@ -30,8 +30,15 @@ extension ExecError: WrappingError {
 public final class TemplateSet: @unchecked Sendable {
     public private(set) var funcs: [String: GoFunction]
     public var missingKey: MissingKey = .default
-    /// Templates calling templates deeper than this fail with an error instead of exhausting the stack.
+    /// Templates calling templates deeper than this fail with an error instead of exhausting the
+    /// stack: `template` and every nested execution (a function such as include or tpl calling
+    /// `execute`) count together on a thread.
     public var maxDepth = 10_000
+    /// Caps on strings, lists and output built during execution (RenderLimits.maxDepth is
+    /// applied through `maxDepth`).
+    public var limits = RenderLimits()
+    /// When set, execution stops with an error once this instant has passed.
+    public var deadline: ContinuousClock.Instant?
     var trees: [String: Tree] = [:]
     /// The name of the set's root template (Go's t.Name()), used in "no template" messages.
     public var name: String = ""
@@ -103,8 +110,31 @@ public final class TemplateSet: @unchecked Sendable {
         guard let tree = trees[name] else {
             throw ExecError(name: name, message: "template: no template \(goQuote(name)) associated with template \(goQuote(self.name.isEmpty ? name : self.name))", underlying: nil)
         }
+        try execute(tree: tree, data: data, output: &output)
+    }
+
+    /// Executes the main template of `parsed` itself, as Go's `t.New(name).Parse(text)` then
+    /// `t.Execute` does: an empty text is not added over a non-empty template of the same name
+    /// (associate keeps the old one), yet the new, empty template is what runs.
+    public func execute(_ parsed: Parsed, data: Value?, output: inout [UInt8]) throws {
+        try execute(tree: parsed.main, data: data, output: &output)
+    }
+
+    func execute(tree: Tree, data: Value?, output: inout [UInt8]) throws {
         let data: Value? = { if case .null = data { return nil } else { return data } }()
+        let depth = ExecDepth.current
+        if depth.value >= maxDepth {
+            throw LimitError("exceeded maximum template depth (\(maxDepth))", .depth)
+        }
+        if let deadline, ContinuousClock.now > deadline {
+            throw LimitError("rendering took longer than its time limit", .time)
+        }
+        depth.value += 1
+        defer { depth.value -= 1 }
         let state = ExecState(set: self, tree: tree, data: data)
+        if !state.stack.hasRoom() {
+            throw LimitError("exceeded maximum template depth: the stack is exhausted at depth \(depth.value)", .depth)
+        }
         swap(&state.out, &output)
         defer { swap(&state.out, &output) }
         _ = try state.walk(Operand(data), tree.root)
@@ -118,6 +148,8 @@ public final class TemplateSet: @unchecked Sendable {
         c.trees = trees
         c.missingKey = missingKey
         c.maxDepth = maxDepth
+        c.limits = limits
+        c.deadline = deadline
         c.name = name
         return c
     }

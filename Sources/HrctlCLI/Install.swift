@@ -193,7 +193,7 @@ struct ChartLoad {
             if (try? Dependencies.check(try located.load())) == nil { try await manager.update(dir) }
         }
         let chart = try located.load()
-        if chart.isLibrary { throw CLIError.helm("validation: chart.metadata.type \"library\" is not installable") }
+        try chart.checkInstallable()
         try Dependencies.check(chart)
         return chart
     }

@@ -120,6 +120,7 @@ struct Template: AsyncParsableCommand {
     }
 
     func render(chart: Chart, user: Map, options: RenderOptions) throws -> String {
+        try chart.checkInstallable()
         let (c, vals) = try Renderer.prepare(chart: chart, user: user)
         let rendered = try Renderer.render(c, values: vals, options: options)
         var (hooks, manifests) = try Manifests.sort(rendered)

@@ -48,6 +48,9 @@ public struct OperatorConfig: Sendable {
 /// and on a periodic resync; `workers` at once, never two for one object; only while holding
 /// the leader lease.
 public final class Operator: @unchecked Sendable {
+    /// A render's wall-time limit in the operator when HRCTL_RENDER_TIMEOUT sets none: far above any
+    /// real chart (the largest in the reference corpus renders in well under a second).
+    public static let defaultRenderTimeout: Duration = .seconds(30)
     public let config: OperatorConfig
     public let reconciler: Reconciler
     public let metrics = Metrics()
@@ -92,6 +95,9 @@ public final class Operator: @unchecked Sendable {
 
     /// Campaigns for the lease and, while holding it, reconciles; returns after `stop()`.
     public func run() async throws {
+        // One tenant's template may not hold a worker forever: renders get a wall-time limit
+        // unless HRCTL_RENDER_TIMEOUT gave one.
+        if RenderLimits.current.renderTimeout == nil { RenderLimits.current.renderTimeout = Operator.defaultRenderTimeout }
         await state.setReadyStandby()
         if config.scaleOut { return await share() }
         while await !state.stopping {

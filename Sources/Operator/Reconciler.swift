@@ -219,7 +219,10 @@ public struct Reconciler: Sendable {
             let history = (try? await context.storage.history(spec.name, namespace: spec.namespace)) ?? []
             status.releaseStatus = history.last?.info.status.rawValue ?? ""
             let rolledBack = opts.atomic && history.last?.info.description.hasPrefix("Rollback") == true && history.last?.info.status == .deployed
-            status.set("Released", false, reason: "Failed", message: "\(error)")
+            // A chart that does not render (a template error, or a render limit reached by a
+            // hostile template) is this HelmRelease's failure alone.
+            let renderFailed = isRenderFailure(error)
+            status.set("Released", false, reason: renderFailed ? "RenderFailed" : "Failed", message: "\(error)")
             if opts.atomic {
                 status.phase = rolledBack ? .rolledBack : .rollbackFailed
                 status.set("RolledBack", rolledBack, reason: rolledBack ? "Succeeded" : "Failed",
@@ -228,7 +231,7 @@ public struct Reconciler: Sendable {
                 status.phase = .deployFailed
             }
             await write(status, namespace, name)
-            await event(object, "Warning", rolledBack ? "RolledBack" : "DeployFailed", "\(error)")
+            await event(object, "Warning", rolledBack ? "RolledBack" : renderFailed ? "RenderFailed" : "DeployFailed", "\(error)")
             return Report(outcome: rolledBack ? .done : .retry("\(error)"), failure: "\(error)", helmRelease: release, changed: true)
         }
     }

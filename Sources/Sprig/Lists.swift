@@ -81,13 +81,18 @@ enum ListFunctions {
         }
         t.add("until", [.i]) { a in
             let n = a.int(0)
-            return intList(untilStep(0, n, n < 0 ? -1 : 1))
+            return intList(try untilStep(0, n, n < 0 ? -1 : 1))
         }
-        t.add("untilStep", [.i, .i, .i]) { intList(untilStep($0.int(0), $0.int(1), $0.int(2))) }
-        t.add("seq", [], variadic: .i) { a in .string(seq(a.indices.map { a.int($0) })) }
+        t.add("untilStep", [.i, .i, .i]) { intList(try untilStep($0.int(0), $0.int(1), $0.int(2))) }
+        t.add("seq", [], variadic: .i) { a in .string(try seq(a.indices.map { a.int($0) })) }
     }
 
-    static func untilStep(_ start: Int, _ stop: Int, _ step: Int) -> [Int] {
+    static func untilStep(_ start: Int, _ stop: Int, _ step: Int) throws -> [Int] {
+        if step != 0 {
+            let (span, o) = stop.subtractingReportingOverflow(start)
+            let count = o ? -1 : span / step
+            if count > 0 || o { try RenderLimits.current.checkList(o ? -1 : count) }
+        }
         var v: [Int] = []
         if stop < start {
             if step >= 0 { return v }
@@ -101,22 +106,22 @@ enum ListFunctions {
         return v
     }
 
-    static func seq(_ p: [Int]) -> String {
+    static func seq(_ p: [Int]) throws -> String {
         let r: [Int]
         switch p.count {
         case 1:
             let inc = p[0] < 1 ? -1 : 1
-            r = untilStep(1, p[0] + inc, inc)
+            r = try untilStep(1, p[0] + inc, inc)
         case 2:
             let step = p[1] < p[0] ? -1 : 1
-            r = untilStep(p[0], p[1] + step, step)
+            r = try untilStep(p[0], p[1] + step, step)
         case 3:
             var inc = 1
             if p[2] < p[0] {
                 inc = -1
                 if p[1] > 0 { return "" }
             }
-            r = untilStep(p[0], p[2] + inc, p[1])
+            r = try untilStep(p[0], p[2] + inc, p[1])
         default:
             return ""
         }

@@ -56,7 +56,15 @@ enum StringFunctions {
         }
         t.add("repeat", [.i, .s]) { a in
             if a.int(0) < 0 { throw FunctionError("strings: negative Repeat count") }
-            return .string(Array(repeating: a.gostr(1), count: a.int(0)).joined())
+            try RenderLimits.current.checkString(RenderLimits.product(a.int(0), a.gostr(1).count))
+            let unit = a.gostr(1).bytes, n = a.int(0)
+            if n == 0 || unit.isEmpty { return .string("") }
+            // Doubling: a few large copies instead of n small ones.
+            var out = unit
+            out.reserveCapacity(unit.count * n)
+            while out.count * 2 <= unit.count * n { out.append(contentsOf: out) }
+            out.append(contentsOf: out[0..<(unit.count * n - out.count)])
+            return .string(bytes: out)
         }
         t.add("wrap", [.i, .s]) { .string(wrap($0.str(1), width: $0.int(0), newline: "\n")) }
         t.add("wrapWith", [.i, .s, .s]) { .string(wrap($0.str(2), width: $0.int(0), newline: $0.str(1))) }
@@ -81,7 +89,7 @@ enum StringFunctions {
         }
         t.add("indent", [.i, .s]) { a in .string(try indent(a.gostr(1), a.int(0))) }
         t.add("nindent", [.i, .s]) { a in .string(try indent(a.gostr(1), a.int(0), leadingNewline: true)) }
-        t.add("replace", [.s, .s, .s]) { a in .string(replaceAll(a.gostr(2), a.gostr(0), a.gostr(1))) }
+        t.add("replace", [.s, .s, .s]) { a in .string(try replaceAll(a.gostr(2), a.gostr(0), a.gostr(1))) }
         t.add("plural", [.s, .s, .i]) { a in .string(a.int(2) == 1 ? a.str(0) : a.str(1)) }
         t.add("toString", [.a]) { .string(Cast.goString($0[0])) }
         t.add("toStrings", [.a]) { strList(Cast.strings($0[0])) }
@@ -93,22 +101,22 @@ enum StringFunctions {
             }
         }
         t.add("split", [.s, .s]) { a in
-            let parts = goSplit(a.gostr(1), a.gostr(0), -1)
+            let parts = try goSplit(a.gostr(1), a.gostr(0), -1)
             var m: [String: Value] = [:]
             for (i, p) in parts.enumerated() { m["_\(i)"] = .string(p) }
             return .map(Map(m, elem: .string))
         }
-        t.add("splitList", [.s, .s]) { .list(goSplit($0.gostr(1), $0.gostr(0), -1).map { .string($0) }, of: .string) }
+        t.add("splitList", [.s, .s]) { .list(try goSplit($0.gostr(1), $0.gostr(0), -1).map { .string($0) }, of: .string) }
         t.add("splitn", [.s, .i, .s]) { a in
-            let parts = goSplit(a.gostr(2), a.gostr(0), a.int(1))
+            let parts = try goSplit(a.gostr(2), a.gostr(0), a.int(1))
             var m: [String: Value] = [:]
             for (i, p) in parts.enumerated() { m["_\(i)"] = .string(p) }
             return .map(Map(m, elem: .string))
         }
-        t.add("randAlphaNum", [.i]) { .string(random(count: $0.int(0), from: alnum)) }
-        t.add("randAlpha", [.i]) { .string(random(count: $0.int(0), from: alpha)) }
-        t.add("randNumeric", [.i]) { .string(random(count: $0.int(0), from: digits)) }
-        t.add("randAscii", [.i]) { .string(random(count: $0.int(0), from: ascii)) }
+        t.add("randAlphaNum", [.i]) { try RenderLimits.current.checkString($0.int(0)); return .string(random(count: $0.int(0), from: alnum)) }
+        t.add("randAlpha", [.i]) { try RenderLimits.current.checkString($0.int(0)); return .string(random(count: $0.int(0), from: alpha)) }
+        t.add("randNumeric", [.i]) { try RenderLimits.current.checkString($0.int(0)); return .string(random(count: $0.int(0), from: digits)) }
+        t.add("randAscii", [.i]) { try RenderLimits.current.checkString($0.int(0)); return .string(random(count: $0.int(0), from: ascii)) }
     }
 
     static let digits = Array("0123456789")
@@ -248,7 +256,10 @@ enum StringFunctions {
     /// indent and nindent (charts' hottest functions): one pass over the bytes, one result.
     static func indent(_ s: GoString, _ n: Int, leadingNewline: Bool = false) throws -> GoString {
         if n < 0 { throw FunctionError("strings: negative Repeat count") }
-        return s.withBytes { b in
+        return try s.withBytes { b in
+            var lines = 1
+            for c in b where c == 0x0A { lines += 1 }
+            try RenderLimits.current.checkString(RenderLimits.product(lines, n) &+ b.count)
             var out: [UInt8] = []
             out.reserveCapacity(b.count + n * 4 + 1)
             if leadingNewline { out.append(0x0A) }
@@ -262,8 +273,13 @@ enum StringFunctions {
     }
 
     /// strings.Replace(s, old, new, -1), byte-wise.
-    static func replaceAll(_ s: GoString, _ old: GoString, _ new: GoString) -> GoString {
+    static func replaceAll(_ s: GoString, _ old: GoString, _ new: GoString) throws -> GoString {
         let a = s.bytes, o = old.bytes, n = new.bytes
+        if n.count > o.count {
+            // Each match (each rune for an empty `old`) may add `new`.
+            let matches = o.isEmpty ? a.count + 1 : a.count / o.count
+            try RenderLimits.current.checkString(RenderLimits.product(matches, n.count - o.count) &+ a.count)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(a.count)
         if o.isEmpty {
@@ -286,9 +302,24 @@ enum StringFunctions {
     }
 
     /// strings.SplitN (n < 0: all).
-    static func goSplit(_ s: GoString, _ sep: GoString, _ n: Int) -> [GoString] {
+    static func goSplit(_ s: GoString, _ sep: GoString, _ n: Int) throws -> [GoString] {
         if n == 0 { return [] }
         let a = s.bytes, p = sep.bytes
+        let limits = RenderLimits.current
+        if (p.isEmpty ? a.count : a.count / p.count) >= limits.maxListItems && (n < 0 || n > limits.maxListItems) {
+            // Count the pieces before building them.
+            var pieces = 1
+            if p.isEmpty {
+                pieces = 0
+                for c in a where c & 0xC0 != 0x80 { pieces += 1 }
+            } else {
+                var i = 0
+                while i + p.count <= a.count {
+                    if a[i] == p[0] && a[i..<(i + p.count)].elementsEqual(p) { pieces += 1; i += p.count } else { i += 1 }
+                }
+            }
+            try limits.checkList(pieces)
+        }
         var parts: [GoString] = []
         if p.isEmpty {
             var i = 0
@@ -329,6 +360,6 @@ enum GoBytes {
 
 extension String {
     func replacingAll(_ old: String, with new: String) -> String {
-        StringFunctions.replaceAll(GoString(self), GoString(old), GoString(new)).string
+        ((try? StringFunctions.replaceAll(GoString(self), GoString(old), GoString(new))) ?? GoString(self)).string
     }
 }

@@ -61,8 +61,12 @@ public struct List: Sendable {
     public var elem: GoType
     /// A named slice type (e.g. `chartutil.Values` style names); nil for plain `[]T`.
     public var name: String?
-    public init(_ items: [Value], elem: GoType = .interface, name: String? = nil) {
-        self.storage = .values(items); self.elem = elem; self.name = name
+    /// Methods of a named slice type (Helm's `.Capabilities.APIVersions` has `Has`): a value
+    /// with methods is still a slice to every function that takes one, as in Go.
+    public var methods: (@Sendable (String) -> GoFunction?)?
+    public init(_ items: [Value], elem: GoType = .interface, name: String? = nil,
+                methods: (@Sendable (String) -> GoFunction?)? = nil) {
+        self.storage = .values(items); self.elem = elem; self.name = name; self.methods = methods
     }
     /// A Go []byte, kept as bytes: chart files can be megabytes.
     public init(bytes: [UInt8]) {

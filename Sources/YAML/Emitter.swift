@@ -95,7 +95,7 @@ public enum YAMLWriter {
         case .map(let m):
             yaml_mapping_start_event_initialize(&e, nil, nil, 1, m.entries.isEmpty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)
             try emit(emitter, &e)
-            for k in m.sortedKeys {
+            for k in YAMLKeyOrder.v2.sorted(m.entries.keys) {
                 try string(emitter, k)
                 try node(emitter, m.entries[k]!)
             }
@@ -226,7 +226,7 @@ extension YAMLWriter {
         let pad = String(repeating: " ", count: indent)
         switch v {
         case .map(let m) where !m.entries.isEmpty:
-            for (i, k) in m.sortedKeys.enumerated() {
+            for (i, k) in YAMLKeyOrder.v3.sorted(m.entries.keys).enumerated() {
                 if !(inSequence && i == 0) { out += pad }
                 out += try scalarText(.string(k)) + ":"
                 let child = m.entries[k]!

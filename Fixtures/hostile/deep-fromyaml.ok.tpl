@@ -1,0 +1,1 @@
+{{ fromYaml (printf "a: %s1%s" (repeat 200000 "[") (repeat 200000 "]")) | toJson }}

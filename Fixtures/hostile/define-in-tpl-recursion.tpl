@@ -1,0 +1,1 @@
+{{ tpl "{{ define \"d\" }}{{ tpl \"{{ include \\\"d\\\" . }}\" . }}{{ end }}{{ include \"d\" . }}" . }}

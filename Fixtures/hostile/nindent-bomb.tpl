@@ -1,0 +1,1 @@
+{{ $s := repeat 1000000 "\n" }}{{ nindent 100000 $s | len }}

@@ -1,0 +1,1 @@
+{{ regexFindAll "" (repeat 2000000 "x") -1 | len }}

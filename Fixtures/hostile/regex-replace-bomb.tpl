@@ -1,0 +1,1 @@
+{{ regexReplaceAll "" (repeat 100000 "x") (repeat 100000 "y") | len }}

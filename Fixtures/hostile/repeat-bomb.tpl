@@ -1,0 +1,1 @@
+{{ repeat 300000000 "xxxxxxxxxx" | len }}

@@ -1,0 +1,1 @@
+{{ splitList "" (repeat 2000000 "x") | len }}
