@@ -135,7 +135,7 @@ let package = Package(
         // The command line: parses arguments, calls modules, prints.
         .target(name: "HrctlCLI", dependencies: [
             "GoTemplate", "YAML", "Values", "Chart", "Engine", "HelmRelease", "FileIO", "Sprig",
-            "Kube", "Release", "Actions", "ChartSource", "Operator",
+            "Kube", "Release", "Actions", "ChartSource", "Operator", "GoRegexp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),

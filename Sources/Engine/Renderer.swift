@@ -404,9 +404,10 @@ extension ParallelParse {
     static let cache = ParseCache(limit: 32 << 20)
 
     final class ParseCache: @unchecked Sendable {
-        private struct Key: Hashable { let functions: String; let text: String }
         private struct Entry { let parsed: TemplateSet.Parsed; var used: Int }
-        private var entries: [Key: Entry] = [:]
+        private var entries: [String: Entry] = [:]
+        /// The function names the kept parses were checked against; another set empties the cache.
+        private var functions = ""
         private var held = 0, clock = 0
         private let limit: Int
         private let lock = Mutex(())
@@ -414,11 +415,10 @@ extension ParallelParse {
 
         func parsed(_ text: String, functions: String) -> TemplateSet.Parsed? {
             lock.withLock { _ in
+                guard functions == self.functions, var e = entries[text] else { return nil }
                 clock += 1
-                let key = Key(functions: functions, text: text)
-                guard var e = entries[key] else { return nil }
                 e.used = clock
-                entries[key] = e
+                entries[text] = e
                 return e.parsed
             }
         }
@@ -426,12 +426,12 @@ extension ParallelParse {
         func keep(_ p: TemplateSet.Parsed, for text: String, functions: String) {
             guard text.utf8.count < limit / 4 else { return }
             lock.withLock { _ in
+                if functions != self.functions { entries = [:]; held = 0; self.functions = functions }
                 clock += 1
-                let key = Key(functions: functions, text: text)
-                if entries[key] == nil { held += text.utf8.count }
-                entries[key] = Entry(parsed: p, used: clock)
+                if entries[text] == nil { held += text.utf8.count }
+                entries[text] = Entry(parsed: p, used: clock)
                 while held > limit, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
-                    held -= oldest.key.text.utf8.count
+                    held -= oldest.key.utf8.count
                     entries[oldest.key] = nil
                 }
             }

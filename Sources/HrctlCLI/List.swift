@@ -1,4 +1,5 @@
 import ArgumentParser
+import GoRegexp
 import Values
 import Release
 import Actions
@@ -48,15 +49,16 @@ struct List: AsyncParsableCommand {
 
     func run() async throws {
         let format = try output.format()
-        let pattern: Regex<AnyRegexOutput>?
-        do { pattern = try filter.map { try Regex($0) } } catch {
-            throw CLIError.helm("error parsing regexp: \(error)")
+        // Go's regexp, as helm compiles --filter; its error is already in Go's words.
+        let pattern: Regexp?
+        do { pattern = try filter.map { try Regexp($0) } } catch {
+            throw CLIError.helm("\(error)")
         }
         var releases = try await cluster.withContext { ctx, access in
             try await ctx.latestReleases(namespace: allNamespaces ? nil : access.namespace, selector: selector)
         }
         if let statuses { releases = releases.filter { statuses.contains($0.info.status) } }
-        if let pattern { releases = releases.filter { $0.name.contains(pattern) } }
+        if let pattern { releases = releases.filter { pattern.matches(Array($0.name.utf8)) } }
         releases.sort { date ? ($0.info.lastDeployed, $0.name) < ($1.info.lastDeployed, $1.name) : ($0.name, $0.namespace) < ($1.name, $1.namespace) }
         if reverse { releases.reverse() }
         releases = Array(releases.dropFirst(offset))
