@@ -57,8 +57,15 @@ public enum Gzip {
 extension Gzip {
     /// gzip compression (used to package charts and by tests).
     public static func compress(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+        try deflate(input, level: level, windowBits: 15 + 16, flush: Z_FINISH)
+    }
+
+    /// One deflate stream over `input`: `windowBits` 15 + 16 writes a gzip member, -15 raw
+    /// deflate. With Z_FINISH the stream ends; with Z_SYNC_FLUSH it stops on a byte boundary
+    /// once all input is out (GzipSegments puts such pieces one after another).
+    static func deflate(_ input: [UInt8], level: Int32, windowBits: Int32, flush: Int32) throws -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard deflateInit2_(&stream, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw ArchiveError("cannot initialise zlib")
         }
         defer { deflateEnd(&stream) }
@@ -72,10 +79,12 @@ extension Gzip {
                 let r: Int32 = chunk.withUnsafeMutableBufferPointer { c in
                     stream.next_out = c.baseAddress
                     stream.avail_out = UInt32(c.count)
-                    return deflate(&stream, Z_FINISH)
+                    return CZlib.deflate(&stream, flush)
                 }
                 out.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
                 if r == Z_STREAM_END { return r }
+                // A sync flush is done once deflate leaves output room unused with no input left.
+                if flush != Z_FINISH, r == Z_OK || r == Z_BUF_ERROR, stream.avail_in == 0, stream.avail_out > 0 { return Z_STREAM_END }
                 if r != Z_OK && r != Z_BUF_ERROR { return r }
             }
         }

@@ -53,34 +53,7 @@ public enum GzipSegments {
 
     /// Raw deflate of `bytes`: the final block when `final`, else blocks ending in a sync flush.
     static func deflateRaw(_ bytes: [UInt8], level: Int32, final: Bool) throws -> [UInt8] {
-        var stream = z_stream()
-        guard deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ArchiveError("cannot initialise zlib")
-        }
-        defer { deflateEnd(&stream) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var input = bytes
-        let flush = final ? Z_FINISH : Z_SYNC_FLUSH
-        let rc: Int32 = input.withUnsafeMutableBufferPointer { inBuf in
-            stream.next_in = inBuf.baseAddress
-            stream.avail_in = UInt32(inBuf.count)
-            while true {
-                let r: Int32 = chunk.withUnsafeMutableBufferPointer { c in
-                    stream.next_out = c.baseAddress
-                    stream.avail_out = UInt32(c.count)
-                    return deflate(&stream, flush)
-                }
-                let produced = chunk.count - Int(stream.avail_out)
-                out.append(contentsOf: chunk[0..<produced])
-                if r == Z_STREAM_END { return r }
-                // A sync flush is done once deflate leaves output room unused with no input left.
-                if !final, r == Z_OK || r == Z_BUF_ERROR, stream.avail_in == 0, stream.avail_out > 0 { return Z_STREAM_END }
-                if r != Z_OK && r != Z_BUF_ERROR { return r }
-            }
-        }
-        guard rc == Z_STREAM_END else { throw ArchiveError("gzip compression failed") }
-        return out
+        try Gzip.deflate(bytes, level: level, windowBits: -15, flush: final ? Z_FINISH : Z_SYNC_FLUSH)
     }
 }
 
