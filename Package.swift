@@ -31,7 +31,7 @@ let package = Package(
         // linear-time matching.
         .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
         // Go's regexp package (Compile's errors, FindAll, ReplaceAll with Expand, Split) on RE2.
-        .target(name: "GoRegexp", dependencies: ["CRE2"]),
+        .target(name: "GoRegexp", dependencies: ["CRE2", "Values"]),
 
         // The data model shared by templates, YAML and JSON: Go's view of decoded data.
         .target(name: "Values"),

@@ -1,3 +1,5 @@
+import Values
+
 extension Regexp {
     /// Go's Regexp.Expand: `$$` is `$`; `$name` and `${name}` take the longest run of letters,
     /// digits and `_` as the name; a name of digits alone (no leading zero) is a group number;
@@ -41,7 +43,7 @@ extension Regexp {
         var i = str.startIndex
         while i < str.endIndex {
             let (scalar, size) = Runes.decode(str, i)
-            let ok = scalar == "_" || Runes.isLetter(scalar) || Runes.isDigit(scalar)
+            let ok = scalar == "_" || scalar.isGoLetter || scalar.isGoDigit
             if !ok { break }
             i += size
         }

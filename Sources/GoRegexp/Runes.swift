@@ -24,19 +24,4 @@ enum Runes {
     }
 
     static func width(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int { decode(b, i).1 }
-
-    /// Go's unicode.IsLetter.
-    static func isLetter(_ s: Unicode.Scalar) -> Bool {
-        if s.isASCII { return (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") }
-        switch s.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
-        default: return false
-        }
-    }
-
-    /// Go's unicode.IsDigit.
-    static func isDigit(_ s: Unicode.Scalar) -> Bool {
-        if s.isASCII { return s >= "0" && s <= "9" }
-        return s.properties.generalCategory == .decimalNumber
-    }
 }

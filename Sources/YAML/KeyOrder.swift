@@ -23,28 +23,28 @@ public enum YAMLKeyOrder: Sendable {
         var i = 0
         while i < ar.count && i < br.count {
             if ar[i] == br[i] {
-                digits = Self.isDigit(ar[i])
+                digits = ar[i].isGoDigit
                 i += 1
                 continue
             }
-            let al = Self.isLetter(ar[i]), bl = Self.isLetter(br[i])
+            let al = ar[i].isGoLetter, bl = br[i].isGoLetter
             if al && bl { return ar[i].value < br[i].value }
             if al || bl { return self == .v3 && digits ? al : bl }
             var an: Int64 = 0, bn: Int64 = 0
             if ar[i] == "0" || br[i] == "0" {
                 // A zero inside a number that began earlier is not a leading zero.
                 var j = i - 1
-                while j >= 0 && Self.isDigit(ar[j]) {
+                while j >= 0 && ar[j].isGoDigit {
                     if ar[j] != "0" { an = 1; bn = 1; break }
                     j -= 1
                 }
             }
             var ai = i, bi = i
-            while ai < ar.count && Self.isDigit(ar[ai]) {
+            while ai < ar.count && ar[ai].isGoDigit {
                 an = an &* 10 &+ (Int64(ar[ai].value) &- 48)
                 ai += 1
             }
-            while bi < br.count && Self.isDigit(br[bi]) {
+            while bi < br.count && br[bi].isGoDigit {
                 bn = bn &* 10 &+ (Int64(br[bi].value) &- 48)
                 bi += 1
             }
@@ -53,20 +53,5 @@ public enum YAMLKeyOrder: Sendable {
             return ar[i].value < br[i].value
         }
         return ar.count < br.count
-    }
-
-    /// Go's unicode.IsLetter: general category L.
-    static func isLetter(_ s: Unicode.Scalar) -> Bool {
-        if s.isASCII { return (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") }
-        switch s.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
-        default: return false
-        }
-    }
-
-    /// Go's unicode.IsDigit: general category Nd.
-    static func isDigit(_ s: Unicode.Scalar) -> Bool {
-        if s.isASCII { return s >= "0" && s <= "9" }
-        return s.properties.generalCategory == .decimalNumber
     }
 }
