@@ -145,14 +145,15 @@ struct GlobalOptions: ParsableArguments {
     /// `quiet`: helm's verbs print no progress (only with --debug), so a script that reads
     /// their standard error sees what helm's shows; warnings and repairs are still said, and
     /// the wait's live line still shows on a terminal, where it is erased again.
-    func withContext<T>(quiet: Bool = false, _ body: (ActionContext, ClusterAccess) async throws -> T) async throws -> T {
+    func withContext<T>(quiet: Bool = false, transport: KubeClient.Transport = .negotiated,
+                        _ body: (ActionContext, ClusterAccess) async throws -> T) async throws -> T {
         let access = try self.access()
         let progress = Progress()
         let debug = isDebug
         var trace: (@Sendable (String) -> Void)? = nil
         if debug { trace = { @Sendable line in progress.say(line) } }
         let stats = RequestStats(trace: trace)
-        let client = try KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)", stats: stats)
+        let client = try KubeClient(access: access, userAgent: "hrctl/\(Hrctl.version)", stats: stats, transport: transport)
         let cache = ChartCache.defaultRoot(environment: environment) + "/discovery"
         defer { if debug { progress.say(stats.summary) }; progress.endLive() }
         let driver: any ReleaseDriver

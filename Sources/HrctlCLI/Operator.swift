@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import FileIO
 import Values
+import Kube
 import Actions
 import Operator
 #if canImport(Glibc)
@@ -17,6 +18,8 @@ struct CRDs: ParsableCommand {
     }
 }
 
+extension KubeClient.Transport: ExpressibleByArgument {}
+
 /// `hrctl operator`: reconcile HelmRelease objects in the cluster until SIGTERM.
 struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "operator", abstract: "Watch HelmRelease objects in the cluster and keep their releases in sync.")
@@ -31,6 +34,7 @@ struct OperatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("lease-duration"), help: "How long a leader's lease lasts without renewal (Go duration).") var leaseDuration = "15s"
     @Option(name: .customLong("watch-label-selector"), help: "Only HelmReleases matching this label selector (shard=a; as Flux's flag).") var watchLabelSelector: String?
     @Flag(name: .customLong("scale-out"), help: "Replicas share the HelmReleases (membership Leases, consistent hashing) instead of one leader reconciling all.") var scaleOut = false
+    @Option(name: .customLong("api-transport"), help: "How requests reach the API server: http1 (kept connections; the cheapest for the operator's many small requests) or negotiated (HTTP/2 when the server offers it).") var apiTransport: KubeClient.Transport = .http1
     @Option(name: .customLong("leader-election-id"), help: "The leader Lease's name (default hrctl-operator, or one derived from --watch-label-selector).") var leaseName: String?
 
     func run() async throws {
@@ -38,7 +42,7 @@ struct OperatorCommand: AsyncParsableCommand {
         guard let lease = GoDuration.seconds(leaseDuration), lease > 0 else { throw CLIError.invalidOption("--lease-duration", leaseDuration, expected: "a duration such as 15s") }
         // One look at a repository's index serves every release reconciled within 10 s.
         let fetcher = try sources.fetcher(indexTTL: 10)
-        try await cluster.withContext { ctx, access in
+        try await cluster.withContext(transport: apiTransport) { ctx, access in
             var host = "0.0.0.0"
             var hostname = [CChar](repeating: 0, count: 256)
             gethostname(&hostname, hostname.count)

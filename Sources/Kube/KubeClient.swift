@@ -74,10 +74,20 @@ public final class KubeClient: Sendable {
     /// Requests sent, by method; traced one a line when it was made with a trace.
     public let stats: RequestStats
 
+    /// How requests travel. HTTP/2 multiplexes a command's burst over one TLS connection; over
+    /// HTTP/1.1 each concurrent request needs a connection (and a handshake) of its own, but a
+    /// request on a kept connection costs far less CPU than opening an HTTP/2 stream, which
+    /// async-http-client builds as a channel with its own pipeline per request. A long-running
+    /// process that sends thousands of requests over a few kept connections (the operator) is
+    /// cheaper on HTTP/1.1.
+    public enum Transport: String, Sendable {
+        case negotiated, http1
+    }
+
     /// `connectTimeout` bounds how long a connection (and its TLS handshake, which
     /// async-http-client retries) may take.
     public init(access: ClusterAccess, userAgent: String = "hrctl", maxAttempts: Int = 4, connectTimeout: Int64 = 10,
-                stats: RequestStats = RequestStats()) throws {
+                stats: RequestStats = RequestStats(), transport: Transport = .negotiated) throws {
         self.access = access
         self.stats = stats
         self.userAgent = userAgent
@@ -108,6 +118,7 @@ public final class KubeClient: Sendable {
         // a connection for as long as it runs (over HTTP/1.1, as with the loopback test server):
         // an operator's dozen watches would otherwise leave none for its requests.
         config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        if transport == .http1 { config.httpVersion = .http1Only }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 

@@ -133,15 +133,28 @@ public struct Reconciler: Sendable {
             }
             return Report(outcome: await removeFinalizer(namespace, name, finalizers), helmRelease: release)
         }
+        // The finalizer must be on the object before the release's objects are, not before its
+        // chart and values are fetched: its write travels while they are.
+        var finalizing: Task<(any Error)?, Never>? = nil
         if !finalizers.contains(HelmReleaseCRD.finalizer) {
             let patch: Value = .map(["metadata": .map(["finalizers": .list((finalizers + [HelmReleaseCRD.finalizer]).map { .string($0) }),
                                                        "resourceVersion": md.entries["resourceVersion"] ?? .null])])
-            do { await observe?(try await client.request(.PATCH, Reconciler.path(namespace, name), body: patch, contentType: "application/merge-patch+json")) }
-            catch { return Report(outcome: .retry("adding the finalizer: \(error)"), helmRelease: release) }
+            let client = self.client, observe = self.observe
+            finalizing = Task {
+                do { await observe?(try await client.request(.PATCH, Reconciler.path(namespace, name), body: patch, contentType: "application/merge-patch+json")) }
+                catch { return error }
+                return nil
+            }
+        }
+        func finalizerFailure() async -> Report? {
+            guard let error = await finalizing?.value else { return nil }
+            return Report(outcome: .retry("adding the finalizer: \(error)"), helmRelease: release)
         }
 
         // A rolled-back release is not retried until its spec changes (rollback.retry).
-        if status.phase == .rolledBack, status.observedGeneration == generation, !release.rollbackRetry { return Report(outcome: .done, helmRelease: release) }
+        if status.phase == .rolledBack, status.observedGeneration == generation, !release.rollbackRetry {
+            return await finalizerFailure() ?? Report(outcome: .done, helmRelease: release)
+        }
 
         status.releaseName = release.releaseName
         let revision = Reconciler.revision(release)
@@ -149,7 +162,9 @@ public struct Reconciler: Sendable {
         let spec: ReleaseSpec, opts: DeployOptions
         do {
             (spec, opts) = try await ReleaseInputs(fetcher: fetcher, client: client).spec(release)
+            if let failed = await finalizerFailure() { return failed }
         } catch {
+            if let failed = await finalizerFailure() { return failed }
             status.phase = .chartFetchFailed
             status.observedGeneration = generation
             status.set("ChartFetched", false, reason: "ChartFetchFailed", message: "\(error)")
@@ -186,13 +201,15 @@ public struct Reconciler: Sendable {
             status.releaseStatus = r.info.status.rawValue
             status.revision = revision
             status.observedGeneration = generation
+            // The Event and the status write go out together.
+            var announcement: (reason: String, message: String)? = nil
             switch outcome {
             case .unchanged:
                 if status.phase != .deployed && status.phase != .succeeded { status.phase = .deployed }
                 if adopted || (observed.revision.isEmpty && status.condition("Released")?.reason != "Adopted") {
                     let message = "Helm release '\(r.name)' in '\(r.namespace)' adopted at revision \(r.version) without an upgrade: chart, values and objects match."
                     status.set("Released", true, reason: "Adopted", message: message)
-                    await event(object, "Normal", "Adopted", message)
+                    announcement = ("Adopted", message)
                 } else if status.condition("Released")?.status != "True" {
                     status.set("Released", true, reason: "Succeeded", message: "Release was successful for Helm release '\(r.name)' in '\(r.namespace)'.")
                 }
@@ -204,11 +221,14 @@ public struct Reconciler: Sendable {
                 // The first upgrade of a release taken over says why it was not adopted as it was.
                 if case .upgraded(_, let reason) = outcome, observed.revision.isEmpty { message += " Taken over with an upgrade to revision \(r.version): \(reason)." }
                 status.set("Released", true, reason: "Succeeded", message: message)
-                await event(object, "Normal", "ReleaseSynced", "Helm release '\(r.name)' in '\(r.namespace)' \(what): revision \(r.version)")
+                announcement = ("ReleaseSynced", "Helm release '\(r.name)' in '\(r.namespace)' \(what): revision \(r.version)")
             }
             var changed = false
             if case .unchanged = outcome {} else { changed = true }
+            let announced = announcement
+            async let said: Void = { if let announced { await event(object, "Normal", announced.reason, announced.message) } }()
             if !ReleaseStatus.same(status, observed) { await write(status, namespace, name) }
+            await said
             await namespaces?.add(nsKey)
             return Report(outcome: .done, release: r, helmRelease: release, changed: changed)
         } catch {
