@@ -138,7 +138,7 @@ let package = Package(
             "Kube", "Release", "Actions", "ChartSource", "Operator", "GoRegexp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "hrctl", dependencies: ["HrctlCLI"]),
+        .executableTarget(name: "hrctl", dependencies: ["HrctlCLI", "CStack"]),
         // `make bench`: engine throughput and memory on generated input, whole-process runs, and
         // side by side with the helm CLI on the genuine kube-apiserver.
         .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart", "ChartSource", "KubeTestServer", "FileIO",
