@@ -360,11 +360,12 @@ enum ParallelParse {
     static func run(set: TemplateSet, names: [String], texts: [String]) -> [Outcome] {
         let functions = set.funcs.keys.sorted().joined(separator: " ")
         let slots = Slots<Outcome>(names.count, .failure(ParseError(message: "not parsed")))
-        var firstWithText: [String: Int] = [:]
+        let keys = texts.map(TextKey.init)
+        var firstWithText: [TextKey: Int] = [:]
         var distinct: [Int] = []
-        for i in names.indices where firstWithText[texts[i]] == nil {
-            firstWithText[texts[i]] = i
-            if let known = cache.parsed(texts[i], functions: functions) {
+        for i in names.indices where firstWithText[keys[i]] == nil {
+            firstWithText[keys[i]] = i
+            if let known = cache.parsed(keys[i], functions: functions) {
                 slots.base[i] = .success(set.parsed(known, renamedTo: names[i]))
             } else {
                 distinct.append(i)
@@ -383,9 +384,9 @@ enum ParallelParse {
             let order = distinct
             DispatchQueue.concurrentPerform(iterations: order.count) { parse(order[$0]) }
         }
-        for i in distinct { if case .success(let parsed) = slots.base[i] { cache.keep(parsed, for: texts[i], functions: functions) } }
+        for i in distinct { if case .success(let parsed) = slots.base[i] { cache.keep(parsed, for: keys[i], functions: functions) } }
         for i in names.indices {
-            let first = firstWithText[texts[i]]!
+            let first = firstWithText[keys[i]]!
             guard first != i else { continue }
             if case .success(let parsed) = slots.base[first] {
                 slots.base[i] = .success(set.parsed(parsed, renamedTo: names[i]))
@@ -403,9 +404,25 @@ extension ParallelParse {
     /// least recently used go first past `limit` bytes of text.
     static let cache = ParseCache(limit: 32 << 20)
 
+    /// A template's text, hashed once: keyed by the text itself, the dictionaries here hashed
+    /// all of it on every lookup and store (five times per template, a few percent of a
+    /// kube-prometheus-stack render).
+    struct TextKey: Hashable, Sendable {
+        let text: String
+        let digest: Int
+        init(_ text: String) {
+            var h = Hasher()
+            h.combine(text)
+            self.text = text
+            digest = h.finalize()
+        }
+        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+        static func == (a: TextKey, b: TextKey) -> Bool { a.digest == b.digest && a.text == b.text }
+    }
+
     final class ParseCache: @unchecked Sendable {
         private struct Entry { let parsed: TemplateSet.Parsed; var used: Int }
-        private var entries: [String: Entry] = [:]
+        private var entries: [TextKey: Entry] = [:]
         /// The function names the kept parses were checked against; another set empties the cache.
         private var functions = ""
         private var held = 0, clock = 0
@@ -413,25 +430,26 @@ extension ParallelParse {
         private let lock = Mutex(())
         init(limit: Int) { self.limit = limit }
 
-        func parsed(_ text: String, functions: String) -> TemplateSet.Parsed? {
+        func parsed(_ key: TextKey, functions: String) -> TemplateSet.Parsed? {
             lock.withLock { _ in
-                guard functions == self.functions, var e = entries[text] else { return nil }
+                guard functions == self.functions else { return nil }
                 clock += 1
-                e.used = clock
-                entries[text] = e
-                return e.parsed
+                let now = clock
+                guard let index = entries.index(forKey: key) else { return nil }
+                entries.values[index].used = now
+                return entries.values[index].parsed
             }
         }
 
-        func keep(_ p: TemplateSet.Parsed, for text: String, functions: String) {
-            guard text.utf8.count < limit / 4 else { return }
+        func keep(_ p: TemplateSet.Parsed, for key: TextKey, functions: String) {
+            let size = key.text.utf8.count
+            guard size < limit / 4 else { return }
             lock.withLock { _ in
                 if functions != self.functions { entries = [:]; held = 0; self.functions = functions }
                 clock += 1
-                if entries[text] == nil { held += text.utf8.count }
-                entries[text] = Entry(parsed: p, used: clock)
+                if entries.updateValue(Entry(parsed: p, used: clock), forKey: key) == nil { held += size }
                 while held > limit, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
-                    held -= oldest.key.utf8.count
+                    held -= oldest.key.text.utf8.count
                     entries[oldest.key] = nil
                 }
             }
