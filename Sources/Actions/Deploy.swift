@@ -45,10 +45,10 @@ actor LockFence {
     }
 
     /// Throws `lockTakenOver` when the lock may be another run's now.
-    func hold(force: Bool = false) async throws {
+    func hold() async throws {
         guard mayWrite() else { throw ActionError.lockTakenOver(name, revision) }
         let now = ResourceClient.now()
-        guard force || now - confirmed >= 1 else { return }
+        guard now - confirmed >= 1 else { return }
         guard try await storage.token(name, version: revision, namespace: namespace) == version else {
             throw ActionError.lockTakenOver(name, revision)
         }
@@ -98,8 +98,10 @@ extension ActionContext {
             oldKeys = Set(oldObjects.map { $0.key(defaultNamespace: ns) })
         }
         // A run paused past its lock (another run took the release over meanwhile) stops
-        // before it changes an object.
-        try await d.fence?.hold(force: true)
+        // before it changes an object. A take-over needs the lock's writer judged gone, which
+        // takes far longer than the second after which `hold` reads the record again, so a run
+        // that got here quickly (an install's usual case) sends no request for it.
+        try await d.fence?.hold()
         // Helm refuses to take over objects that belong to another release or to nobody. An
         // object new to the release is created only if absent (one request, no look-up first);
         // one that exists is read and checked before it is applied. After a refusal the objects
