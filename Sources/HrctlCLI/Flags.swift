@@ -186,3 +186,110 @@ struct DeployFlags: ParsableArguments {
         if let description { opts.description = description }
     }
 }
+
+/// How objects are written: `--force-replace` (`--force`, deprecated), `--force-conflicts`,
+/// `--server-side`. install and template take `--server-side` as a boolean (default true),
+/// upgrade and rollback as true, false or auto (default auto, the method the previous revision
+/// was applied with). hrctl applies by server-side apply only: false is refused, and auto is
+/// server-side (a revision helm applied client-side is then continued server-side).
+struct ApplyMethodOptions: ParsableArguments {
+    @Flag(name: .customLong("force-replace"), help: "force resource updates by replacement (helm cannot with server-side apply: an upgrade or rollback then fails as helm's does)")
+    var forceReplace = false
+    @Flag(name: .customLong("force"), help: .hidden)
+    var force = false
+    @Flag(name: .customLong("force-conflicts"), help: "if set server-side apply will force changes against conflicts")
+    var forceConflicts = false
+    @Option(name: .customLong("server-side"), help: "object updates run in the server instead of the client: install and template true or false (default true); upgrade and rollback \"true\", \"false\" or \"auto\" (default \"auto\"); hrctl refuses false")
+    var serverSide: String?
+
+    /// How a command reads `--server-side`.
+    enum Kind { case boolean, method }
+
+    /// cobra's MarkFlagsMutuallyExclusive and flag deprecation, in its words (groups checked in
+    /// name order, as cobra does).
+    func validate() throws {
+        if force { Output.error("Flag --force has been deprecated, use --force-replace instead\n") }
+        for (flag, set) in [("force", force), ("force-replace", forceReplace)] where set && forceConflicts {
+            let both = [flag, "force-conflicts"].sorted().joined(separator: " ")
+            throw CLIError.helm("if any flags in the group [\(flag) force-conflicts] are set none of the others can be; [\(both)] were all set")
+        }
+    }
+
+    /// Whether objects are applied server-side, as `kind` reads the flag; false is refused.
+    func checkServerSide(_ kind: Kind) throws {
+        guard let serverSide else { return }
+        let serverSideApply: Bool
+        switch kind {
+        case .boolean:
+            // pflag's strconv.ParseBool.
+            if ["1", "t", "T", "TRUE", "true", "True"].contains(serverSide) { serverSideApply = true }
+            else if ["0", "f", "F", "FALSE", "false", "False"].contains(serverSide) { serverSideApply = false }
+            else { throw CLIError.helm("invalid argument \"\(serverSide)\" for \"--server-side\" flag: strconv.ParseBool: parsing \"\(serverSide)\": invalid syntax") }
+        case .method:
+            // Other words are the action's to refuse (helm's getUpgradeServerSideValue), as
+            // only an upgrade of an existing release and a rollback read them.
+            serverSideApply = serverSide != "false"
+        }
+        if !serverSideApply { throw CLIError.unsupported("--server-side=false: hrctl applies by server-side apply only") }
+    }
+
+    func apply(to opts: inout DeployOptions, _ kind: Kind) {
+        opts.forceConflicts = forceConflicts
+        opts.forceReplace = forceReplace || force
+        if kind == .method { opts.serverSideMethod = serverSide }
+    }
+}
+
+/// The flags of helm's addInstallFlags that shape how a release is written to the cluster:
+/// install and upgrade apply them; template takes them as helm's does (checked, and without
+/// effect on a client-side render).
+struct ReleaseWriteFlags: ParsableArguments {
+    @OptionGroup var waiting: WaitOptions
+    @OptionGroup var applyMethod: ApplyMethodOptions
+
+    @Flag(name: .customLong("create-namespace"), help: "create the release namespace if not present")
+    var createNamespace = false
+    @Option(name: .long, help: "add a custom description")
+    var description: String?
+    @Option(name: [.customShort("l"), .long], help: "Labels that would be added to release metadata. Should be divided by comma.")
+    var labels: [String] = []
+    @Flag(name: .customLong("take-ownership"), help: "if set, install will ignore the check for helm annotations and take ownership of the existing resources")
+    var takeOwnership = false
+    @Flag(name: [.customLong("rollback-on-failure"), .customLong("atomic")], help: "if set, the installation process deletes the installation (an upgrade rolls back) on failure; --wait is then implied")
+    var rollbackOnFailure = false
+
+    func validate() throws { _ = try customLabels() }
+
+    func apply(to opts: inout DeployOptions, serverSide: ApplyMethodOptions.Kind) throws {
+        try applyMethod.checkServerSide(serverSide)
+        applyMethod.apply(to: &opts, serverSide)
+        try waiting.apply(to: &opts)
+        if rollbackOnFailure { opts.atomic = true; opts.wait = true }
+        opts.createNamespace = createNamespace
+        opts.description = description
+        opts.takeOwnership = takeOwnership
+        opts.labels = try customLabels()
+    }
+
+    /// --labels as pflag's stringToString reads each: one "=" makes the whole value one pair,
+    /// more are split as a CSV record; later flags add to and override earlier ones.
+    func customLabels() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for value in labels {
+            let pairs: [String]
+            switch value.filter({ $0 == "=" }).count {
+            case 0: throw CLIError.helm("invalid argument \"\(value)\" for \"-l, --labels\" flag: \(value) must be formatted as key=value")
+            case 1: pairs = [String(value.trimmingPrefixAndSuffix("\""))]
+            default: pairs = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+            for pair in pairs {
+                guard let eq = pair.firstIndex(of: "=") else {
+                    throw CLIError.helm("invalid argument \"\(value)\" for \"-l, --labels\" flag: \(pair) must be formatted as key=value")
+                }
+                out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+            }
+        }
+        return out
+    }
+
+}

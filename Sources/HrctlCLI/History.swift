@@ -12,6 +12,8 @@ struct History: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @Option(name: [.short, .long], help: "Output format: table, json or yaml.") var output = "table"
     @Option(name: .long, help: "Show at most this many revisions (the newest).") var max = 256
+    @Flag(name: .customLong("show-rollback-revision"), help: "show the revision a rollback restored, in a ROLLBACK column (table output)")
+    var showRollbackRevision = false
 
     func run() async throws {
         try Require.one(release, "history", usage: "history RELEASE_NAME [flags]")
@@ -33,10 +35,13 @@ struct History: AsyncParsableCommand {
             Output.write(Array(try format.encode(.list(items)).utf8))
             return
         }
-        var rows = [["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"]]
+        // helm's table: ROLLBACK (blank unless the revision is a rollback) before DESCRIPTION.
+        let rollback = showRollbackRevision ? ["ROLLBACK"] : []
+        var rows = [["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"] + rollback + ["DESCRIPTION"]]
         for r in history {
-            rows.append([String(r.version), TimeText.ansic(r.info.lastDeployed), r.info.status.rawValue, r.chartLabel, r.appVersion, r.info.description])
+            let restored = showRollbackRevision ? [r.info.rollbackRevision.map(String.init) ?? ""] : []
+            rows.append([String(r.version), TimeText.ansic(r.info.lastDeployed), r.info.status.rawValue, r.chartLabel, r.appVersion] + restored + [r.info.description])
         }
-        Output.write(Array(Table.render(rows).utf8))
+        Output.write(Array(Table.render(rows, maxWidth: .max).utf8))
     }
 }

@@ -10,11 +10,17 @@ struct Rollback: AsyncParsableCommand {
     @Argument(help: "Revision (default: the one before the latest).") var revision: Int?
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var deploy: DeployFlags
+    @OptionGroup var applyMethod: ApplyMethodOptions
+    @Flag(name: .customLong("cleanup-on-fail"), help: "allow deletion of new resources created in this rollback when rollback fails")
+    var cleanupOnFail = false
 
     func run() async throws {
         try Require.one(release, "rollback", usage: "rollback <RELEASE> [REVISION] [flags]", atLeast: true)
+        try applyMethod.checkServerSide(.method)
         var opts = DeployOptions()
         try deploy.apply(to: &opts)
+        applyMethod.apply(to: &opts, .method)
+        opts.cleanupOnFail = cleanupOnFail
         let r = try await cluster.withContext(quiet: true) { ctx, access in
             try await RollbackAction(context: ctx).run(name: name, namespace: access.namespace, revision: revision, opts: opts)
         }

@@ -60,6 +60,16 @@ struct Template: AsyncParsableCommand {
 
     @Option(name: .customLong("output-dir"), help: "writes the executed templates to files in output-dir instead of stdout")
     var outputDir: String?
+    @Flag(name: .customLong("release-name"), help: "use release name in the output-dir path.")
+    var useReleaseName = false
+
+    /// helm's addInstallFlags, which template shares with install: release-writing flags are
+    /// checked as install checks them and, as in helm's client-side render, change no output.
+    @OptionGroup var writing: ReleaseWriteFlags
+    @Flag(name: .long, help: "reuse the given name, only if that name is a deleted release which remains in the history (template: always, no name is checked)")
+    var replace = false
+    @Flag(name: .customLong("enable-dns"), help: "enable DNS lookups when rendering templates")
+    var enableDNS = false
     @OptionGroup var postRender: PostRendererOptions
 
     @Flag(name: .customLong("no-hooks"), help: "Leave hooks out of the output.")
@@ -88,6 +98,8 @@ struct Template: AsyncParsableCommand {
             throw ValidationError("give one HelmRelease file with -f (or RELEASE and CHART with -f values files)")
         }
         if outputDir != nil { throw CLIError.unsupported("template --output-dir: the manifests are written to standard output") }
+        try writing.applyMethod.checkServerSide(.boolean)
+        if enableDNS { throw CLIError.unsupported("--enable-dns: getHostByName renders an empty string, as helm does without the flag") }
         if filename == nil && chart == nil {
             throw CLIError.arguments("\"\(Hrctl.programName) template\" requires at least 1 argument", usage: "\(Hrctl.programName) template [NAME] [CHART] [flags]")
         }
