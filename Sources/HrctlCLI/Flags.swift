@@ -4,6 +4,7 @@ import Actions
 import ChartSource
 import HelmRelease
 import Release
+import FileIO
 
 // Flag groups shared by several commands, each defined once (helm's pkg/cmd/flags.go).
 
@@ -118,19 +119,17 @@ struct ChartPathOptions: ParsableArguments {
     @Flag(name: .long, help: "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
     var devel = false
 
-    @Flag(name: .long, help: "verify the package before using it (needs OpenPGP, which hrctl does not have: refused)")
+    @Flag(name: .long, help: "verify the package before using it")
     var verify = false
 
-    @Option(name: .long, help: "location of public keys used for verification (with --verify)")
+    @Option(name: .long, help: "location of public keys used for verification (default \"~/.gnupg/pubring.gpg\")")
     var keyring: String?
 
     @OptionGroup var sources: SourceOptions
 
     var versionConstraint: String { version.isEmpty && devel ? ">0.0.0-0" : version }
 
-    func validate() throws {
-        if verify { throw CLIError.unsupported("--verify: provenance needs OpenPGP, which hrctl does not implement; the chart was not verified, so nothing is installed") }
-    }
+    func keyringPath(_ global: GlobalOptions) -> String { keyring ?? Provenance.defaultKeyring(environment: global.environment) }
 
     func locator(_ global: GlobalOptions) -> ChartLocator {
         let env = global.environment
@@ -138,8 +137,31 @@ struct ChartPathOptions: ParsableArguments {
                             options: sources.fetcherOptions(), warn: { Output.error("warning: \($0)\n") })
     }
 
-    func locate(_ chart: String, _ global: GlobalOptions, allowLocal: Bool = true) async throws -> ChartLocator.Located {
-        try await locator(global).locate(chart, version: versionConstraint, repo: repo, allowLocal: allowLocal)
+    /// The chart, its provenance checked with --verify (as helm's LocateChart does: a folder
+    /// cannot be, an archive needs ARCHIVE.prov beside it, a download the repository's).
+    /// `provenance`: fetch the .prov of a download even without --verify (pull --prov).
+    func locate(_ chart: String, _ global: GlobalOptions, allowLocal: Bool = true, provenance: Bool = false) async throws -> ChartLocator.Located {
+        var located = try await locator(global).locate(chart, version: versionConstraint, repo: repo, allowLocal: allowLocal, provenance: verify || provenance)
+        if verify { located.verification = try verification(located, global) }
+        return located
+    }
+
+    func verification(_ located: ChartLocator.Located, _ global: GlobalOptions) throws -> Provenance.Verification {
+        if let path = located.localPath { return try Self.verifyArchive(path, keyring: keyringPath(global)) }
+        return try Provenance.verify(archive: located.archive ?? [], fileName: located.fileName, provenance: located.provenance ?? [], keyring: keyringPath(global))
+    }
+
+    /// helm's VerifyChart: a .tgz file and ARCHIVE.prov beside it, checked in that order.
+    static func verifyArchive(_ path: String, keyring: String) throws -> Provenance.Verification {
+        switch FileSystem.kind(path) {
+        case .missing: throw CLIError.helm("stat \(path): no such file or directory")
+        case .directory: throw CLIError.helm("unpacked charts cannot be verified")
+        default: if !path.lowercased().hasSuffix(".tgz") { throw CLIError.helm("chart must be a tgz file") }
+        }
+        guard FileSystem.kind(path + ".prov") != .missing else {
+            throw CLIError.helm("could not load provenance file \(path).prov: stat \(path).prov: no such file or directory")
+        }
+        return try Provenance.verify(archive: try FileSystem.read(path), fileName: Files.baseName(path), provenance: try FileSystem.read(path + ".prov"), keyring: keyring)
     }
 }
 
@@ -292,4 +314,41 @@ struct ReleaseWriteFlags: ParsableArguments {
         return out
     }
 
+}
+
+/// helm package's signing flags: `--sign` with the secret key `--key` of `--keyring`, its
+/// passphrase from `--passphrase-file` (`-` for standard input).
+struct SigningOptions: ParsableArguments {
+    @Flag(name: .long, help: "use a PGP private key to sign this package")
+    var sign = false
+    @Option(name: .long, help: "name of the key to use when signing. Used if --sign is true")
+    var key: String?
+    @Option(name: .long, help: "location of a public keyring (default \"~/.gnupg/pubring.gpg\")")
+    var keyring: String?
+    @Option(name: .customLong("passphrase-file"), help: "location of a file which contains the passphrase for the signing key. Use \"-\" in order to read from stdin.")
+    var passphraseFile: String?
+
+    func check() throws {
+        guard sign else { return }
+        if (key ?? "").isEmpty { throw CLIError.helm("--key is required for signing a package") }
+        if keyring == "" { throw CLIError.helm("--keyring is required for signing a package") }
+    }
+
+    /// ARCHIVE.prov beside the archive.
+    func signArchive(_ path: String, global: GlobalOptions) throws {
+        let ring = keyring ?? Provenance.defaultKeyring(environment: global.environment)
+        let prov = try Provenance.sign(archive: path, key: key ?? "", keyring: ring, passphrase: try passphraseFile.map(Self.passphrase))
+        try FileSystem.writeAtomically(path + ".prov", Array(prov.utf8))
+    }
+
+    /// helm's passphraseFileFetcher: the file's (or standard input's) first line.
+    static func passphrase(_ file: String) throws -> [UInt8] {
+        let bytes = file == "-" ? FileSystem.readStandardInput() : try FileSystem.read(file)
+        return Array(bytes.prefix { $0 != 0x0A })
+    }
+}
+
+extension Provenance.Verification {
+    /// What helm's pull and verify print.
+    var text: String { "Signed by: \(signedBy)\nUsing Key With Fingerprint: \(fingerprint)\nChart Hash Verified: \(fileHash)\n" }
 }

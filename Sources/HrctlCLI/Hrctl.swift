@@ -13,7 +13,7 @@ public struct Hrctl: ParsableCommand {
                       Template.self, Render.self, PackageChart.self, Push.self, Repo.self, TestCommand.self, CRDs.self, OperatorCommand.self, Cache.self,
                       // helm's chart-side commands (issue 16)
                       VersionCommand.self, Completion.self, Env.self, Show.self, Pull.self, Search.self, Registry.self,
-                      DependencyCommand.self, Lint.self, Complete.self,
+                      DependencyCommand.self, Lint.self, Complete.self, VerifyCommand.self,
                       ImageCommand.self, ConvertCommand.self]
     )
 

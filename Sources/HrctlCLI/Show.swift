@@ -75,12 +75,36 @@ struct Pull: AsyncParsableCommand {
     @Option(name: [.short, .customLong("destination")], help: "Where to write the chart.") var destination = "."
     @Flag(name: .long, help: "Unpack the chart after downloading it.") var untar = false
     @Option(name: .customLong("untardir"), help: "With --untar: the folder (under -d unless absolute) to unpack into.") var untarDir = "."
+    @Flag(name: .long, help: "fetch the provenance file, but don't perform verification")
+    var prov = false
 
     func run() async throws {
-        let located = try await reference.locate(global, allowLocal: false)
+        let located = try await reference.chartPath.locate(reference.chart, global, allowLocal: false, provenance: prov)
         try ChartPull.save(located, destination: destination, untar: untar, untarDir: untarDir)
+        // helm keeps the provenance file beside the archive (an unpacked chart has neither).
+        if let provenance = located.provenance, !untar {
+            try FileSystem.writeAtomically((destination.hasSuffix("/") ? destination : destination + "/") + located.fileName + ".prov", provenance)
+        }
         if let ref = located.ociReference {
             Output.write(Array("Pulled: \(ref)\nDigest: \(located.ociDigest ?? "")\n".utf8))
         }
+        if let v = located.verification { Output.write(Array(v.text.utf8)) }
+    }
+}
+
+/// `hrctl verify ARCHIVE`: a chart archive checked against ARCHIVE.prov and a keyring, as
+/// `helm verify`.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "verify that a chart at the given path has been signed and is valid")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The chart archive (.tgz).") var path: String?
+    @Option(name: .long, help: "keyring containing public keys (default \"~/.gnupg/pubring.gpg\")")
+    var keyring: String?
+
+    func run() throws {
+        try Require.one(path, "verify", usage: "verify PATH [flags]")
+        let v = try ChartPathOptions.verifyArchive(path ?? "", keyring: keyring ?? Provenance.defaultKeyring(environment: global.environment))
+        Output.write(Array(v.text.utf8))
     }
 }
