@@ -24,6 +24,9 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
     case unsafeCRDUpgrade([String])
     /// --force-replace with server-side apply (helm's kube client refuses the pair).
     case forceReplaceWithServerSideApply
+    /// A rollback failed once its revision was written (recorded failed): helm logs it as a
+    /// warning besides returning the error, whose words these are.
+    indirect case rollbackFailed(String, Error)
     /// --server-side of upgrade or rollback neither true, false nor auto.
     case invalidServerSideMethod(String)
     /// Server-side apply without --force-conflicts met a field another manager owns.
@@ -51,6 +54,7 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
             // One error alone, several as Kubernetes' aggregate prints them.
             return "unable to build kubernetes objects from \(manifest): " + (errs.count == 1 ? errs[0] : "[" + errs.joined(separator: ", ") + "]")
         case .forceReplaceWithServerSideApply: return "invalid operation: cannot use server-side apply and force replace together"
+        case .rollbackFailed(_, let e): return "\(e)"
         case .invalidServerSideMethod(let s): return "invalid/unknown release server-side apply method: \(s)"
         case .applyConflict(let r, let e):
             // helm's kube client names the object by namespace/name and GroupVersionKind.

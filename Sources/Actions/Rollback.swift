@@ -42,9 +42,14 @@ public struct RollbackAction: Sendable {
         } catch {
             await ctx.fail(d.release, error, fence: d.fence)
             if case ActionError.lockTakenOver = error { throw error }
+            // As helm's rollback: the revision that was the latest is superseded by the failed one.
+            if var last = history.last, last.info.status != .superseded {
+                last.info.status = .superseded
+                try? await ctx.storage.update(last)
+            }
             // helm's rollback cleans up after its objects' update failed only (not a hook, not the wait).
             if opts.cleanupOnFail && d.stage == .objects { await ctx.cleanUpAfterFailure(d) }
-            throw error
+            throw ActionError.rollbackFailed(name, error)
         }
         return d.release
     }

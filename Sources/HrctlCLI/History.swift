@@ -32,6 +32,16 @@ struct History: AsyncParsableCommand {
                 if let rb = r.info.rollbackRevision { m["rollback_revision"] = .int(Int64(rb)) }
                 return .map(Map(m))
             }
+            if format == .json {
+                // encoding/json keeps helm's struct field order (YAML sorts them, as encoded).
+                let order = ["revision", "updated", "status", "chart", "app_version", "rollback_revision", "description"]
+                let objects = try items.map { item -> String in
+                    guard case .map(let m) = item else { return "" }
+                    return "{" + (try order.compactMap { k in try m.entries[k].map { "\"\(k)\":" + (try JSONEncoding.encode($0)) } }).joined(separator: ",") + "}"
+                }
+                Output.write(Array(("[" + objects.joined(separator: ",") + "]\n").utf8))
+                return
+            }
             Output.write(Array(try format.encode(.list(items)).utf8))
             return
         }

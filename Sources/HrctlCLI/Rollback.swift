@@ -1,5 +1,7 @@
 import ArgumentParser
 import Actions
+import GoFmt
+import Release
 
 /// `hrctl rollback NAME [REVISION]`: back to an earlier revision (the previous one by default).
 struct Rollback: AsyncParsableCommand {
@@ -21,8 +23,15 @@ struct Rollback: AsyncParsableCommand {
         try deploy.apply(to: &opts)
         applyMethod.apply(to: &opts, .method)
         opts.cleanupOnFail = cleanupOnFail
-        let r = try await cluster.withContext(quiet: true) { ctx, access in
-            try await RollbackAction(context: ctx).run(name: name, namespace: access.namespace, revision: revision, opts: opts)
+        let r: Release
+        do {
+            r = try await cluster.withContext(quiet: true) { ctx, access in
+                try await RollbackAction(context: ctx).run(name: name, namespace: access.namespace, revision: revision, opts: opts)
+            }
+        } catch ActionError.rollbackFailed(let name, let error) {
+            // helm's slog warning, then the error.
+            Output.error("level=WARN msg=\(GoQuote.quote("Rollback \"\(name)\" failed: \(error)"))\n")
+            throw CLIError.helm("\(error)")
         }
         Output.write(Array((opts.dryRun ? "Rollback of \"\(name)\" would create revision \(r.version) (dry run).\n"
                                         : "Rollback was a success! Happy Helming!\n").utf8))

@@ -64,7 +64,9 @@ final class RollbackFlagTests: XCTestCase {
         r = try hrctl("rollback", "r", "1", "--cleanup-on-fail")
         XCTAssertEqual(r.code, 1)
         let conflict = "conflict occurred while applying object demo/r-cm /v1, Kind=ConfigMap: Apply failed with 1 conflict: conflict with \"other\""
-        XCTAssertTrue(r.err.hasPrefix("Error: " + conflict), r.err)
+        // helm's slog warning, then the error.
+        XCTAssertTrue(r.err.hasPrefix("level=WARN msg=\"Rollback \\\"r\\\" failed: " + conflict.replacingOccurrences(of: "\"", with: "\\\"")), r.err)
+        XCTAssertTrue(r.err.contains("\nError: " + conflict), r.err)
         XCTAssertFalse(extraExists, "--cleanup-on-fail removes what the rollback created")
         XCTAssertEqual(configValue, "other")
         // Without it, what was created stays, as helm leaves it.
@@ -82,7 +84,8 @@ final class RollbackFlagTests: XCTestCase {
         // its revision recorded failed.
         r = try hrctl("rollback", "r", "2", "--force-replace")
         XCTAssertEqual(r.code, 1)
-        XCTAssertEqual(r.err, "Error: invalid operation: cannot use server-side apply and force replace together\n")
+        XCTAssertEqual(r.err, "level=WARN msg=\"Rollback \\\"r\\\" failed: invalid operation: cannot use server-side apply and force replace together\"\n"
+                       + "Error: invalid operation: cannot use server-side apply and force replace together\n")
         XCTAssertEqual(configValue, "1", "nothing applied")
 
         // Flag checks, in cobra's and helm's words; nothing is written.
@@ -107,7 +110,8 @@ final class RollbackFlagTests: XCTestCase {
         let rows = r.out.split(separator: "\n").map { $0.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces) } }
         XCTAssertEqual(rows.first, ["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "ROLLBACK", "DESCRIPTION"])
         XCTAssertEqual(rows.dropFirst().map { [$0[0], $0[2], $0[5]] }, [
-            ["1", "superseded", ""], ["2", "superseded", ""], ["3", "failed", "1"], ["4", "failed", "1"], ["5", "superseded", "1"],
+            // A failed rollback supersedes the revision that was the latest (3 by 4), as helm's does.
+            ["1", "superseded", ""], ["2", "superseded", ""], ["3", "superseded", "1"], ["4", "failed", "1"], ["5", "superseded", "1"],
             ["6", "failed", "2"], ["7", "deployed", "2"]])
         // (The genuine apiserver adds " using v1" before ": .data.x"; helm prints what it says.)
         XCTAssertTrue(rows[3][6].hasPrefix("Rollback \"r\" failed: " + conflict) && rows[3][6].hasSuffix(": .data.x"), rows[3][6])
