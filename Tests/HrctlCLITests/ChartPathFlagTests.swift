@@ -154,3 +154,16 @@ extension ChartCommandTests {
         try assertSameAsHelm(["template", "x", "--repo", url, "jsonpath-values", "--verify", "--keyring", keys.pub])
     }
 }
+
+extension ChartCommandTests {
+    func testDependencyListColumnWidthAndRefusedVerify() throws {
+        for width in ["80", "12", "200"] {
+            try assertSameAsHelm(["dependency", "list", Self.fixtures + "/umbrella", "--max-col-width", width])
+        }
+        // Verifying dependencies is not done: refused before anything is fetched, never skipped.
+        let chart = try copyFixture("umbrella", to: dir + "/dep")
+        let r = try hrctl(["dependency", "build", chart, "--verify", "--keyring", dir + "/none.gpg"])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.hasPrefix("Error: not supported by hrctl: dependency --verify"), r.err)
+    }
+}
