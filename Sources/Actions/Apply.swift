@@ -104,6 +104,7 @@ public struct ApplyAction: Sendable {
         options.revision = version
         options.isInstall = isInstall
         options.isUpgrade = !isInstall
+        options.enableDNS = opts.enableDNS
         if let kv = await ctx.kubeVersion() { options.kubeVersion = kv }
         try spec.chart.checkInstallable()
         let (chart, values) = try Renderer.prepare(chart: spec.chart, user: spec.values)

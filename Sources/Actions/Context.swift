@@ -134,6 +134,8 @@ public struct DeployOptions: Sendable {
     /// only method hrctl has); another word fails the rollback, or the upgrade of an existing
     /// release, with helm's message (an upgrade --install that installs does not read it).
     public var serverSideMethod: String?
+    /// getHostByName looks names up when rendering (helm's --enable-dns).
+    public var enableDNS = false
     /// Custom labels of the new revision (helm's --labels): an install's own, an upgrade's over
     /// those of the release's last revision ("null" removes one). See `ReleaseLabels`.
     public var labels: [String: String] = [:]

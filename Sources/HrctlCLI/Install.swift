@@ -77,7 +77,6 @@ struct InstallFlags: ParsableArguments {
         var probe = DeployOptions()
         try crds.apply(to: &probe, skipCRDs: skipCRDs)
         if hideSecret && dryRun.dryRun == nil { throw CLIError.helm("hiding Kubernetes secrets requires a dry-run mode") }
-        if enableDNS { throw CLIError.unsupported("--enable-dns: getHostByName renders an empty string, as helm does without the flag") }
         if renderSubchartNotes { throw CLIError.unsupported("--render-subchart-notes: only the parent chart's NOTES.txt is rendered") }
     }
 
@@ -89,6 +88,7 @@ struct InstallFlags: ParsableArguments {
         try writing.apply(to: &opts, serverSide: serverSide)
         try dryRun.apply(to: &opts)
         opts.noHooks = noHooks
+        opts.enableDNS = enableDNS
         try crds.apply(to: &opts, skipCRDs: skipCRDs)
         return opts
     }

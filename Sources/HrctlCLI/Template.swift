@@ -99,7 +99,7 @@ struct Template: AsyncParsableCommand {
         }
         if outputDir != nil { throw CLIError.unsupported("template --output-dir: the manifests are written to standard output") }
         try writing.applyMethod.checkServerSide(.boolean)
-        if enableDNS { throw CLIError.unsupported("--enable-dns: getHostByName renders an empty string, as helm does without the flag") }
+
         if filename == nil && chart == nil {
             throw CLIError.arguments("\"\(Hrctl.programName) template\" requires at least 1 argument", usage: "\(Hrctl.programName) template [NAME] [CHART] [flags]")
         }
@@ -114,6 +114,7 @@ struct Template: AsyncParsableCommand {
             for r in try ReleaseDocuments.load([filename], selector: nil) {
                 var options = releaseOptions.renderOptions(release: r.releaseName)
                 options.namespace = r.targetNamespace
+                options.enableDNS = enableDNS
                 let chart = try await inputs.chart(r)
                 let user = try await inputs.values(r, chart: chart)
                 out += try render(chart: chart, user: try values.userValues(base: user), options: options)
@@ -126,6 +127,7 @@ struct Template: AsyncParsableCommand {
         let loaded = try await ChartLoad(global: releaseOptions.global, chartPath: chartPath, dependencyUpdate: dependencyUpdate).loadChart(chart!)
         if skipSchemaValidation { loaded.schema = nil }
         var options = releaseOptions.renderOptions(release: release!)
+        options.enableDNS = enableDNS
         if validateWithCluster, let version = try await releaseOptions.global.withContext({ ctx, _ in await ctx.kubeVersion() }) { options.kubeVersion = version }
         let text = try render(chart: loaded, user: try values.userValues(), options: options)
         Output.write(Array(text.utf8))

@@ -167,3 +167,21 @@ extension ChartCommandTests {
         XCTAssertTrue(r.err.hasPrefix("Error: not supported by hrctl: dependency --verify"), r.err)
     }
 }
+
+extension ChartCommandTests {
+    func testEnableDNSLooksNamesUpAsHelmDoes() throws {
+        let chart = Self.fixtures + "/enable-dns"
+        try assertSameAsHelm(["template", "x", chart])
+        let on = try hrctl(["template", "x", chart, "--enable-dns"])
+        XCTAssertEqual(on.code, 0, on.err)
+        // One of the name's addresses, picked at random (as helm picks).
+        XCTAssertTrue(on.out.contains("localhost: \"127.0.0.1\"") || on.out.contains("localhost: \"::1\""), on.out)
+        XCTAssertTrue(try hrctl(["template", "x", chart]).out.contains("localhost: \"\""))
+        // A name without addresses fails the render with helm's words.
+        let args = ["template", "x", chart, "--enable-dns", "--set", "unresolvable=true"]
+        let h = try helm(args), r = try hrctl(args)
+        XCTAssertEqual(r.code, h.code)
+        XCTAssertEqual(r.out, h.out)
+        XCTAssertEqual(r.err.split(separator: "\n").first, h.err.split(separator: "\n").first)
+    }
+}
