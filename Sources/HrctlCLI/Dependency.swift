@@ -7,10 +7,11 @@ struct DependencyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dependency", abstract: "Manage a chart's dependencies.",
                                                     subcommands: [DependencyList.self, DependencyUpdate.self, DependencyBuild.self], aliases: ["dep", "dependencies"])
 
-    static func manager(_ options: ChartFetcher.Options, _ env: [String: String]) -> DependencyManager {
+    /// `quiet`: nothing printed (helm package -u discards its dependency manager's output).
+    static func manager(_ options: ChartFetcher.Options, _ env: [String: String], quiet: Bool = false) -> DependencyManager {
         return DependencyManager(paths: HelmPaths(environment: env), cache: ChartCache(root: ChartCache.defaultRoot(environment: env)),
-                                 options: options, say: { Output.write(Array(($0 + "\n").utf8)) },
-                                 warn: { Output.error("warning: \($0)\n") })
+                                 options: options, say: { if !quiet { Output.write(Array(($0 + "\n").utf8)) } },
+                                 warn: { if !quiet { Output.error("warning: \($0)\n") } })
     }
 }
 

@@ -26,7 +26,7 @@ struct PackageChart: AsyncParsableCommand {
         try FileSystem.makeDirectories(destination)
         for path in paths {
             if FileSystem.kind(path) == .missing { throw CLIError.helm("stat \(path): no such file or directory") }
-            if dependencyUpdate { try await DependencyCommand.manager(sources.fetcherOptions(), global.environment).update(path) }
+            if dependencyUpdate { try await DependencyCommand.manager(sources.fetcherOptions(), global.environment, quiet: true).update(path) }
             // helm package refuses a chart whose dependencies are not in charts/.
             if let problem = Dependencies.missing(try ChartLoader.load(path: path)) { throw CLIError.helm(problem) }
             let p = try ChartPackager.package(directory: path, version: version, appVersion: appVersion)

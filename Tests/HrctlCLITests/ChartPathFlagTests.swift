@@ -185,3 +185,19 @@ extension ChartCommandTests {
         XCTAssertEqual(r.err.split(separator: "\n").first, h.err.split(separator: "\n").first)
     }
 }
+
+extension ChartCommandTests {
+    /// package -u brings charts/ up to Chart.yaml first, as helm's does (same output; the
+    /// archive holds the dependencies).
+    func testPackageDependencyUpdateAsHelm() throws {
+        try configureRepository()
+        let (mine, theirs) = try umbrellaPair()
+        let h = try helm(["package", theirs, "-u", "-d", dir + "/helm-out"])
+        let r = try hrctl(["package", mine, "-u", "-d", dir + "/hrctl-out"])
+        XCTAssertEqual(r.code, h.code, r.err)
+        XCTAssertEqual(r.out.replacingOccurrences(of: dir + "/hrctl-out", with: "OUT"), h.out.replacingOccurrences(of: dir + "/helm-out", with: "OUT"))
+        let listing = try hrctl(["show", "chart", dir + "/hrctl-out/umbrella-1.0.0.tgz"])
+        XCTAssertEqual(listing.code, 0, listing.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: mine + "/charts/kube-state-metrics-8.4.0.tgz"))
+    }
+}
