@@ -1,3 +1,5 @@
+import Kube
+
 /// Why an action failed, with the message a user sees (Helm's wording where Helm has one).
 public enum ActionError: Error, CustomStringConvertible, Sendable {
     case releaseNotFound(String, namespace: String)
@@ -20,6 +22,15 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
     /// CRD upgrades (policy CreateReplace) that would hurt stored objects, refused before
     /// anything was written; one sentence each (`crdRiskMessage`).
     case unsafeCRDUpgrade([String])
+    /// --force-replace with server-side apply (helm's kube client refuses the pair).
+    case forceReplaceWithServerSideApply
+    /// A rollback failed once its revision was written (recorded failed): helm logs it as a
+    /// warning besides returning the error, whose words these are.
+    indirect case rollbackFailed(String, Error)
+    /// --server-side of upgrade or rollback neither true, false nor auto.
+    case invalidServerSideMethod(String)
+    /// Server-side apply without --force-conflicts met a field another manager owns.
+    case applyConflict(Resource, KubeAPIError)
 
     public var description: String {
         switch self {
@@ -42,6 +53,13 @@ public enum ActionError: Error, CustomStringConvertible, Sendable {
         case .unbuildable(let manifest, let errs):
             // One error alone, several as Kubernetes' aggregate prints them.
             return "unable to build kubernetes objects from \(manifest): " + (errs.count == 1 ? errs[0] : "[" + errs.joined(separator: ", ") + "]")
+        case .forceReplaceWithServerSideApply: return "invalid operation: cannot use server-side apply and force replace together"
+        case .rollbackFailed(_, let e): return "\(e)"
+        case .invalidServerSideMethod(let s): return "invalid/unknown release server-side apply method: \(s)"
+        case .applyConflict(let r, let e):
+            // helm's kube client names the object by namespace/name and GroupVersionKind.
+            let gv = r.apiVersion.contains("/") ? r.apiVersion : "/" + r.apiVersion
+            return "conflict occurred while applying object \(r.namespace ?? "")/\(r.name) \(gv), Kind=\(r.kind): \(e)"
         case .unsafeCRDUpgrade(let problems):
             return "refusing to upgrade CustomResourceDefinitions, nothing was changed: " + problems.joined(separator: "; ")
         }

@@ -95,12 +95,16 @@ public struct ApplyAction: Sendable {
 
         let version = (latest?.version ?? 0) + 1
         let isInstall = current == nil && !upgradesLatest
+        if !isInstall, let method = opts.serverSideMethod, !["true", "false", "auto"].contains(method) {
+            throw ActionError.invalidServerSideMethod(method)
+        }
         var options = RenderOptions()
         options.releaseName = spec.name
         options.namespace = spec.namespace
         options.revision = version
         options.isInstall = isInstall
         options.isUpgrade = !isInstall
+        options.enableDNS = opts.enableDNS
         if let kv = await ctx.kubeVersion() { options.kubeVersion = kv }
         try spec.chart.checkInstallable()
         let (chart, values) = try Renderer.prepare(chart: spec.chart, user: spec.values)
@@ -175,14 +179,7 @@ public struct ApplyAction: Sendable {
             // Another run owns the release now: nothing more is written, no rollback either.
             await ctx.fail(d.release, failure, fence: d.fence)
             if case ActionError.lockTakenOver = failure { throw failure }
-            // helm's --cleanup-on-fail: what this upgrade created (in its manifest and not in the
-            // previous one) goes again, if it still carries this release's marks.
-            if opts.cleanupOnFail && !opts.atomic, let previous = current ?? latest, !isInstall {
-                var kept = (try? ResourceList.parse(previous.manifest)) ?? []
-                for i in kept.indices { try? await ctx.resources.prepare(&kept[i], namespace: spec.namespace) }
-                ctx.progress("cleaning up what the failed upgrade created")
-                try? await ctx.removeLeftovers(of: [d.release], keeping: Set(kept.map { $0.key(defaultNamespace: spec.namespace) }), release: d.release)
-            }
+            if opts.cleanupOnFail && !opts.atomic && !isInstall { await ctx.cleanUpAfterFailure(d) }
             if opts.atomic {
                 if let current {
                     ctx.progress("rolling back to revision \(current.version) after the failure")

@@ -120,8 +120,22 @@ public struct DeployOptions: Sendable {
     /// How an uninstall's deletes propagate to dependents (helm's --cascade): Background,
     /// Foreground or Orphan.
     public var deletePropagation = "Background"
-    /// After a failed upgrade, delete the objects it created (helm's --cleanup-on-fail).
+    /// After a failed upgrade or rollback, delete the objects it created (helm's --cleanup-on-fail).
     public var cleanupOnFail = false
+    /// Server-side apply takes fields over from other managers. helm's commands set it from
+    /// --force-conflicts (off by default, so a field another manager owns fails the apply); a
+    /// HelmRelease's run keeps taking them, as hrctl always has.
+    public var forceConflicts = true
+    /// helm's --force-replace: updates by replacement, which helm cannot combine with
+    /// server-side apply (the only method hrctl has), so an upgrade or rollback then fails
+    /// as helm's does, after its pre hooks, with the revision recorded failed.
+    public var forceReplace = false
+    /// helm's upgrade and rollback --server-side as given: true and auto apply server-side (the
+    /// only method hrctl has); another word fails the rollback, or the upgrade of an existing
+    /// release, with helm's message (an upgrade --install that installs does not read it).
+    public var serverSideMethod: String?
+    /// getHostByName looks names up when rendering (helm's --enable-dns).
+    public var enableDNS = false
     /// Custom labels of the new revision (helm's --labels): an install's own, an upgrade's over
     /// those of the release's last revision ("null" removes one). See `ReleaseLabels`.
     public var labels: [String: String] = [:]

@@ -23,6 +23,10 @@ struct Deployment {
     var history: [Release] = []
     /// This run's hold on its pending record (nil for a dry run).
     var fence: LockFence?
+    /// How far `deploy` got: helm's rollback cleans up (--cleanup-on-fail) only after a failure
+    /// while objects were written, not after a failed hook or wait.
+    var stage = Stage.hooks
+    enum Stage { case hooks, objects, waiting }
 }
 
 /// A run's hold on its pending record (the lock). Another run takes a lock over only once it
@@ -72,6 +76,10 @@ extension ActionContext {
         let operation = d.event == "install" ? "install" : "update"
         try await applyCRDs(d.crdPlan, namespace: ns, timeout: opts.timeout, fence: d.fence)
         if !opts.noHooks { try await runHooks(&d.hooks, event: "pre-\(d.event)", namespace: ns, timeout: opts.timeout, fence: d.fence) }
+        d.stage = .objects
+        // helm's kube client refuses replacement with server-side apply when it updates; an
+        // install only updates objects it adopts (below).
+        if opts.forceReplace && d.event != "install" { throw ActionError.forceReplaceWithServerSideApply }
 
         var objects: [Resource] = []
         let parsed = try ResourceList.parse(d.release.manifest)
@@ -110,6 +118,7 @@ extension ActionContext {
         let adopted = Set(objects.map { $0.key(defaultNamespace: ns) }.filter { !oldKeys.contains($0) && !deferred.contains($0) })
         let resources = self.resources, progress = self.progress, fence = d.fence
         let release = d.release.name, releaseNamespace = d.release.namespace, takeOwnership = opts.takeOwnership
+        let forceConflicts = opts.forceConflicts, forceReplace = opts.forceReplace
         let created = CreatedObjects()
         do {
             // Helm's order between kinds; the objects of one kind at once.
@@ -123,14 +132,20 @@ extension ActionContext {
                            let problem = ResourceClient.ownershipProblem(live, release: release, namespace: releaseNamespace) {
                             throw ActionError.ownership(problem, operation: operation)
                         }
+                        if forceReplace { throw ActionError.forceReplaceWithServerSideApply }
                     }
-                    try await resources.apply(r, namespace: ns)
+                    do { try await resources.apply(r, namespace: ns, force: forceConflicts) }
+                    catch let e as KubeAPIError where e.reason == .conflict { throw ActionError.applyConflict(r, e) }
                 }
                 if !deferred.isEmpty && group[0].kind == "CustomResourceDefinition" { try await resources.wait(group, namespace: ns, WaitOptions(timeout: opts.timeout)) }
             }
-        } catch ActionError.ownership(let problem, let operation) {
-            try await deleteInOrder(ResourceList.uninstallOrder(await created.all), namespace: ns, fence: d.fence)
-            throw ActionError.ownership(problem, operation: operation)
+        } catch let refusal as ActionError {
+            switch refusal {
+            case .ownership, .forceReplaceWithServerSideApply:
+                try await deleteInOrder(ResourceList.uninstallOrder(await created.all), namespace: ns, fence: d.fence)
+            default: break
+            }
+            throw refusal
         }
         let newKeys = Set(objects.map { $0.key(defaultNamespace: ns) })
         var removed: [Resource] = []
@@ -140,6 +155,7 @@ extension ActionContext {
         }
         try await deleteInOrder(removed, namespace: ns, why: " (no longer in the chart)", fence: d.fence)
         try await removeLeftovers(of: d.unfinished, keeping: newKeys.union(oldKeys), release: d.release, fence: d.fence)
+        d.stage = .waiting
         if opts.wait {
             progress("waiting up to \(GoDuration.format(seconds: opts.timeout)) for \(objects.count) objects to be ready")
             let report = opts.waitProgress, status = waitStatus ?? progress
@@ -180,6 +196,17 @@ extension ActionContext {
                 try await resources.delete(r, namespace: ns)
             }
         }
+    }
+
+    /// helm's --cleanup-on-fail: what a failed upgrade or rollback created (in its manifest and
+    /// not in the previous revision's) goes again, if it still carries this release's marks.
+    func cleanUpAfterFailure(_ d: Deployment) async {
+        guard let previous = d.previous else { return }
+        let ns = d.release.namespace
+        var kept = (try? ResourceList.parse(previous.manifest)) ?? []
+        for i in kept.indices { try? await resources.prepare(&kept[i], namespace: ns) }
+        progress("cleaning up what the failed \(d.event) created")
+        try? await removeLeftovers(of: [d.release], keeping: Set(kept.map { $0.key(defaultNamespace: ns) }), release: d.release)
     }
 
     /// Helm's removeLeastRecent, run where Helm's Storage.Create runs it: before the new

@@ -15,6 +15,9 @@ public struct RollbackAction: Sendable {
         guard wanted > 0, let target = history.first(where: { $0.version == wanted }) else {
             throw ActionError.revisionNotFound(name, wanted)
         }
+        if let method = opts.serverSideMethod, !["true", "false", "auto"].contains(method) {
+            throw ActionError.invalidServerSideMethod(method)
+        }
         let current = history.last(where: { $0.info.status == .deployed })
         let now = Timestamp.now()
         var release = Release(name: name, namespace: namespace, version: latest.version + 1,
@@ -38,7 +41,15 @@ public struct RollbackAction: Sendable {
             try await ctx.finish(&d, description: opts.description ?? "Rollback to \(wanted)")
         } catch {
             await ctx.fail(d.release, error, fence: d.fence)
-            throw error
+            if case ActionError.lockTakenOver = error { throw error }
+            // As helm's rollback: the revision that was the latest is superseded by the failed one.
+            if var last = history.last, last.info.status != .superseded {
+                last.info.status = .superseded
+                try? await ctx.storage.update(last)
+            }
+            // helm's rollback cleans up after its objects' update failed only (not a hook, not the wait).
+            if opts.cleanupOnFail && d.stage == .objects { await ctx.cleanUpAfterFailure(d) }
+            throw ActionError.rollbackFailed(name, error)
         }
         return d.release
     }

@@ -15,6 +15,10 @@ public struct ChartLocator: Sendable {
         /// `Pulled:`/`Digest:` of an OCI pull (reference and manifest digest).
         public var ociReference: String?
         public var ociDigest: String?
+        /// The download's provenance file (ARCHIVE_URL.prov), when asked for.
+        public var provenance: [UInt8]?
+        /// Its check, when one was made.
+        public var verification: Provenance.Verification?
 
         public func load() throws -> Chart {
             if let archive { return try ChartLoader.load(archive: archive, name: fileName) }
@@ -31,8 +35,10 @@ public struct ChartLocator: Sendable {
         self.paths = paths; self.cache = cache; self.options = options; self.warn = warn
     }
 
-    public func locate(_ name: String, version: String = "", repo: String? = nil, allowLocal: Bool = true) async throws -> Located {
+    /// `provenance`: also fetch a download's .prov (an OCI chart's is not supported).
+    public func locate(_ name: String, version: String = "", repo: String? = nil, allowLocal: Bool = true, provenance: Bool = false) async throws -> Located {
         if name.hasPrefix("oci://") {
+            if provenance { throw SourceError.unsupported("not supported by hrctl: provenance (--verify, --prov) of charts in OCI registries") }
             let f = try await withFetcher(options) { try await $0.fetchOCI(repository: name, name: "", version: version) }
             let ref = try OCIRegistry.Reference.parse(name)
             let base = String(ref.repository.split(separator: "/").last ?? "")
@@ -40,7 +46,8 @@ public struct ChartLocator: Sendable {
                            ociReference: "\(ref.host)/\(ref.repository):\(OCIRegistry.tag(f.version.version))", ociDigest: f.manifestDigest)
         }
         if let repo {
-            return try await fromRepository(url: repo, chart: name, version: version, entry: RepositoryFile.load(paths.repositoryConfig).entry(url: repo))
+            return try await fromRepository(url: repo, chart: name, version: version, entry: RepositoryFile.load(paths.repositoryConfig).entry(url: repo),
+                                            provenance: provenance)
         }
         if allowLocal, FileSystem.kind(name) != .missing {
             return Located(archive: nil, localPath: name, fileName: Self.lastComponent(name))
@@ -50,8 +57,10 @@ public struct ChartLocator: Sendable {
         }
         if name.hasPrefix("/") || name.hasPrefix(".") { throw ChartError("path \"\(name)\" not found") }
         if name.hasPrefix("http://") || name.hasPrefix("https://") {
-            let bytes = try await withFetcher(options) { try await $0.download(name) }
-            return Located(archive: bytes, localPath: nil, fileName: Self.lastComponent(String(name.split(separator: "?")[0])))
+            let (bytes, prov) = try await withFetcher(options) { f in (try await f.download(name), provenance ? try await Self.provenance(f, of: name) : nil) }
+            var located = Located(archive: bytes, localPath: nil, fileName: Self.lastComponent(String(name.split(separator: "?")[0])))
+            located.provenance = prov
+            return located
         }
         guard let slash = name.firstIndex(of: "/") else {
             throw SourceError.unsupported("non-absolute URLs should be in form of repo_name/path_to_chart, got: \(name)")
@@ -59,19 +68,29 @@ public struct ChartLocator: Sendable {
         let repoName = String(name[..<slash]), chart = String(name[name.index(after: slash)...])
         let file = try RepositoryFile.load(paths.repositoryConfig)
         guard let entry = file.entry(named: repoName) else { throw SourceError.unknownRepository(repoName) }
-        return try await fromRepository(url: entry.url, chart: chart, version: version, entry: entry)
+        return try await fromRepository(url: entry.url, chart: chart, version: version, entry: entry, provenance: provenance)
     }
 
     /// A chart of an HTTP repository, with the credentials repositories.yaml keeps for it.
-    func fromRepository(url: String, chart: String, version: String, entry: RepositoryFile.Entry?) async throws -> Located {
+    func fromRepository(url: String, chart: String, version: String, entry: RepositoryFile.Entry?, provenance: Bool = false) async throws -> Located {
         var o = options
         if let e = entry {
             if o.http.username == nil, !e.username.isEmpty { o.http.username = e.username; o.http.password = e.password }
             if o.http.caFile == nil, !e.caFile.isEmpty { o.http.caFile = e.caFile }
             if e.insecureSkipTLSVerify { o.http.insecureSkipTLSVerify = true }
         }
-        let f = try await withFetcher(o) { try await $0.fetch(repository: url, name: chart, version: version) }
-        return Located(archive: f.bytes, localPath: nil, fileName: Self.lastComponent(String(f.url.split(separator: "?")[0])))
+        let (f, prov) = try await withFetcher(o) { fetcher in
+            let f = try await fetcher.fetch(repository: url, name: chart, version: version)
+            return (f, provenance ? try await Self.provenance(fetcher, of: f.url) : nil)
+        }
+        var located = Located(archive: f.bytes, localPath: nil, fileName: Self.lastComponent(String(f.url.split(separator: "?")[0])))
+        located.provenance = prov
+        return located
+    }
+
+    /// An archive's provenance file, helm's way: the archive's URL with .prov appended.
+    static func provenance(_ fetcher: ChartFetcher, of url: String) async throws -> [UInt8] {
+        do { return try await fetcher.download(url + ".prov") } catch { throw SourceError.unsupported("failed to fetch provenance \"\(url).prov\"") }
     }
 
     /// A fetcher for one job, shut down after it whether it succeeded or not.

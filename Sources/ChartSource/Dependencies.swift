@@ -133,14 +133,15 @@ public struct DependencyManager: Sendable {
 
     /// `helm dependency list`: the table of dependencies and their state in charts/, then
     /// warnings for charts there that Chart.yaml does not name.
-    public func list(_ dir: String) throws -> String {
+    /// `maxColumnWidth`: helm's --max-col-width (uitable's MaxColWidth).
+    public func list(_ dir: String, maxColumnWidth: Int = 80) throws -> String {
         let chart = try ChartLoader.load(path: dir)
         let deps = chart.metadata.dependencies
         let chartsDir = dir + "/charts"
         if deps.isEmpty { return "WARNING: no dependencies at \(chartsDir)\n" }
         var rows = [["NAME", "VERSION", "REPOSITORY", "STATUS"]]
         for d in deps { rows.append([d.name, d.version, d.repository, status(d, chart: chart, dir: dir)]) }
-        var out = PaddedTable.render(rows, maxWidth: 80) + "\n\n"
+        var out = PaddedTable.render(rows, maxWidth: maxColumnWidth) + "\n\n"
         for f in ((try? FileSystem.list(chartsDir)) ?? []).sorted() {
             let p = chartsDir + "/" + f
             guard FileSystem.kind(p) == .directory || f.hasSuffix(".tgz") else { continue }

@@ -1,4 +1,5 @@
 import Values
+import Sprig
 import Chart
 import GoTemplate
 import GoFmt
@@ -22,6 +23,8 @@ public struct RenderOptions: Sendable {
     public var limits = RenderLimits.current
     /// Wall time a render may take; nil for no limit (the operator sets one).
     public var timeout: Duration? = RenderLimits.current.renderTimeout
+    /// getHostByName looks names up (helm's --enable-dns); else it renders "".
+    public var enableDNS = false
     public init() {}
 }
 
@@ -139,6 +142,7 @@ public enum Renderer {
         set.maxDepth = options.limits.maxDepth
         if let timeout = options.timeout { set.deadline = .now + timeout }
         installContextFunctions(set, strict: options.strict)
+        if options.enableDNS { set.addFuncs(["getHostByName": HostLookup.function]) }
 
         // Parse every file on all cores, then add them in Helm's order (later definitions win).
         let order = sortTemplates(Array(tpls.keys))

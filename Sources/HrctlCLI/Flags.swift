@@ -4,6 +4,7 @@ import Actions
 import ChartSource
 import HelmRelease
 import Release
+import FileIO
 
 // Flag groups shared by several commands, each defined once (helm's pkg/cmd/flags.go).
 
@@ -118,19 +119,17 @@ struct ChartPathOptions: ParsableArguments {
     @Flag(name: .long, help: "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
     var devel = false
 
-    @Flag(name: .long, help: "verify the package before using it (needs OpenPGP, which hrctl does not have: refused)")
+    @Flag(name: .long, help: "verify the package before using it")
     var verify = false
 
-    @Option(name: .long, help: "location of public keys used for verification (with --verify)")
+    @Option(name: .long, help: "location of public keys used for verification (default \"~/.gnupg/pubring.gpg\")")
     var keyring: String?
 
     @OptionGroup var sources: SourceOptions
 
     var versionConstraint: String { version.isEmpty && devel ? ">0.0.0-0" : version }
 
-    func validate() throws {
-        if verify { throw CLIError.unsupported("--verify: provenance needs OpenPGP, which hrctl does not implement; the chart was not verified, so nothing is installed") }
-    }
+    func keyringPath(_ global: GlobalOptions) -> String { keyring ?? Provenance.defaultKeyring(environment: global.environment) }
 
     func locator(_ global: GlobalOptions) -> ChartLocator {
         let env = global.environment
@@ -138,8 +137,31 @@ struct ChartPathOptions: ParsableArguments {
                             options: sources.fetcherOptions(), warn: { Output.error("warning: \($0)\n") })
     }
 
-    func locate(_ chart: String, _ global: GlobalOptions, allowLocal: Bool = true) async throws -> ChartLocator.Located {
-        try await locator(global).locate(chart, version: versionConstraint, repo: repo, allowLocal: allowLocal)
+    /// The chart, its provenance checked with --verify (as helm's LocateChart does: a folder
+    /// cannot be, an archive needs ARCHIVE.prov beside it, a download the repository's).
+    /// `provenance`: fetch the .prov of a download even without --verify (pull --prov).
+    func locate(_ chart: String, _ global: GlobalOptions, allowLocal: Bool = true, provenance: Bool = false) async throws -> ChartLocator.Located {
+        var located = try await locator(global).locate(chart, version: versionConstraint, repo: repo, allowLocal: allowLocal, provenance: verify || provenance)
+        if verify { located.verification = try verification(located, global) }
+        return located
+    }
+
+    func verification(_ located: ChartLocator.Located, _ global: GlobalOptions) throws -> Provenance.Verification {
+        if let path = located.localPath { return try Self.verifyArchive(path, keyring: keyringPath(global)) }
+        return try Provenance.verify(archive: located.archive ?? [], fileName: located.fileName, provenance: located.provenance ?? [], keyring: keyringPath(global))
+    }
+
+    /// helm's VerifyChart: a .tgz file and ARCHIVE.prov beside it, checked in that order.
+    static func verifyArchive(_ path: String, keyring: String) throws -> Provenance.Verification {
+        switch FileSystem.kind(path) {
+        case .missing: throw CLIError.helm("stat \(path): no such file or directory")
+        case .directory: throw CLIError.helm("unpacked charts cannot be verified")
+        default: if !path.lowercased().hasSuffix(".tgz") { throw CLIError.helm("chart must be a tgz file") }
+        }
+        guard FileSystem.kind(path + ".prov") != .missing else {
+            throw CLIError.helm("could not load provenance file \(path).prov: stat \(path).prov: no such file or directory")
+        }
+        return try Provenance.verify(archive: try FileSystem.read(path), fileName: Files.baseName(path), provenance: try FileSystem.read(path + ".prov"), keyring: keyring)
     }
 }
 
@@ -185,4 +207,148 @@ struct DeployFlags: ParsableArguments {
         if let maxHistory { opts.maxHistory = maxHistory }
         if let description { opts.description = description }
     }
+}
+
+/// How objects are written: `--force-replace` (`--force`, deprecated), `--force-conflicts`,
+/// `--server-side`. install and template take `--server-side` as a boolean (default true),
+/// upgrade and rollback as true, false or auto (default auto, the method the previous revision
+/// was applied with). hrctl applies by server-side apply only: false is refused, and auto is
+/// server-side (a revision helm applied client-side is then continued server-side).
+struct ApplyMethodOptions: ParsableArguments {
+    @Flag(name: .customLong("force-replace"), help: "force resource updates by replacement (helm cannot with server-side apply: an upgrade or rollback then fails as helm's does)")
+    var forceReplace = false
+    @Flag(name: .customLong("force"), help: .hidden)
+    var force = false
+    @Flag(name: .customLong("force-conflicts"), help: "if set server-side apply will force changes against conflicts")
+    var forceConflicts = false
+    @Option(name: .customLong("server-side"), help: "object updates run in the server instead of the client: install and template true or false (default true); upgrade and rollback \"true\", \"false\" or \"auto\" (default \"auto\"); hrctl refuses false")
+    var serverSide: String?
+
+    /// How a command reads `--server-side`.
+    enum Kind { case boolean, method }
+
+    /// cobra's MarkFlagsMutuallyExclusive and flag deprecation, in its words (groups checked in
+    /// name order, as cobra does).
+    func validate() throws {
+        if force { Output.error("Flag --force has been deprecated, use --force-replace instead\n") }
+        for (flag, set) in [("force", force), ("force-replace", forceReplace)] where set && forceConflicts {
+            let both = [flag, "force-conflicts"].sorted().joined(separator: " ")
+            throw CLIError.helm("if any flags in the group [\(flag) force-conflicts] are set none of the others can be; [\(both)] were all set")
+        }
+    }
+
+    /// Whether objects are applied server-side, as `kind` reads the flag; false is refused.
+    func checkServerSide(_ kind: Kind) throws {
+        guard let serverSide else { return }
+        let serverSideApply: Bool
+        switch kind {
+        case .boolean:
+            // pflag's strconv.ParseBool.
+            if ["1", "t", "T", "TRUE", "true", "True"].contains(serverSide) { serverSideApply = true }
+            else if ["0", "f", "F", "FALSE", "false", "False"].contains(serverSide) { serverSideApply = false }
+            else { throw CLIError.helm("invalid argument \"\(serverSide)\" for \"--server-side\" flag: strconv.ParseBool: parsing \"\(serverSide)\": invalid syntax") }
+        case .method:
+            // Other words are the action's to refuse (helm's getUpgradeServerSideValue), as
+            // only an upgrade of an existing release and a rollback read them.
+            serverSideApply = serverSide != "false"
+        }
+        if !serverSideApply { throw CLIError.unsupported("--server-side=false: hrctl applies by server-side apply only") }
+    }
+
+    func apply(to opts: inout DeployOptions, _ kind: Kind) {
+        opts.forceConflicts = forceConflicts
+        opts.forceReplace = forceReplace || force
+        if kind == .method { opts.serverSideMethod = serverSide }
+    }
+}
+
+/// The flags of helm's addInstallFlags that shape how a release is written to the cluster:
+/// install and upgrade apply them; template takes them as helm's does (checked, and without
+/// effect on a client-side render).
+struct ReleaseWriteFlags: ParsableArguments {
+    @OptionGroup var waiting: WaitOptions
+    @OptionGroup var applyMethod: ApplyMethodOptions
+
+    @Flag(name: .customLong("create-namespace"), help: "create the release namespace if not present")
+    var createNamespace = false
+    @Option(name: .long, help: "add a custom description")
+    var description: String?
+    @Option(name: [.customShort("l"), .long], help: "Labels that would be added to release metadata. Should be divided by comma.")
+    var labels: [String] = []
+    @Flag(name: .customLong("take-ownership"), help: "if set, install will ignore the check for helm annotations and take ownership of the existing resources")
+    var takeOwnership = false
+    @Flag(name: [.customLong("rollback-on-failure"), .customLong("atomic")], help: "if set, the installation process deletes the installation (an upgrade rolls back) on failure; --wait is then implied")
+    var rollbackOnFailure = false
+
+    func validate() throws { _ = try customLabels() }
+
+    func apply(to opts: inout DeployOptions, serverSide: ApplyMethodOptions.Kind) throws {
+        try applyMethod.checkServerSide(serverSide)
+        applyMethod.apply(to: &opts, serverSide)
+        try waiting.apply(to: &opts)
+        if rollbackOnFailure { opts.atomic = true; opts.wait = true }
+        opts.createNamespace = createNamespace
+        opts.description = description
+        opts.takeOwnership = takeOwnership
+        opts.labels = try customLabels()
+    }
+
+    /// --labels as pflag's stringToString reads each: one "=" makes the whole value one pair,
+    /// more are split as a CSV record; later flags add to and override earlier ones.
+    func customLabels() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for value in labels {
+            let pairs: [String]
+            switch value.filter({ $0 == "=" }).count {
+            case 0: throw CLIError.helm("invalid argument \"\(value)\" for \"-l, --labels\" flag: \(value) must be formatted as key=value")
+            case 1: pairs = [String(value.trimmingPrefixAndSuffix("\""))]
+            default: pairs = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+            for pair in pairs {
+                guard let eq = pair.firstIndex(of: "=") else {
+                    throw CLIError.helm("invalid argument \"\(value)\" for \"-l, --labels\" flag: \(pair) must be formatted as key=value")
+                }
+                out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+            }
+        }
+        return out
+    }
+
+}
+
+/// helm package's signing flags: `--sign` with the secret key `--key` of `--keyring`, its
+/// passphrase from `--passphrase-file` (`-` for standard input).
+struct SigningOptions: ParsableArguments {
+    @Flag(name: .long, help: "use a PGP private key to sign this package")
+    var sign = false
+    @Option(name: .long, help: "name of the key to use when signing. Used if --sign is true")
+    var key: String?
+    @Option(name: .long, help: "location of a public keyring (default \"~/.gnupg/pubring.gpg\")")
+    var keyring: String?
+    @Option(name: .customLong("passphrase-file"), help: "location of a file which contains the passphrase for the signing key. Use \"-\" in order to read from stdin.")
+    var passphraseFile: String?
+
+    func check() throws {
+        guard sign else { return }
+        if (key ?? "").isEmpty { throw CLIError.helm("--key is required for signing a package") }
+        if keyring == "" { throw CLIError.helm("--keyring is required for signing a package") }
+    }
+
+    /// ARCHIVE.prov beside the archive.
+    func signArchive(_ path: String, global: GlobalOptions) throws {
+        let ring = keyring ?? Provenance.defaultKeyring(environment: global.environment)
+        let prov = try Provenance.sign(archive: path, key: key ?? "", keyring: ring, passphrase: try passphraseFile.map(Self.passphrase))
+        try FileSystem.writeAtomically(path + ".prov", Array(prov.utf8))
+    }
+
+    /// helm's passphraseFileFetcher: the file's (or standard input's) first line.
+    static func passphrase(_ file: String) throws -> [UInt8] {
+        let bytes = file == "-" ? FileSystem.readStandardInput() : try FileSystem.read(file)
+        return Array(bytes.prefix { $0 != 0x0A })
+    }
+}
+
+extension Provenance.Verification {
+    /// What helm's pull and verify print.
+    var text: String { "Signed by: \(signedBy)\nUsing Key With Fingerprint: \(fingerprint)\nChart Hash Verified: \(fileHash)\n" }
 }

@@ -12,6 +12,8 @@ struct History: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @Option(name: [.short, .long], help: "Output format: table, json or yaml.") var output = "table"
     @Option(name: .long, help: "Show at most this many revisions (the newest).") var max = 256
+    @Flag(name: .customLong("show-rollback-revision"), help: "show the revision a rollback restored, in a ROLLBACK column (table output)")
+    var showRollbackRevision = false
 
     func run() async throws {
         try Require.one(release, "history", usage: "history RELEASE_NAME [flags]")
@@ -30,13 +32,26 @@ struct History: AsyncParsableCommand {
                 if let rb = r.info.rollbackRevision { m["rollback_revision"] = .int(Int64(rb)) }
                 return .map(Map(m))
             }
+            if format == .json {
+                // encoding/json keeps helm's struct field order (YAML sorts them, as encoded).
+                let order = ["revision", "updated", "status", "chart", "app_version", "rollback_revision", "description"]
+                let objects = try items.map { item -> String in
+                    guard case .map(let m) = item else { return "" }
+                    return "{" + (try order.compactMap { k in try m.entries[k].map { "\"\(k)\":" + (try JSONEncoding.encode($0)) } }).joined(separator: ",") + "}"
+                }
+                Output.write(Array(("[" + objects.joined(separator: ",") + "]\n").utf8))
+                return
+            }
             Output.write(Array(try format.encode(.list(items)).utf8))
             return
         }
-        var rows = [["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"]]
+        // helm's table: ROLLBACK (blank unless the revision is a rollback) before DESCRIPTION.
+        let rollback = showRollbackRevision ? ["ROLLBACK"] : []
+        var rows = [["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"] + rollback + ["DESCRIPTION"]]
         for r in history {
-            rows.append([String(r.version), TimeText.ansic(r.info.lastDeployed), r.info.status.rawValue, r.chartLabel, r.appVersion, r.info.description])
+            let restored = showRollbackRevision ? [r.info.rollbackRevision.map(String.init) ?? ""] : []
+            rows.append([String(r.version), TimeText.ansic(r.info.lastDeployed), r.info.status.rawValue, r.chartLabel, r.appVersion] + restored + [r.info.description])
         }
-        Output.write(Array(Table.render(rows).utf8))
+        Output.write(Array(Table.render(rows, maxWidth: .max).utf8))
     }
 }

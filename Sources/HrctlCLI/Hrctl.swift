@@ -13,7 +13,7 @@ public struct Hrctl: ParsableCommand {
                       Template.self, Render.self, PackageChart.self, Push.self, Repo.self, TestCommand.self, CRDs.self, OperatorCommand.self, Cache.self,
                       // helm's chart-side commands (issue 16)
                       VersionCommand.self, Completion.self, Env.self, Show.self, Pull.self, Search.self, Registry.self,
-                      DependencyCommand.self, Lint.self, Complete.self,
+                      DependencyCommand.self, Lint.self, Complete.self, VerifyCommand.self,
                       ImageCommand.self, ConvertCommand.self]
     )
 
@@ -44,9 +44,11 @@ public struct Hrctl: ParsableCommand {
         // Completion requests carry the half-typed line as it is.
         if args.first == "__complete" { return args }
         let end = args.firstIndex(of: "--") ?? args.count
+        let command = subcommand(args[..<end])
         var out: [String] = []
         for a in args[..<end] {
             if let bare = optionalValueDefaults[a] { out.append(a + "=" + bare); continue }
+            if let commands = booleanIn[a], let command, commands.contains(command) { out.append(a + "=true"); continue }
             if a.hasPrefix("--"), let eq = a.firstIndex(of: "="), !GlobalOptions.valuedFlags.contains(String(a[..<eq])),
                !flagsTakingBooleanValues.contains(String(a[..<eq])) {
                 let value = a[a.index(after: eq)...]
@@ -86,6 +88,23 @@ public struct Hrctl: ParsableCommand {
         if known.contains(first) { return nil }
         return "unknown command \"\(first)\" for \"\(programName)\"\nRun '\(programName) --help' for usage."
     }
+
+    /// The first word that is not a leading global flag or its value.
+    static func subcommand(_ args: ArraySlice<String>) -> String? {
+        var i = args.startIndex
+        while i < args.endIndex {
+            let a = args[i]
+            if GlobalOptions.valuedFlags.contains(a) { i += 2; continue }
+            if a.hasPrefix("-") { i += 1; continue }
+            return a
+        }
+        return nil
+    }
+
+    /// Flags that are booleans in some commands and take a value in others: bare, in those
+    /// commands, they are true (install's and template's `--server-side`; upgrade's and
+    /// rollback's takes true, false or auto).
+    static let booleanIn: [String: Set<String>] = ["--server-side": ["install", "template"]]
 
     /// pflag's NoOptDefVal of helm's flags that take an optional value.
     static let optionalValueDefaults = ["--wait": "watcher", "--dry-run": "client"]

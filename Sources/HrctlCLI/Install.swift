@@ -30,6 +30,8 @@ struct Install: AsyncParsableCommand {
     @Flag(name: .long, help: "reuse the given name, only if that name is a deleted release which remains in the history. This is unsafe in production")
     var replace = false
 
+    func validate() throws { try flags.writing.applyMethod.checkServerSide(.boolean) }
+
     func run() async throws {
         let (name, chart): (String, String)
         do { (name, chart) = try InstallNaming.nameAndChart(args, generateName: generateName, nameTemplate: nameTemplate, command: "install") }
@@ -46,22 +48,14 @@ struct InstallFlags: ParsableArguments {
     @OptionGroup var values: ValueOptions
     @OptionGroup var valueFiles: ValuesShorthand
     @OptionGroup var chartPath: ChartPathOptions
-    @OptionGroup var waiting: WaitOptions
+    @OptionGroup var writing: ReleaseWriteFlags
     @OptionGroup var dryRun: DryRunOption
     @OptionGroup var output: OutputOption
     @OptionGroup var postRender: PostRendererOptions
     @OptionGroup var crds: CRDOption
 
-    @Flag(name: .customLong("create-namespace"), help: "create the release namespace if not present")
-    var createNamespace = false
     @Flag(name: .customLong("dependency-update"), help: "update dependencies if they are missing before installing the chart")
     var dependencyUpdate = false
-    @Option(name: .long, help: "add a custom description")
-    var description: String?
-    @Option(name: [.customShort("l"), .long], help: "Labels that would be added to release metadata. Should be divided by comma.")
-    var labels: [String] = []
-    @Flag(name: .customLong("take-ownership"), help: "if set, install will ignore the check for helm annotations and take ownership of the existing resources")
-    var takeOwnership = false
     @Flag(name: .customLong("skip-crds"), help: "if set, no CRDs will be installed. By default, CRDs are installed if not already present")
     var skipCRDs = false
     @Flag(name: .customLong("skip-schema-validation"), help: "if set, disables JSON schema validation")
@@ -78,63 +72,25 @@ struct InstallFlags: ParsableArguments {
     var disableOpenAPIValidation = false
     @Flag(name: .customLong("no-hooks"), help: "prevent hooks from running during install")
     var noHooks = false
-    @Flag(name: [.customLong("rollback-on-failure"), .customLong("atomic")], help: "if set, the installation process deletes the installation (an upgrade rolls back) on failure; --wait is then implied")
-    var rollbackOnFailure = false
-    @Flag(name: [.customLong("force-replace"), .customLong("force")], help: "force resource updates by replacement")
-    var forceReplace = false
-    @Flag(name: .customLong("force-conflicts"), help: "if set server-side apply will force changes against conflicts")
-    var forceConflicts = false
-    @Option(name: .customLong("server-side"), help: "object updates run in the server instead of the client (true, false or auto)")
-    var serverSide: String?
 
     func validate() throws {
         var probe = DeployOptions()
         try crds.apply(to: &probe, skipCRDs: skipCRDs)
         if hideSecret && dryRun.dryRun == nil { throw CLIError.helm("hiding Kubernetes secrets requires a dry-run mode") }
-        if forceReplace { throw CLIError.unsupported("--force-replace (--force): objects are updated by server-side apply, never deleted and recreated") }
-        if enableDNS { throw CLIError.unsupported("--enable-dns: getHostByName renders an empty string, as helm does without the flag") }
         if renderSubchartNotes { throw CLIError.unsupported("--render-subchart-notes: only the parent chart's NOTES.txt is rendered") }
-        _ = try customLabels()
-        if let serverSide, !["true", "auto"].contains(serverSide) {
-            if serverSide == "false" { throw CLIError.unsupported("--server-side=false: hrctl applies by server-side apply only") }
-            throw CLIError.helm("invalid server-side value (\"\(serverSide)\"). Must be \"true\", \"false\", or \"auto\"")
-        }
     }
 
-    func deployOptions(_ global: GlobalOptions) throws -> DeployOptions {
+    /// `serverSide`: how the command reads --server-side (install's boolean is checked as the
+    /// flag is parsed, upgrade's method as the upgrade runs, as helm does).
+    func deployOptions(_ global: GlobalOptions, serverSide: ApplyMethodOptions.Kind) throws -> DeployOptions {
         var opts = DeployOptions()
         opts.maxHistory = global.maxHistory
-        try waiting.apply(to: &opts)
+        try writing.apply(to: &opts, serverSide: serverSide)
         try dryRun.apply(to: &opts)
-        if rollbackOnFailure { opts.atomic = true; opts.wait = true }
         opts.noHooks = noHooks
+        opts.enableDNS = enableDNS
         try crds.apply(to: &opts, skipCRDs: skipCRDs)
-        opts.createNamespace = createNamespace
-        opts.description = description
-        opts.takeOwnership = takeOwnership
-        opts.labels = try customLabels()
         return opts
-    }
-
-    /// --labels as pflag's stringToString reads each: one "=" makes the whole value one pair,
-    /// more are split as a CSV record; later flags add to and override earlier ones.
-    func customLabels() throws -> [String: String] {
-        var out: [String: String] = [:]
-        for value in labels {
-            let pairs: [String]
-            switch value.filter({ $0 == "=" }).count {
-            case 0: throw CLIError.helm("invalid argument \"\(value)\" for \"-l, --labels\" flag: \(value) must be formatted as key=value")
-            case 1: pairs = [String(value.trimmingPrefixAndSuffix("\""))]
-            default: pairs = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            }
-            for pair in pairs {
-                guard let eq = pair.firstIndex(of: "=") else {
-                    throw CLIError.helm("invalid argument \"\(value)\" for \"-l, --labels\" flag: \(pair) must be formatted as key=value")
-                }
-                out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
-            }
-        }
-        return out
     }
 
     /// Prints what helm prints after an install or upgrade; `header` is upgrade's first line
@@ -158,7 +114,9 @@ struct InstallRun {
 
     func run(name: String, chart reference: String, mode: DeployOptions.Mode, valueReuse: ValueReuse = .unlessGiven,
              maxHistory: Int? = nil, cleanupOnFail: Bool = false) async throws -> ApplyOutcome {
-        var opts = try flags.deployOptions(global)
+        var serverSide = ApplyMethodOptions.Kind.method
+        if case .install = mode { serverSide = .boolean }
+        var opts = try flags.deployOptions(global, serverSide: serverSide)
         opts.cleanupOnFail = cleanupOnFail
         opts.mode = mode
         opts.valueReuse = valueReuse

@@ -3,8 +3,10 @@ import FileIO
 import Chart
 import ChartSource
 
-/// `hrctl package DIR…`: charts packed as Helm packs them, `NAME-VERSION.tgz`.
-struct PackageChart: ParsableCommand {
+/// `hrctl package DIR…`: charts packed as Helm packs them, `NAME-VERSION.tgz`; with
+/// `--dependency-update`, charts/ brought up to Chart.yaml first (through the chart-source
+/// flags); with `--sign`, a provenance file beside the archive.
+struct PackageChart: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "package", abstract: "Package chart folders into versioned chart archives.")
 
     @OptionGroup var global: GlobalOptions
@@ -13,16 +15,24 @@ struct PackageChart: ParsableCommand {
     @Option(name: [.short, .customLong("destination")], help: "Where to write the archives.") var destination = "."
     @Option(name: .long, help: "Set the chart's version.") var version: String?
     @Option(name: .customLong("app-version"), help: "Set the chart's appVersion.") var appVersion: String?
+    @Flag(name: [.customShort("u"), .customLong("dependency-update")], help: "update dependencies from \"Chart.yaml\" to dir \"charts/\" before packaging")
+    var dependencyUpdate = false
+    @OptionGroup var sources: SourceOptions
+    @OptionGroup var signing: SigningOptions
 
-    func run() throws {
+    func validate() throws { try signing.check() }
+
+    func run() async throws {
         try FileSystem.makeDirectories(destination)
         for path in paths {
             if FileSystem.kind(path) == .missing { throw CLIError.helm("stat \(path): no such file or directory") }
+            if dependencyUpdate { try await DependencyCommand.manager(sources.fetcherOptions(), global.environment, quiet: true).update(path) }
             // helm package refuses a chart whose dependencies are not in charts/.
             if let problem = Dependencies.missing(try ChartLoader.load(path: path)) { throw CLIError.helm(problem) }
             let p = try ChartPackager.package(directory: path, version: version, appVersion: appVersion)
             let out = (destination.hasSuffix("/") ? destination : destination + "/") + p.fileName
             try FileSystem.writeAtomically(out, p.bytes)
+            if signing.sign { try signing.signArchive(out, global: global) }
             Output.write(Array("Successfully packaged chart and saved it to: \(out)\n".utf8))
         }
     }

@@ -8,16 +8,18 @@ import Glibc
 
 /// Tables and times as Helm prints them.
 enum Table {
-    /// uitable's layout, which Helm uses: cells padded to their column's width, joined by tabs.
-    static func render(_ rows: [[String]]) -> String {
+    /// uitable's layout, which Helm uses: cells padded to their column's width, joined by tabs;
+    /// longer cells cut to `maxWidth` (uitable's MaxColWidth: 60 where helm sets it, none in
+    /// `history`).
+    static func render(_ rows: [[String]], maxWidth: Int = 60) -> String {
         guard let n = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: n)
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], min(c.count, 60)) } }
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], min(c.count, maxWidth)) } }
         var out = ""
         for r in rows {
             var line = ""
             for (i, c) in r.enumerated() {
-                let cell = c.count > 60 ? String(c.prefix(57)) + "..." : c
+                let cell = c.count > maxWidth ? String(c.prefix(maxWidth - 3)) + "..." : c
                 // Every cell padded to its column's width, the last one too (as uitable does).
                 line += cell + String(repeating: " ", count: widths[i] - cell.count) + (i == r.count - 1 ? "" : "\t")
             }

@@ -60,6 +60,16 @@ struct Template: AsyncParsableCommand {
 
     @Option(name: .customLong("output-dir"), help: "writes the executed templates to files in output-dir instead of stdout")
     var outputDir: String?
+    @Flag(name: .customLong("release-name"), help: "use release name in the output-dir path.")
+    var useReleaseName = false
+
+    /// helm's addInstallFlags, which template shares with install: release-writing flags are
+    /// checked as install checks them and, as in helm's client-side render, change no output.
+    @OptionGroup var writing: ReleaseWriteFlags
+    @Flag(name: .long, help: "reuse the given name, only if that name is a deleted release which remains in the history (template: always, no name is checked)")
+    var replace = false
+    @Flag(name: .customLong("enable-dns"), help: "enable DNS lookups when rendering templates")
+    var enableDNS = false
     @OptionGroup var postRender: PostRendererOptions
 
     @Flag(name: .customLong("no-hooks"), help: "Leave hooks out of the output.")
@@ -88,6 +98,8 @@ struct Template: AsyncParsableCommand {
             throw ValidationError("give one HelmRelease file with -f (or RELEASE and CHART with -f values files)")
         }
         if outputDir != nil { throw CLIError.unsupported("template --output-dir: the manifests are written to standard output") }
+        try writing.applyMethod.checkServerSide(.boolean)
+
         if filename == nil && chart == nil {
             throw CLIError.arguments("\"\(Hrctl.programName) template\" requires at least 1 argument", usage: "\(Hrctl.programName) template [NAME] [CHART] [flags]")
         }
@@ -102,6 +114,7 @@ struct Template: AsyncParsableCommand {
             for r in try ReleaseDocuments.load([filename], selector: nil) {
                 var options = releaseOptions.renderOptions(release: r.releaseName)
                 options.namespace = r.targetNamespace
+                options.enableDNS = enableDNS
                 let chart = try await inputs.chart(r)
                 let user = try await inputs.values(r, chart: chart)
                 out += try render(chart: chart, user: try values.userValues(base: user), options: options)
@@ -114,6 +127,7 @@ struct Template: AsyncParsableCommand {
         let loaded = try await ChartLoad(global: releaseOptions.global, chartPath: chartPath, dependencyUpdate: dependencyUpdate).loadChart(chart!)
         if skipSchemaValidation { loaded.schema = nil }
         var options = releaseOptions.renderOptions(release: release!)
+        options.enableDNS = enableDNS
         if validateWithCluster, let version = try await releaseOptions.global.withContext({ ctx, _ in await ctx.kubeVersion() }) { options.kubeVersion = version }
         let text = try render(chart: loaded, user: try values.userValues(), options: options)
         Output.write(Array(text.utf8))
