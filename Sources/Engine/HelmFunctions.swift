@@ -90,6 +90,8 @@ enum HelmFunctions {
             do {
                 let v = try JSON.decode(a[0]?.stringValue ?? "")
                 if case .map(let m) = v { return .map(m) }
+                // encoding/json stores null into a map as a nil map.
+                if case .null = v { return .map(Map(nilOf: .interface)) }
                 return .map(["Error": .string("json: cannot unmarshal \(jsonKind(v)) into Go value of type map[string]interface {}")])
             } catch let e as JSON.SyntaxError {
                 return .map(["Error": .string(e.message)])
@@ -102,6 +104,7 @@ enum HelmFunctions {
             do {
                 let v = try JSON.decode(a[0]?.stringValue ?? "")
                 if case .list(let l) = v { return .list(l) }
+                if case .null = v { return .nilList() }
                 return .list([.string("json: cannot unmarshal \(jsonKind(v)) into Go value of type []interface {}")])
             } catch let e as JSON.SyntaxError {
                 return .list([.string(e.message)])

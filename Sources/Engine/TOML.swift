@@ -16,6 +16,16 @@ enum TOML {
 
     static func isTable(_ v: Value) -> Bool { if case .map = v { return true }; return false }
 
+    /// BurntSushi/toml leaves out nil values: nil interfaces, slices and maps alike.
+    static func isNil(_ v: Value) -> Bool {
+        switch v {
+        case .null: return true
+        case .list(let l): return l.isNil
+        case .map(let m): return m.isNil
+        default: return false
+        }
+    }
+
     static func isTableArray(_ v: Value) -> Bool {
         if case .list(let l) = v, !l.items.isEmpty, l.items.allSatisfy(isTable) { return true }
         return false
@@ -31,8 +41,7 @@ enum TOML {
         let keys = m.sortedKeys
         for k in keys {
             let v = m.entries[k]!
-            if case .null = v { continue }
-            if isTable(v) || isTableArray(v) { continue }
+            if isNil(v) || isTable(v) || isTableArray(v) { continue }
             out += indent + (path.isEmpty ? "" : "  ") + "\(key(k)) = \(try scalar(v))\n"
         }
         for k in keys {
@@ -40,7 +49,7 @@ enum TOML {
             let p = path + [k]
             let header = p.map(key).joined(separator: ".")
             let hIndent = String(repeating: "  ", count: p.count - 1)
-            if case .map(let sub) = v {
+            if case .map(let sub) = v, !sub.isNil {
                 out += "\n\(hIndent)[\(header)]\n"
                 try table(sub, path: p, into: &out)
             } else if isTableArray(v), case .list(let l) = v {

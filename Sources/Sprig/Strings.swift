@@ -92,10 +92,11 @@ enum StringFunctions {
         t.add("replace", [.s, .s, .s]) { a in .string(try replaceAll(a.gostr(2), a.gostr(0), a.gostr(1))) }
         t.add("plural", [.s, .s, .i]) { a in .string(a.int(2) == 1 ? a.str(0) : a.str(1)) }
         t.add("toString", [.a]) { .string(Cast.goString($0[0])) }
-        t.add("toStrings", [.a]) { strList(Cast.strings($0[0])) }
+        t.add("toStrings", [.a]) { a in isNilStrings(a[0]) ? a[0] : strList(Cast.strings(a[0])) }
         t.add("join", [.s, .a]) { .string(Cast.goStrings($0[1]).joined(separator: $0.gostr(0))) }
         t.add("sortAlpha", [.a]) { a in
             switch a[0] {
+            case .list? where isNilStrings(a[0]): return a[0]
             case .list?: return strList(Cast.strings(a[0]).sorted(by: goLess))
             default: return strList([Cast.string(a[0])])
             }
@@ -362,4 +363,10 @@ extension String {
     func replacingAll(_ old: String, with new: String) -> String {
         ((try? StringFunctions.replaceAll(GoString(self), GoString(old), GoString(new))) ?? GoString(self)).string
     }
+}
+
+/// strslice hands a []string back as it is, so a nil one stays nil (`regexFindAll … | toStrings`).
+func isNilStrings(_ v: Value?) -> Bool {
+    if case .list(let l)? = v { return l.isNil && l.elem == .string && l.name == nil }
+    return false
 }
