@@ -121,7 +121,7 @@ public enum Renderer {
     }
 
     static func renderOnThisThread(_ chart: Chart, values: Map, options: RenderOptions, extra: (String, String)? = nil) throws -> [String: String] {
-        if let problem = RenderLimits.fromEnvironment.problem { throw RenderError(description: problem) }
+        if let problem = RenderLimits.problem { throw RenderError(description: problem) }
         try checkKubeVersion(chart, options)
         let (release, caps) = topValues(options)
         var tpls: [String: Renderable] = [:]

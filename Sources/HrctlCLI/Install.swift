@@ -51,6 +51,7 @@ struct InstallFlags: ParsableArguments {
     @OptionGroup var output: OutputOption
     @OptionGroup var postRender: PostRendererOptions
     @OptionGroup var crds: CRDOption
+    @OptionGroup var renderLimits: RenderLimitOptions
 
     @Flag(name: .customLong("create-namespace"), help: "create the release namespace if not present")
     var createNamespace = false
@@ -158,6 +159,7 @@ struct InstallRun {
 
     func run(name: String, chart reference: String, mode: DeployOptions.Mode, valueReuse: ValueReuse = .unlessGiven,
              maxHistory: Int? = nil, cleanupOnFail: Bool = false) async throws -> ApplyOutcome {
+        try flags.renderLimits.apply()
         var opts = try flags.deployOptions(global)
         opts.cleanupOnFail = cleanupOnFail
         opts.mode = mode

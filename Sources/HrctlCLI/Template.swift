@@ -61,6 +61,7 @@ struct Template: AsyncParsableCommand {
     @Option(name: .customLong("output-dir"), help: "writes the executed templates to files in output-dir instead of stdout")
     var outputDir: String?
     @OptionGroup var postRender: PostRendererOptions
+    @OptionGroup var renderLimits: RenderLimitOptions
 
     @Flag(name: .customLong("no-hooks"), help: "Leave hooks out of the output.")
     var noHooks = false
@@ -94,6 +95,7 @@ struct Template: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try renderLimits.apply()
         if let filename {
             var out = ""
             let fetcher = try sources.fetcher()
