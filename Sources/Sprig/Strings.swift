@@ -66,8 +66,8 @@ enum StringFunctions {
             out.append(contentsOf: out[0..<(unit.count * n - out.count)])
             return .string(bytes: out)
         }
-        t.add("wrap", [.i, .s]) { .string(wrap($0.str(1), width: $0.int(0), newline: "\n")) }
-        t.add("wrapWith", [.i, .s, .s]) { .string(wrap($0.str(2), width: $0.int(0), newline: $0.str(1))) }
+        t.add("wrap", [.i, .s]) { .string(bytes: try wrap($0.gostr(1).bytes, width: $0.int(0), newline: [], breakLongWords: false)) }
+        t.add("wrapWith", [.i, .s, .s]) { .string(bytes: try wrap($0.gostr(2).bytes, width: $0.int(0), newline: $0.gostr(1).bytes, breakLongWords: true)) }
         t.add("contains", [.s, .s]) { .bool(contains($0.gostr(1), $0.gostr(0))) }
         t.add("hasPrefix", [.s, .s]) { .bool($0.gostr(1).bytes.starts(with: $0.gostr(0).bytes)) }
         t.add("hasSuffix", [.s, .s]) { .bool($0.gostr(1).bytes.reversed().starts(with: $0.gostr(0).bytes.reversed())) }
@@ -224,29 +224,36 @@ enum StringFunctions {
     }
 
     /// goutils.WrapCustom with wrapLongWords.
-    static func wrap(_ s: String, width wIn: Int, newline: String) -> String {
-        let width = max(wIn, 1)
-        var out = ""
-        for (li, line) in s.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if li > 0 { out += newline }
-            var rest = Substring(line)
-            var first = true
-            while rest.count > width {
-                if !first { out += newline }
-                first = false
-                let window = rest.prefix(width + 1)
-                if let sp = window.lastIndex(of: " ") {
-                    out += rest[..<sp]
-                    rest = rest[rest.index(after: sp)...]
-                } else {
-                    out += rest.prefix(width)
-                    rest = rest.dropFirst(width)
-                }
-                while rest.hasPrefix(" ") { rest = rest.dropFirst() }
+    /// goutils.WrapCustom, which Sprig's wrap (long words kept whole) and wrapWith (long words
+    /// cut) call: the text is one line of bytes (a newline in it is an ordinary character), a
+    /// break replaces the last space within width + 1 bytes, spaces starting a line are dropped,
+    /// and a word is cut at a byte count, even inside a multi-byte character (as Go slices).
+    /// A long separator every byte multiplies the text: the result is bounded as it grows.
+    static func wrap(_ b: [UInt8], width wIn: Int, newline nl: [UInt8], breakLongWords: Bool) throws -> [UInt8] {
+        if b.isEmpty { return [] }
+        let newline = nl.isEmpty ? [0x0A] : nl
+        let width = max(wIn, 1), space = UInt8(ascii: " ")
+        var out: [UInt8] = []
+        var offset = 0
+        let limit = RenderLimits.current
+        while b.count - offset > width {
+            try limit.checkString(out.count)
+            if b[offset] == space { offset += 1; continue }
+            if let sp = b[offset..<(offset + width + 1)].lastIndex(of: space) {
+                out += b[offset..<sp]; out += newline
+                offset = sp + 1
+            } else if breakLongWords {
+                out += b[offset..<(offset + width)]; out += newline
+                offset += width
+            } else if let sp = b[(offset + width)...].firstIndex(of: space) {
+                out += b[offset..<sp]; out += newline
+                offset = sp + 1
+            } else {
+                out += b[offset...]
+                offset = b.count
             }
-            if !first { out += newline }
-            out += rest
         }
+        out += b[offset...]
         return out
     }
 
