@@ -110,11 +110,15 @@ enum HelmFunctions {
                 return .list([.string(e.message)])
             }
         }
+        // BurntSushi/toml panics on a nil interface (reflect's zero Value): an error, not text.
+        let tomlOfNil = FunctionError("reflect: call of reflect.Value.Type on zero Value")
         add("toToml", [any]) { a in
-            do { return .string(try TOML.encode(a[0] ?? .null)) } catch { return .string("\(error)") }
+            guard let v = a[0], !v.isNull else { throw tomlOfNil }
+            do { return .string(try TOML.encode(v)) } catch { return .string("\(error)") }
         }
         add("mustToToml", [any]) { a in
-            do { return .string(try TOML.encode(a[0] ?? .null)) } catch { throw FunctionError("\(error)") }
+            guard let v = a[0], !v.isNull else { throw tomlOfNil }
+            do { return .string(try TOML.encode(v)) } catch { throw FunctionError("\(error)") }
         }
         add("fromToml", [str]) { a in
             do { return .map(try TOML.decode(a[0]?.stringValue ?? "")) } catch { return .map(["Error": .string("\(error)")]) }

@@ -281,7 +281,8 @@ public enum Renderer {
                 try weakSet.execute(name, data: a[1], output: &out)
                 return .string(bytes: out)
             },
-            "tpl": GoFunction("tpl", [.typed(.string), .typed(.map(.string, .interface))]) { a in
+            // Helm v4's tpl takes its data as interface{}: any value, a list or a string too.
+            "tpl": GoFunction("tpl", [.typed(.string), .any]) { a in
                 let text = a[0]?.stringValue ?? ""
                 let clone = weakSet.clone()
                 installContextFunctions(clone, strict: strict)

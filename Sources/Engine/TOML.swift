@@ -7,11 +7,19 @@ import GoFmt
 enum TOML {
     struct EncodeError: Error, CustomStringConvertible { let description: String }
 
+    /// A map is a document; any other top-level value but an array of tables is written as a
+    /// value alone (`[1, "x"]`, `true`), as BurntSushi/toml v1 does.
     static func encode(_ v: Value) throws -> String {
-        guard case .map(let m) = v else { throw EncodeError(description: "toml: top-level values must be Go maps or structs") }
-        var out = ""
-        try table(m, path: [], into: &out)
-        return out
+        switch v {
+        case .map(let m):
+            var out = ""
+            try table(m, path: [], into: &out)
+            return out
+        case .list where isTableArray(v):
+            throw EncodeError(description: "toml: top-level values must be Go maps or structs")
+        default:
+            return try scalar(v)
+        }
     }
 
     static func isTable(_ v: Value) -> Bool { if case .map = v { return true }; return false }

@@ -16,7 +16,10 @@ final class NilSliceTests: XCTestCase {
 
     func check(_ cases: [(String, String)], file: StaticString = #filePath, line: UInt = #line) {
         for (action, want) in cases {
-            do { XCTAssertEqual(try render(action), want, action, file: file, line: line) } catch {
+            do {
+                let got = try render(action)
+                XCTAssertEqual(got, want, action, file: file, line: line)
+            } catch {
                 XCTFail("\(action): \(error)", file: file, line: line)
             }
         }
@@ -83,6 +86,15 @@ final class NilSliceTests: XCTestCase {
         ])
     }
 
+    /// Helm v4's tpl takes any data, so a nil slice reaches the inner template unchanged.
+    func testTplPassesAnyDataOn() {
+        check([
+            (#"regexFindAll "z" "abc" -1 | tpl "{{ . | toJson }}""#, "null"),
+            (#"list 1 | tpl "{{ . | toJson }}""#, "[1]"),
+            (#""x" | tpl "{{ . }}""#, "x"),
+        ])
+    }
+
     func testGoSyntaxAndDeepEqualTellNilApart() {
         check([
             (#"printf "%#v" (rest list)"#, "[]interface {}(nil)"),
@@ -107,10 +119,20 @@ final class NilSliceTests: XCTestCase {
         }
     }
 
-    func testTomlLeavesNilOut() {
+    /// BurntSushi/toml leaves nil values out of a table, writes a top-level value that is not a
+    /// map alone (a nil slice as []), refuses only an array of tables, and panics on nil.
+    func testTomlLeavesNilOutAndWritesTopLevelValues() {
         check([
             (#"dict "a" (rest list) "b" 1 | toToml"#, "b = 1\n"),
             (#"dict "a" list | toToml"#, "a = []\n"),
+            (#"fromJson "null" | toToml"#, ""),
+            (#"regexFindAll "z" "abc" -1 | toToml"#, "[]"),
+            (#"list 1 "x" 2.5 | toToml"#, #"[1, "x", 2.5]"#),
+            (#"true | toToml"#, "true"),
+            (#"list (dict "a" 1) | toToml"#, "toml: top-level values must be Go maps or structs"),
         ])
+        XCTAssertThrowsError(try render(".Values.missing | toToml")) { e in
+            XCTAssertTrue("\(e)".contains("error calling toToml: reflect: call of reflect.Value.Type on zero Value"), "\(e)")
+        }
     }
 }
