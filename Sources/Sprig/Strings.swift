@@ -52,7 +52,10 @@ enum StringFunctions {
             return .string((try? abbreviate(s, offset: 0, width: w)) ?? "")
         }
         t.add("abbrevboth", [.i, .i, .s]) { a in
-            .string((try? abbreviate(a.str(2), offset: a.int(0), width: a.int(1))) ?? "")
+            // Sprig hands the text back before goutils could refuse the widths.
+            let left = a.int(0), right = a.int(1)
+            if right < 4 || left > 0 && right < 7 { return .string(a.gostr(2)) }
+            return .string((try? abbreviate(a.str(2), offset: left, width: right)) ?? "")
         }
         t.add("repeat", [.i, .s]) { a in
             if a.int(0) < 0 { throw FunctionError("strings: negative Repeat count") }
@@ -223,7 +226,6 @@ enum StringFunctions {
         return "..." + String(decoding: b[(b.count - (width - 3))...], as: UTF8.self)
     }
 
-    /// goutils.WrapCustom with wrapLongWords.
     /// goutils.WrapCustom, which Sprig's wrap (long words kept whole) and wrapWith (long words
     /// cut) call: the text is one line of bytes (a newline in it is an ordinary character), a
     /// break replaces the last space within width + 1 bytes, spaces starting a line are dropped,

@@ -143,4 +143,11 @@ extension SprigDifferentialTests {
         XCTAssertEqual(try r(#"{{ wrap 4 "  leading  spaces   here " | quote }}|{{ wrap 0 "a b" | quote }}|{{ wrapWith 2 "" "abc de" | quote }}"#),
                        #""leading\nspaces\nhere\n"|"a\nb"|"ab\nc\nde""#)
     }
+
+    /// abbrevboth gives the text back for a right width under 4 (under 7 with a left offset)
+    /// before goutils could refuse it (helm v4.3.1's answers).
+    func testAbbrevbothKeepsTheTextForSmallWidths() throws {
+        XCTAssertEqual(try r(#"{{ abbrevboth -1 1 "ÄbC" }}|{{ abbrevboth 1 5 "abcdefghijkl" }}|{{ abbrevboth 2 6 "abcdefgh" }}"#), "ÄbC|abcdefghijkl|abcdefgh")
+        XCTAssertEqual(try r(#"{{ abbrevboth 0 5 "abcdefghijkl" }}|{{ abbrevboth 5 10 "abcdefghijklmnopqrstuvwxyz" }}"#), "ab...|...fghi...")
+    }
 }
