@@ -66,7 +66,7 @@ let package = Package(
         // Where charts come from: Helm HTTP repositories (streamed index parsing, digests),
         // git, local paths; a bounded, atomic download cache.
         .target(name: "ChartSource", dependencies: [
-            "CYaml", "Values", "YAML", "Semver", "Chart", "Archive", "FileIO",
+            "CYaml", "Values", "YAML", "Semver", "Chart", "Archive", "FileIO", "GoRegexp",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,7 +1,5 @@
 import Semver
-#if canImport(Glibc)
-import Glibc
-#endif
+import GoRegexp
 
 /// `helm search repo`: charts of repository indexes matched against a keyword, scored and sorted
 /// as Helm does (the earlier the field the match is in — name, repo/name, description,
@@ -76,37 +74,30 @@ public enum RepositorySearch {
         }.map(\.element)
     }
 
-    /// A literal, case-insensitive substring, or a POSIX extended regular expression (`--regexp`).
+    /// A literal, case-insensitive substring, or (`--regexp`) Go's regexp as helm compiles it:
+    /// as given, case-sensitive, over the line as it is (pkg/cmd/search's SearchRegexp).
     struct Matcher {
-        let term: String
-        let regexp: Bool
+        let term: [UInt8]
+        let regexp: Regexp?
 
         init(_ term: String, regexp: Bool) throws {
-            self.term = regexp ? term : term.lowercased()
-            self.regexp = regexp
             if regexp {
-                var re = regex_t()
-                let rc = regcomp(&re, term, REG_EXTENDED)
-                defer { regfree(&re) }
-                if rc != 0 { throw SourceError.unsupported("error parsing regexp: invalid expression `\(term)`") }
+                do { self.regexp = try Regexp(term) } catch { throw SourceError.regexp(error) }
+                self.term = []
+            } else {
+                self.term = Array(term.lowercased().utf8)
+                self.regexp = nil
             }
         }
 
         /// The UTF-8 offset of the first match.
         func firstMatch(in line: String) -> Int? {
-            if !regexp {
-                let hay = Array(line.lowercased().utf8), needle = Array(term.utf8)
-                if needle.isEmpty { return 0 }
-                guard hay.count >= needle.count else { return nil }
-                for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
-                return nil
-            }
-            var re = regex_t()
-            guard regcomp(&re, term, REG_EXTENDED) == 0 else { return nil }
-            defer { regfree(&re) }
-            var m = regmatch_t()
-            guard regexec(&re, line, 1, &m, 0) == 0 else { return nil }
-            return Int(m.rm_so)
+            if let regexp { return regexp.firstMatch(Array(line.utf8))?.lowerBound }
+            let hay = Array(line.lowercased().utf8)
+            if term.isEmpty { return 0 }
+            guard hay.count >= term.count else { return nil }
+            for i in 0...(hay.count - term.count) where hay[i] == term[0] && hay[i..<(i + term.count)].elementsEqual(term) { return i }
+            return nil
         }
     }
 }

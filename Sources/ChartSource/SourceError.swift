@@ -1,3 +1,4 @@
+import GoRegexp
 /// Why a chart could not be found or fetched, naming the repository, chart and version.
 public enum SourceError: Error, CustomStringConvertible, Sendable {
     case badIndex(String, String)
@@ -14,6 +15,8 @@ public enum SourceError: Error, CustomStringConvertible, Sendable {
     case unknownRepository(String)
     case exists(String)
     case dependency(String)
+    /// A `search repo --regexp` pattern Go's regexp refuses, in Go's words.
+    case regexp(RegexpError)
 
     public var description: String {
         switch self {
@@ -35,6 +38,7 @@ public enum SourceError: Error, CustomStringConvertible, Sendable {
         case .unknownRepository(let name): return "repo \(name) not found"
         case .exists(let path): return "failed to untar: a file or directory with the name \(path) already exists"
         case .dependency(let why): return why
+        case .regexp(let e): return e.description
         }
     }
 }

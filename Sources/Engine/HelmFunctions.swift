@@ -90,6 +90,8 @@ enum HelmFunctions {
             do {
                 let v = try JSON.decode(a[0]?.stringValue ?? "")
                 if case .map(let m) = v { return .map(m) }
+                // encoding/json stores null into a map as a nil map.
+                if case .null = v { return .map(Map(nilOf: .interface)) }
                 return .map(["Error": .string("json: cannot unmarshal \(jsonKind(v)) into Go value of type map[string]interface {}")])
             } catch let e as JSON.SyntaxError {
                 return .map(["Error": .string(e.message)])
@@ -102,16 +104,21 @@ enum HelmFunctions {
             do {
                 let v = try JSON.decode(a[0]?.stringValue ?? "")
                 if case .list(let l) = v { return .list(l) }
+                if case .null = v { return .nilList() }
                 return .list([.string("json: cannot unmarshal \(jsonKind(v)) into Go value of type []interface {}")])
             } catch let e as JSON.SyntaxError {
                 return .list([.string(e.message)])
             }
         }
+        // BurntSushi/toml panics on a nil interface (reflect's zero Value): an error, not text.
+        let tomlOfNil = FunctionError("reflect: call of reflect.Value.Type on zero Value")
         add("toToml", [any]) { a in
-            do { return .string(try TOML.encode(a[0] ?? .null)) } catch { return .string("\(error)") }
+            guard let v = a[0], !v.isNull else { throw tomlOfNil }
+            do { return .string(try TOML.encode(v)) } catch { return .string("\(error)") }
         }
         add("mustToToml", [any]) { a in
-            do { return .string(try TOML.encode(a[0] ?? .null)) } catch { throw FunctionError("\(error)") }
+            guard let v = a[0], !v.isNull else { throw tomlOfNil }
+            do { return .string(try TOML.encode(v)) } catch { throw FunctionError("\(error)") }
         }
         add("fromToml", [str]) { a in
             do { return .map(try TOML.decode(a[0]?.stringValue ?? "")) } catch { return .map(["Error": .string("\(error)")]) }

@@ -124,7 +124,7 @@ public enum Renderer {
     }
 
     static func renderOnThisThread(_ chart: Chart, values: Map, options: RenderOptions, extra: (String, String)? = nil) throws -> [String: String] {
-        if let problem = RenderLimits.fromEnvironment.problem { throw RenderError(description: problem) }
+        if let problem = RenderLimits.problem { throw RenderError(description: problem) }
         try checkKubeVersion(chart, options)
         let (release, caps) = topValues(options)
         var tpls: [String: Renderable] = [:]
@@ -285,7 +285,8 @@ public enum Renderer {
                 try weakSet.execute(name, data: a[1], output: &out)
                 return .string(bytes: out)
             },
-            "tpl": GoFunction("tpl", [.typed(.string), .typed(.map(.string, .interface))]) { a in
+            // Helm v4's tpl takes its data as interface{}: any value, a list or a string too.
+            "tpl": GoFunction("tpl", [.typed(.string), .any]) { a in
                 let text = a[0]?.stringValue ?? ""
                 let clone = weakSet.clone()
                 installContextFunctions(clone, strict: strict)

@@ -7,14 +7,32 @@ import GoFmt
 enum TOML {
     struct EncodeError: Error, CustomStringConvertible { let description: String }
 
+    /// A map is a document; any other top-level value but an array of tables is written as a
+    /// value alone (`[1, "x"]`, `true`), as BurntSushi/toml v1 does.
     static func encode(_ v: Value) throws -> String {
-        guard case .map(let m) = v else { throw EncodeError(description: "toml: top-level values must be Go maps or structs") }
-        var out = ""
-        try table(m, path: [], into: &out)
-        return out
+        switch v {
+        case .map(let m):
+            var out = ""
+            try table(m, path: [], into: &out)
+            return out
+        case .list where isTableArray(v):
+            throw EncodeError(description: "toml: top-level values must be Go maps or structs")
+        default:
+            return try scalar(v)
+        }
     }
 
     static func isTable(_ v: Value) -> Bool { if case .map = v { return true }; return false }
+
+    /// BurntSushi/toml leaves out nil values: nil interfaces, slices and maps alike.
+    static func isNil(_ v: Value) -> Bool {
+        switch v {
+        case .null: return true
+        case .list(let l): return l.isNil
+        case .map(let m): return m.isNil
+        default: return false
+        }
+    }
 
     static func isTableArray(_ v: Value) -> Bool {
         if case .list(let l) = v, !l.items.isEmpty, l.items.allSatisfy(isTable) { return true }
@@ -31,8 +49,7 @@ enum TOML {
         let keys = m.sortedKeys
         for k in keys {
             let v = m.entries[k]!
-            if case .null = v { continue }
-            if isTable(v) || isTableArray(v) { continue }
+            if isNil(v) || isTable(v) || isTableArray(v) { continue }
             out += indent + (path.isEmpty ? "" : "  ") + "\(key(k)) = \(try scalar(v))\n"
         }
         for k in keys {
@@ -40,7 +57,7 @@ enum TOML {
             let p = path + [k]
             let header = p.map(key).joined(separator: ".")
             let hIndent = String(repeating: "  ", count: p.count - 1)
-            if case .map(let sub) = v {
+            if case .map(let sub) = v, !sub.isNil {
                 out += "\n\(hIndent)[\(header)]\n"
                 try table(sub, path: p, into: &out)
             } else if isTableArray(v), case .list(let l) = v {

@@ -144,6 +144,7 @@ struct Printer {
             }
             if f.sharpV {
                 write(l.type.description)
+                if l.isNil { write("(nil)"); return }
                 write("{")
                 for (i, item) in l.items.enumerated() {
                     if i > 0 { write(", ") }
@@ -159,6 +160,7 @@ struct Printer {
             }
             buf.append(UInt8(ascii: "]"))
         case .map(let m):
+            if f.sharpV && m.isNil { write(m.type.description); write("(nil)"); return }
             if f.sharpV { write(m.type.description); write("{") } else { write("map[") }
             for (i, k) in m.sortedKeys.enumerated() {
                 if i > 0 { if f.sharpV { write(", ") } else { buf.append(0x20) } }

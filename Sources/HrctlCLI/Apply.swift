@@ -23,6 +23,7 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var deploy: DeployFlags
     @OptionGroup var postRender: PostRendererOptions
     @OptionGroup var crds: CRDOption
+    @OptionGroup var renderLimits: RenderLimitOptions
 
     @Option(name: .long, help: "How many releases to apply at once (dependsOn order is kept).")
     var parallel = 4
@@ -36,6 +37,7 @@ struct Apply: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try renderLimits.apply()
         let docs = try ReleaseDocuments.load(filenames, selector: selector)
         let overrides = try values.userValues()
         let fetcher = try sources.fetcher()

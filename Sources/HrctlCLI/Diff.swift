@@ -14,12 +14,14 @@ struct Diff: AsyncParsableCommand {
     @OptionGroup var values: ValueOptions
     @OptionGroup var postRender: PostRendererOptions
     @OptionGroup var crds: CRDOption
+    @OptionGroup var renderLimits: RenderLimitOptions
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when none (as helmfile).") var detailedExitcode = false
     @Flag(name: .customLong("show-secrets"), help: "Show Secret values instead of masking them.") var showSecrets = false
 
     func validate() throws { if filenames.isEmpty { throw ValidationError("give -f FILE") } }
 
     func run() async throws {
+        try renderLimits.apply()
         let docs = try ReleaseDocuments.load(filenames, selector: selector)
         let overrides = try values.userValues()
         let fetcher = try sources.fetcher()

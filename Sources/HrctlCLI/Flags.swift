@@ -352,3 +352,47 @@ extension Provenance.Verification {
     /// What helm's pull and verify print.
     var text: String { "Signed by: \(signedBy)\nUsing Key With Fingerprint: \(fingerprint)\nChart Hash Verified: \(fileHash)\n" }
 }
+
+/// The render limits (docs/template-engine.md, "Limits"), for every command that renders. Each
+/// flag is named after the variable it overrides (--max-string-size, HRCTL_MAX_STRING_SIZE),
+/// which stays the default; helm has no such limits, so no helm flag is shadowed.
+struct RenderLimitOptions: ParsableArguments {
+    @Option(name: .customLong("max-template-depth"), help: "most nested template, include and tpl calls in a render (default 2000; env HRCTL_MAX_TEMPLATE_DEPTH)")
+    var maxTemplateDepth: String?
+
+    @Option(name: .customLong("max-string-size"), help: "largest string a template function builds, and one template's output, e.g. 64Mi or 1Gi (default 64Mi; env HRCTL_MAX_STRING_SIZE)")
+    var maxStringSize: String?
+
+    @Option(name: .customLong("max-list-items"), help: "most items of a list a template function builds (default 1048576; env HRCTL_MAX_LIST_ITEMS)")
+    var maxListItems: String?
+
+    @Option(name: .customLong("max-render-size"), help: "largest output of a whole render (default 256Mi; env HRCTL_MAX_RENDER_SIZE)")
+    var maxRenderSize: String?
+
+    @Option(name: .customLong("render-timeout"), help: "longest a render may take, e.g. 30s; 0 for no limit (default none, the operator 30s; env HRCTL_RENDER_TIMEOUT)")
+    var renderTimeout: String?
+
+    func flag(_ kind: RenderLimits.Kind) -> String? {
+        switch kind {
+        case .depth: return maxTemplateDepth
+        case .string: return maxStringSize
+        case .list: return maxListItems
+        case .output: return maxRenderSize
+        case .time: return renderTimeout
+        }
+    }
+
+    func validate() throws {
+        var probe = RenderLimits()
+        do { try probe.set(from: flag, problem: Self.problem) } catch { throw CLIError.helm("\(error)") }
+    }
+
+    static func problem(_ kind: RenderLimits.Kind, _ value: String, _ want: String) -> String {
+        "invalid argument \"\(value)\" for \"\(kind.flag)\" flag: \(want)"
+    }
+
+    /// Sets the process's limits: these flags over the environment over the defaults.
+    func apply() throws {
+        do { try RenderLimits.configure(flags: flag, problem: Self.problem) } catch { throw CLIError.helm("\(error)") }
+    }
+}

@@ -53,6 +53,7 @@ struct InstallFlags: ParsableArguments {
     @OptionGroup var output: OutputOption
     @OptionGroup var postRender: PostRendererOptions
     @OptionGroup var crds: CRDOption
+    @OptionGroup var renderLimits: RenderLimitOptions
 
     @Flag(name: .customLong("dependency-update"), help: "update dependencies if they are missing before installing the chart")
     var dependencyUpdate = false
@@ -114,6 +115,7 @@ struct InstallRun {
 
     func run(name: String, chart reference: String, mode: DeployOptions.Mode, valueReuse: ValueReuse = .unlessGiven,
              maxHistory: Int? = nil, cleanupOnFail: Bool = false) async throws -> ApplyOutcome {
+        try flags.renderLimits.apply()
         var serverSide = ApplyMethodOptions.Kind.method
         if case .install = mode { serverSide = .boolean }
         var opts = try flags.deployOptions(global, serverSide: serverSide)

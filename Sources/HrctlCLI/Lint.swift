@@ -19,6 +19,7 @@ struct Lint: ParsableCommand {
     @Option(name: .customLong("kube-version"), help: "Kubernetes version for capabilities and deprecation checks.") var kubeVersion: String?
     @Flag(name: .customLong("skip-schema-validation"), help: "Do not validate values against values.schema.json.") var skipSchemaValidation = false
     @OptionGroup var values: ValueOptions
+    @OptionGroup var renderLimits: RenderLimitOptions
     @Flag(name: .customLong("with-subcharts"), help: "lint dependent charts") var withSubcharts = false
 
     /// helm's --with-subcharts: every chart folder (a Chart.yaml) and archive found under each
@@ -38,6 +39,7 @@ struct Lint: ParsableCommand {
     }
 
     func run() throws {
+        try renderLimits.apply()
         var o = Actions.Lint.Options()
         o.namespace = global.explicitNamespace ?? "default"
         o.kubeVersion = kubeVersion

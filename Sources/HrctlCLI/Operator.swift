@@ -26,6 +26,7 @@ struct OperatorCommand: AsyncParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var sources: SourceOptions
+    @OptionGroup var renderLimits: RenderLimitOptions
     @Flag(name: [.short, .customShort("A"), .customLong("all-namespaces")], help: "Watch HelmReleases in every namespace (-A as kubectl spells it).") var allNamespaces = false
     @Option(name: .long, help: "Reconciles running at once.") var workers = 2
     @Option(name: .long, help: "Reconcile every HelmRelease at least this often (Go duration).") var interval = "5m"
@@ -38,6 +39,7 @@ struct OperatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("leader-election-id"), help: "The leader Lease's name (default hrctl-operator, or one derived from --watch-label-selector).") var leaseName: String?
 
     func run() async throws {
+        try renderLimits.apply()
         guard let seconds = GoDuration.seconds(interval), seconds > 0 else { throw CLIError.invalidOption("--interval", interval, expected: "a duration such as 5m") }
         guard let lease = GoDuration.seconds(leaseDuration), lease > 0 else { throw CLIError.invalidOption("--lease-duration", leaseDuration, expected: "a duration such as 15s") }
         // One look at a repository's index serves every release reconciled within 10 s.

@@ -35,8 +35,10 @@ struct Render: ParsableCommand {
 
     @OptionGroup var values: ValueOptions
     @OptionGroup var releaseOptions: ReleaseOptions
+    @OptionGroup var renderLimits: RenderLimitOptions
 
     func run() throws {
+        try renderLimits.apply()
         guard let mode = MissingKey(rawValue: missingKey == "invalid" ? "default" : missingKey) else {
             throw CLIError.invalidOption("--missingkey", missingKey, expected: "default, zero or error")
         }

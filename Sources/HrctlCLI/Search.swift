@@ -15,7 +15,7 @@ struct SearchRepo: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The keyword (several words are searched as one phrase).") var keyword: [String] = []
-    @Flag(name: [.short, .long], help: "Use a regular expression (POSIX extended) for the keyword.") var regexp = false
+    @Flag(name: [.short, .long], help: "use regular expressions for searching repositories you have added") var regexp = false
     @Flag(name: [.customShort("l"), .long], help: "Show every version of each chart, not only the newest.") var versions = false
     @Flag(name: .long, help: "Include development versions (alpha, beta, rc).") var devel = false
     @Option(name: .long, help: "A version constraint the versions must meet.") var version = ""

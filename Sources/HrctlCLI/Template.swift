@@ -71,6 +71,7 @@ struct Template: AsyncParsableCommand {
     @Flag(name: .customLong("enable-dns"), help: "enable DNS lookups when rendering templates")
     var enableDNS = false
     @OptionGroup var postRender: PostRendererOptions
+    @OptionGroup var renderLimits: RenderLimitOptions
 
     @Flag(name: .customLong("no-hooks"), help: "Leave hooks out of the output.")
     var noHooks = false
@@ -106,6 +107,7 @@ struct Template: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try renderLimits.apply()
         if let filename {
             var out = ""
             let fetcher = try sources.fetcher()

@@ -118,11 +118,11 @@ enum Cast {
         case (.float(let x, let t1), .float(let y, let t2)): return x == y && t1 == t2
         case (.string(let x), .string(let y)): return x == y
         case (.list(let x), .list(let y)):
-            guard x.type == y.type, x.items.count == y.items.count else { return false }
+            guard x.type == y.type, x.isNil == y.isNil, x.items.count == y.items.count else { return false }
             for i in 0..<x.items.count where !deepEqual(x.items[i], y.items[i]) { return false }
             return true
         case (.map(let x), .map(let y)):
-            guard x.type == y.type, x.entries.count == y.entries.count else { return false }
+            guard x.type == y.type, x.isNil == y.isNil, x.entries.count == y.entries.count else { return false }
             for (k, v) in x.entries {
                 guard let w = y.entries[k], deepEqual(v, w) else { return false }
             }
@@ -135,8 +135,11 @@ enum Cast {
     /// A deep copy: maps are references, so copies must be made explicitly.
     static func deepCopy(_ v: Value) -> Value {
         switch v {
-        case .list(let l): return .list(List(l.items.map(deepCopy), elem: l.elem, name: l.name))
+        case .list(let l):
+            if l.isNil { return .list(l) }
+            return .list(List(l.items.map(deepCopy), elem: l.elem, name: l.name))
         case .map(let m):
+            if m.isNil { return v }
             var e: [String: Value] = [:]
             e.reserveCapacity(m.entries.count)
             for (k, x) in m.entries { e[k] = deepCopy(x) }

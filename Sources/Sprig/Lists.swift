@@ -20,11 +20,11 @@ enum ListFunctions {
         t.addPair("last", [.a]) { a in try items(a[0], "Cannot find last on type").last }
         t.addPair("rest", [.a]) { a in
             let l = try items(a[0], "Cannot find rest on type")
-            return iface(l.isEmpty ? [] : Array(l.dropFirst()))
+            return l.isEmpty ? .nilList() : iface(Array(l.dropFirst()))
         }
         t.addPair("initial", [.a]) { a in
             let l = try items(a[0], "Cannot find initial on type")
-            return iface(l.isEmpty ? [] : Array(l.dropLast()))
+            return l.isEmpty ? .nilList() : iface(Array(l.dropLast()))
         }
         t.addPair("reverse", [.a]) { a in iface(try items(a[0], "Cannot find reverse on type").reversed()) }
         t.addPair("compact", [.a]) { a in iface(try items(a[0], "Cannot compact on type").filter { !Cast.isEmpty($0) }) }
@@ -64,7 +64,8 @@ enum ListFunctions {
                 }
                 out += l.items
             }
-            return iface(out)
+            // Sprig appends to a nil slice: nothing to append leaves it nil.
+            return out.isEmpty ? .nilList() : iface(out)
         }
         t.addPair("chunk", [.i, .a]) { a in
             let size = a.int(0)
@@ -144,6 +145,7 @@ enum DictFunctions {
         t.add("get", [.dict, .s]) { a in a.map(0)?.entries[a.str(1)] ?? .string("") }
         t.add("set", [.dict, .s, .a]) { a in
             guard let m = a.map(0) else { throw RuntimeError.nilDereference }
+            if m.isNil { throw FunctionError("assignment to entry in nil map") }
             let key = a.str(1), value = a.val(2)
             if m.entries[key]?.isIdentical(to: value) == true { return .map(m) }
             try m.willChange()

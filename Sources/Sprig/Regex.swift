@@ -56,6 +56,8 @@ enum RegexFunctions {
                 }
                 let matches = r.allMatches(s, bounded(a.int(2)))
                 try RenderLimits.current.checkList(matches.count)
+                // Go's FindAll answers nil when nothing matches.
+                if matches.isEmpty { return .nilList(of: .string) }
                 return list(matches.map { Array(s[$0[0]..<$0[1]]) })
             }
             t.add(p + "egexFind", [.s, .s]) { a in
@@ -80,6 +82,8 @@ enum RegexFunctions {
                 return .string(bytes: out)
             }
             t.add(p + "egexSplit", [.s, .s, .i]) { a in
+                // Go's Split answers nil for n == 0 (and [] when a pattern splits "" to nothing).
+                if a.int(2) == 0 { _ = try get(a.str(0)); return .nilList(of: .string) }
                 let pieces = try get(a.str(0)).split(bytes(a, 1), bounded(a.int(2)))
                 try RenderLimits.current.checkList(pieces.count)
                 return list(pieces)

@@ -52,7 +52,10 @@ enum StringFunctions {
             return .string((try? abbreviate(s, offset: 0, width: w)) ?? "")
         }
         t.add("abbrevboth", [.i, .i, .s]) { a in
-            .string((try? abbreviate(a.str(2), offset: a.int(0), width: a.int(1))) ?? "")
+            // Sprig hands the text back before goutils could refuse the widths.
+            let left = a.int(0), right = a.int(1)
+            if right < 4 || left > 0 && right < 7 { return .string(a.gostr(2)) }
+            return .string((try? abbreviate(a.str(2), offset: left, width: right)) ?? "")
         }
         t.add("repeat", [.i, .s]) { a in
             if a.int(0) < 0 { throw FunctionError("strings: negative Repeat count") }
@@ -66,8 +69,8 @@ enum StringFunctions {
             out.append(contentsOf: out[0..<(unit.count * n - out.count)])
             return .string(bytes: out)
         }
-        t.add("wrap", [.i, .s]) { .string(wrap($0.str(1), width: $0.int(0), newline: "\n")) }
-        t.add("wrapWith", [.i, .s, .s]) { .string(wrap($0.str(2), width: $0.int(0), newline: $0.str(1))) }
+        t.add("wrap", [.i, .s]) { .string(bytes: try wrap($0.gostr(1).bytes, width: $0.int(0), newline: [], breakLongWords: false)) }
+        t.add("wrapWith", [.i, .s, .s]) { .string(bytes: try wrap($0.gostr(2).bytes, width: $0.int(0), newline: $0.gostr(1).bytes, breakLongWords: true)) }
         t.add("contains", [.s, .s]) { .bool(contains($0.gostr(1), $0.gostr(0))) }
         t.add("hasPrefix", [.s, .s]) { .bool($0.gostr(1).bytes.starts(with: $0.gostr(0).bytes)) }
         t.add("hasSuffix", [.s, .s]) { .bool($0.gostr(1).bytes.reversed().starts(with: $0.gostr(0).bytes.reversed())) }
@@ -92,10 +95,11 @@ enum StringFunctions {
         t.add("replace", [.s, .s, .s]) { a in .string(try replaceAll(a.gostr(2), a.gostr(0), a.gostr(1))) }
         t.add("plural", [.s, .s, .i]) { a in .string(a.int(2) == 1 ? a.str(0) : a.str(1)) }
         t.add("toString", [.a]) { .string(Cast.goString($0[0])) }
-        t.add("toStrings", [.a]) { strList(Cast.strings($0[0])) }
+        t.add("toStrings", [.a]) { a in isNilStrings(a[0]) ? a[0] : strList(Cast.strings(a[0])) }
         t.add("join", [.s, .a]) { .string(Cast.goStrings($0[1]).joined(separator: $0.gostr(0))) }
         t.add("sortAlpha", [.a]) { a in
             switch a[0] {
+            case .list? where isNilStrings(a[0]): return a[0]
             case .list?: return strList(Cast.strings(a[0]).sorted(by: goLess))
             default: return strList([Cast.string(a[0])])
             }
@@ -222,30 +226,36 @@ enum StringFunctions {
         return "..." + String(decoding: b[(b.count - (width - 3))...], as: UTF8.self)
     }
 
-    /// goutils.WrapCustom with wrapLongWords.
-    static func wrap(_ s: String, width wIn: Int, newline: String) -> String {
-        let width = max(wIn, 1)
-        var out = ""
-        for (li, line) in s.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if li > 0 { out += newline }
-            var rest = Substring(line)
-            var first = true
-            while rest.count > width {
-                if !first { out += newline }
-                first = false
-                let window = rest.prefix(width + 1)
-                if let sp = window.lastIndex(of: " ") {
-                    out += rest[..<sp]
-                    rest = rest[rest.index(after: sp)...]
-                } else {
-                    out += rest.prefix(width)
-                    rest = rest.dropFirst(width)
-                }
-                while rest.hasPrefix(" ") { rest = rest.dropFirst() }
+    /// goutils.WrapCustom, which Sprig's wrap (long words kept whole) and wrapWith (long words
+    /// cut) call: the text is one line of bytes (a newline in it is an ordinary character), a
+    /// break replaces the last space within width + 1 bytes, spaces starting a line are dropped,
+    /// and a word is cut at a byte count, even inside a multi-byte character (as Go slices).
+    /// A long separator every byte multiplies the text: the result is bounded as it grows.
+    static func wrap(_ b: [UInt8], width wIn: Int, newline nl: [UInt8], breakLongWords: Bool) throws -> [UInt8] {
+        if b.isEmpty { return [] }
+        let newline = nl.isEmpty ? [0x0A] : nl
+        let width = max(wIn, 1), space = UInt8(ascii: " ")
+        var out: [UInt8] = []
+        var offset = 0
+        let limit = RenderLimits.current
+        while b.count - offset > width {
+            try limit.checkString(out.count)
+            if b[offset] == space { offset += 1; continue }
+            if let sp = b[offset..<(offset + width + 1)].lastIndex(of: space) {
+                out += b[offset..<sp]; out += newline
+                offset = sp + 1
+            } else if breakLongWords {
+                out += b[offset..<(offset + width)]; out += newline
+                offset += width
+            } else if let sp = b[(offset + width)...].firstIndex(of: space) {
+                out += b[offset..<sp]; out += newline
+                offset = sp + 1
+            } else {
+                out += b[offset...]
+                offset = b.count
             }
-            if !first { out += newline }
-            out += rest
         }
+        out += b[offset...]
         return out
     }
 
@@ -362,4 +372,10 @@ extension String {
     func replacingAll(_ old: String, with new: String) -> String {
         ((try? StringFunctions.replaceAll(GoString(self), GoString(old), GoString(new))) ?? GoString(self)).string
     }
+}
+
+/// strslice hands a []string back as it is, so a nil one stays nil (`regexFindAll … | toStrings`).
+func isNilStrings(_ v: Value?) -> Bool {
+    if case .list(let l)? = v { return l.isNil && l.elem == .string && l.name == nil }
+    return false
 }

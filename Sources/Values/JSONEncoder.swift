@@ -44,6 +44,7 @@ public enum JSONEncoding {
                 writeString(Base64.encode(bytes), &out, escapeHTML: escapeHTML)
                 return
             }
+            if l.isNil { out.append(contentsOf: "null".utf8); return }
             out.append(UInt8(ascii: "["))
             if l.items.isEmpty { out.append(UInt8(ascii: "]")); return }
             for (i, item) in l.items.enumerated() {
@@ -54,6 +55,7 @@ public enum JSONEncoding {
             newline(&out, indent, level)
             out.append(UInt8(ascii: "]"))
         case .map(let m):
+            if m.isNil { out.append(contentsOf: "null".utf8); return }
             out.append(UInt8(ascii: "{"))
             if m.entries.isEmpty { out.append(UInt8(ascii: "}")); return }
             for (i, k) in m.sortedKeys.enumerated() {

@@ -21,7 +21,7 @@ public struct RenderLimits: Sendable, Equatable {
 
     public init() {}
 
-    private static let shared = Mutex(fromEnvironment.limits)
+    private static let shared = Mutex((limits: fromEnvironment.limits, problem: fromEnvironment.problem))
 
     /// The limits the environment sets (HRCTL_MAX_TEMPLATE_DEPTH, HRCTL_MAX_STRING_SIZE,
     /// HRCTL_MAX_LIST_ITEMS, HRCTL_MAX_RENDER_SIZE, HRCTL_RENDER_TIMEOUT) over the defaults,
@@ -43,29 +43,55 @@ public struct RenderLimits: Sendable, Equatable {
     /// Reads each limit from `lookup("<prefix>MAX_TEMPLATE_DEPTH")` and so on: sizes as helm's
     /// quantity flags take them (`64Mi`, `1Gi`, `500000`), the timeout as a Go duration.
     public mutating func set(from lookup: (String) -> String?, prefix: String) throws {
-        func value(_ key: String) -> String? {
-            guard let v = lookup(prefix + key), !v.isEmpty else { return nil }
+        try set(from: { lookup(prefix + $0.rawValue.dropFirst(6)) }, problem: { "invalid \(prefix)\($0.rawValue.dropFirst(6)) \"\($1)\": \($2)" })
+    }
+
+    /// Reads each limit from `lookup(kind)`; a bad value throws `problem(kind, value, what was wanted)`.
+    public mutating func set(from lookup: (Kind) -> String?, problem: (Kind, String, String) -> String) throws {
+        func value(_ k: Kind) -> String? {
+            guard let v = lookup(k), !v.isEmpty else { return nil }
             return v
         }
-        if let v = value("MAX_TEMPLATE_DEPTH") { maxDepth = try Self.count(v, prefix + "MAX_TEMPLATE_DEPTH") }
-        if let v = value("MAX_STRING_SIZE") { maxStringBytes = try Self.quantity(v, prefix + "MAX_STRING_SIZE") }
-        if let v = value("MAX_LIST_ITEMS") { maxListItems = try Self.count(v, prefix + "MAX_LIST_ITEMS") }
-        if let v = value("MAX_RENDER_SIZE") { maxOutputBytes = try Self.quantity(v, prefix + "MAX_RENDER_SIZE") }
-        if let v = value("RENDER_TIMEOUT") {
-            guard let ns = GoDuration.parse(v), ns >= 0 else {
-                throw InvalidSetting(description: "invalid \(prefix)RENDER_TIMEOUT \"\(v)\": want a duration such as 30s or 2m")
-            }
+        func fail(_ k: Kind, _ v: String, _ want: String) -> InvalidSetting { InvalidSetting(description: problem(k, v, want)) }
+        func count(_ k: Kind, _ v: String) throws -> Int {
+            guard let n = Int(v), n > 0 else { throw fail(k, v, "want a positive whole number") }
+            return n
+        }
+        func size(_ k: Kind, _ v: String) throws -> Int {
+            guard let n = Self.quantity(v) else { throw fail(k, v, "want a size such as 64Mi or 1Gi") }
+            return n
+        }
+        if let v = value(.depth) { maxDepth = try count(.depth, v) }
+        if let v = value(.string) { maxStringBytes = try size(.string, v) }
+        if let v = value(.list) { maxListItems = try count(.list, v) }
+        if let v = value(.output) { maxOutputBytes = try size(.output, v) }
+        if let v = value(.time) {
+            guard let ns = GoDuration.parse(v), ns >= 0 else { throw fail(.time, v, "want a duration such as 30s or 2m") }
             renderTimeout = ns == 0 ? nil : .nanoseconds(ns)
         }
     }
 
-    static func count(_ s: String, _ name: String) throws -> Int {
-        guard let n = Int(s), n > 0 else { throw InvalidSetting(description: "invalid \(name) \"\(s)\": want a positive whole number") }
-        return n
+    /// The process's limits from command-line flags (`flags(kind)`, e.g. --max-template-depth)
+    /// over the environment over the defaults. A bad flag throws `problem(kind, value, want)`; a
+    /// bad variable that no flag overrides is kept as `problem`, so that renders fail naming it.
+    public static func configure(flags: (Kind) -> String?, problem: (Kind, String, String) -> String) throws {
+        var l = RenderLimits()
+        var envProblem: String?
+        for kind in Kind.allCases {
+            guard flags(kind) == nil, let v = getenv(kind.rawValue).map({ String(cString: $0) }) else { continue }
+            do { try l.set(from: { $0 == kind ? v : nil }, problem: { "invalid \($0.rawValue) \"\($1)\": \($2)" }) } catch {
+                envProblem = envProblem ?? "\(error)"
+            }
+        }
+        try l.set(from: flags, problem: problem)
+        shared.withLock { $0 = (l, envProblem) }
     }
 
+    /// What was wrong with the environment's limits (renders fail with it), if anything.
+    public static var problem: String? { shared.withLock { $0.problem } }
+
     /// A byte size as Kubernetes quantities write it (Helm's --max-chart-size takes these).
-    public static func quantity(_ s: String, _ name: String) throws -> Int {
+    public static func quantity(_ s: String) -> Int? {
         let units: [(String, Int)] = [("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40),
                                       ("k", 1_000), ("K", 1_000), ("M", 1_000_000), ("G", 1_000_000_000), ("T", 1_000_000_000_000)]
         var digits = Substring(s), unit = 1
@@ -73,20 +99,19 @@ public struct RenderLimits: Sendable, Equatable {
             digits = s.dropLast(suffix.count); unit = m
             break
         }
-        guard let n = Int(digits), n > 0, case let (v, o) = n.multipliedReportingOverflow(by: unit), !o else {
-            throw InvalidSetting(description: "invalid \(name) \"\(s)\": want a size such as 64Mi or 1Gi")
-        }
+        guard let n = Int(digits), n > 0, case let (v, o) = n.multipliedReportingOverflow(by: unit), !o else { return nil }
         return v
     }
 
     /// The process's limits: set once from flags and the environment, read by every render.
     public static var current: RenderLimits {
-        get { shared.withLock { $0 } }
-        set { shared.withLock { $0 = newValue } }
+        get { shared.withLock { $0.limits } }
+        set { shared.withLock { $0.limits = newValue } }
     }
 
-    /// The environment variable that raises each limit, for messages.
-    public enum Kind: String, Sendable {
+    /// The environment variable that raises each limit, for messages (each has a flag of the
+    /// same name on the commands that render: HRCTL_MAX_STRING_SIZE is --max-string-size).
+    public enum Kind: String, Sendable, CaseIterable {
         case depth = "HRCTL_MAX_TEMPLATE_DEPTH"
         case string = "HRCTL_MAX_STRING_SIZE"
         case list = "HRCTL_MAX_LIST_ITEMS"
@@ -128,5 +153,10 @@ public struct LimitError: Error, CustomStringConvertible, Sendable {
         self.message = message; self.kind = kind; self.located = located
     }
 
-    public var description: String { message + " (render limit; raise it with \(kind.rawValue))" }
+    public var description: String { message + " (render limit; raise it with \(kind.flag) or \(kind.rawValue))" }
+}
+
+extension RenderLimits.Kind {
+    /// The command-line flag that sets the limit: the variable's name, lower case, dashed.
+    public var flag: String { "--" + String(rawValue.dropFirst(6).lowercased().map { $0 == "_" ? "-" : $0 }) }
 }

@@ -22,6 +22,8 @@ public enum Value: Sendable {
     public static func map(_ entries: [String: Value], of elem: GoType = .interface) -> Value {
         .map(Map(entries, elem: elem))
     }
+    /// A Go nil slice (see List.isNil).
+    public static func nilList(of elem: GoType = .interface) -> Value { .list(.nilSlice(of: elem)) }
 
     /// The dynamic Go type of the value.
     public var goType: GoType {
@@ -64,9 +66,20 @@ public struct List: Sendable {
     /// Methods of a named slice type (Helm's `.Capabilities.APIVersions` has `Has`): a value
     /// with methods is still a slice to every function that takes one, as in Go.
     public var methods: (@Sendable (String) -> GoFunction?)?
+    /// A Go nil slice (no backing array), which some functions return for "nothing"
+    /// (`regexFindAll` without a match, `rest` of an empty list, `concat` of empty lists).
+    /// Every function sees an empty list; only encoding/json and sigs.k8s.io/yaml write it
+    /// apart (`null`), and `%#v` and reflect.DeepEqual tell it from an empty slice.
+    public private(set) var isNil = false
     public init(_ items: [Value], elem: GoType = .interface, name: String? = nil,
                 methods: (@Sendable (String) -> GoFunction?)? = nil) {
         self.storage = .values(items); self.elem = elem; self.name = name; self.methods = methods
+    }
+    /// A nil slice of the given element type.
+    public static func nilSlice(of elem: GoType = .interface) -> List {
+        var l = List([], elem: elem)
+        l.isNil = true
+        return l
     }
     /// A Go []byte, kept as bytes: chart files can be megabytes.
     public init(bytes: [UInt8]) {
@@ -79,7 +92,10 @@ public struct List: Sendable {
             case .bytes(let b): return b.map { .uint(UInt64($0), .uint8) }
             }
         }
-        set { storage = .values(newValue) }
+        set {
+            storage = .values(newValue)
+            if !newValue.isEmpty { isNil = false }
+        }
     }
     /// The bytes of a []byte (or of a list of uint8 values).
     public var bytes: [UInt8]? {
@@ -111,9 +127,18 @@ public final class Map: @unchecked Sendable {
     public var methods: (@Sendable (String) -> GoFunction?)?
     /// Set while templates that share this map run side by side (see Freeze).
     var freeze: Freeze?
+    /// A Go nil map (`fromJson "null"`): read as an empty map, written `null` by encoding/json
+    /// and sigs.k8s.io/yaml; `set` on it is Go's "assignment to entry in nil map" (mergo, which
+    /// makes a new map for a nil one, fills it here: then it is no longer nil).
+    public var isNil: Bool { nilMap && entries.isEmpty }
+    private let nilMap: Bool
     public init(_ entries: [String: Value], elem: GoType = .interface, name: String? = nil,
                 methods: (@Sendable (String) -> GoFunction?)? = nil) {
-        self.entries = entries; self.elem = elem; self.name = name; self.methods = methods
+        self.entries = entries; self.elem = elem; self.name = name; self.methods = methods; self.nilMap = false
+    }
+    /// A nil map of the given value type.
+    public init(nilOf elem: GoType) {
+        self.entries = [:]; self.elem = elem; self.name = nil; self.methods = nil; self.nilMap = true
     }
     public var type: GoType { name.map { .named($0, .map) } ?? .map(.string, elem) }
 

@@ -87,12 +87,15 @@ public enum YAMLWriter {
                 try string(emitter, Base64.encode(bytes))
                 return
             }
+            // Through JSON a nil slice is null (toYaml); yaml.v3 (toYamlPretty) writes [] (scalarText).
+            if l.isNil { return try scalar(emitter, "null", YAML_PLAIN_SCALAR_STYLE) }
             yaml_sequence_start_event_initialize(&e, nil, nil, 1, l.items.isEmpty ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE)
             try emit(emitter, &e)
             for item in l.items { try node(emitter, item) }
             yaml_sequence_end_event_initialize(&e)
             try emit(emitter, &e)
         case .map(let m):
+            if m.isNil { return try scalar(emitter, "null", YAML_PLAIN_SCALAR_STYLE) }
             yaml_mapping_start_event_initialize(&e, nil, nil, 1, m.entries.isEmpty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)
             try emit(emitter, &e)
             for k in YAMLKeyOrder.v2.sorted(m.entries.keys) {
@@ -209,6 +212,9 @@ extension YAMLWriter {
     static func scalarText(_ v: Value) throws -> String {
         // yaml.v3 encodes Go floats itself (no JSON round trip): 'g', shortest.
         if case .float(let d, _) = v { return goFloat(d) }
+        // yaml.v3 writes a nil slice or map as an empty one: only pointers are null to it.
+        if case .list(let l) = v, l.isNil { return "[]" }
+        if case .map(let m) = v, m.isNil { return "{}" }
         var s = try marshal(v)
         if s.hasSuffix("\n") { s.removeLast() }
         return s

@@ -218,6 +218,20 @@ final class ChartCommandTests: XCTestCase {
         XCTAssertTrue(given.out.contains("\(repoURL)/nginx\t22.1.1"), given.out)
     }
 
+    /// --regexp is Go's regexp over each index line as it is (case-sensitive unless `(?i)`), and a
+    /// pattern Go refuses is helm's error, word for word.
+    func testSearchRepoRegexpIsGosRegexp() throws {
+        try configureRepository()
+        for pattern in ["(?i)RABBIT", "RABBIT", "[[:alpha:]]+mq", "(?<n>rab)", #"\pL"#, "broker$", "^$", "", "kube|nginx", #"\bmq\b"#] {
+            try assertSameAsHelm(["search", "repo", pattern, "--regexp", "-o", "json"])
+        }
+        for pattern in ["(", "a**", #"\C"#, "x{1001}", "(?=a)"] {
+            let h = try helm(["search", "repo", pattern, "-r"]), r = try hrctl(["search", "repo", pattern, "-r"])
+            XCTAssertEqual(r.code, h.code, pattern)
+            XCTAssertEqual(r.err, h.err, pattern)
+        }
+    }
+
     // MARK: dependency
 
     /// An umbrella chart with a repository dependency (a version range) and a file:// one.

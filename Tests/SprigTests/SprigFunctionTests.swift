@@ -132,4 +132,22 @@ extension SprigDifferentialTests {
             XCTAssertTrue("\($0)".hasSuffix("strings: negative Repeat count"))
         }
     }
+
+    /// goutils' WrapCustom counts bytes and sees one line: a newline is an ordinary character,
+    /// wrap keeps a long word whole, wrapWith cuts it ("ÄbC" is four bytes: three fit, "Äb").
+    /// Answers as helm v4.3.1 renders them.
+    func testWrapCountsBytesOverOneLine() throws {
+        XCTAssertEqual(try r(#"{{ wrapWith 3 "  pad  " "ÄbC" }}"#), "Äb  pad  C")
+        XCTAssertEqual(try r(#"{{ wrap 3 "abcdefgh ij" }}|{{ wrapWith 3 "|" "abcdefgh ij" }}"#), "abcdefgh\nij|abc|def|gh|ij")
+        XCTAssertEqual(try r(#"{{ wrap 5 "ab cd\nefghijk lm\n\nx" | quote }}"#), #""ab\ncd\nefghijk\nlm\n\nx""#)
+        XCTAssertEqual(try r(#"{{ wrap 4 "  leading  spaces   here " | quote }}|{{ wrap 0 "a b" | quote }}|{{ wrapWith 2 "" "abc de" | quote }}"#),
+                       #""leading\nspaces\nhere\n"|"a\nb"|"ab\nc\nde""#)
+    }
+
+    /// abbrevboth gives the text back for a right width under 4 (under 7 with a left offset)
+    /// before goutils could refuse it (helm v4.3.1's answers).
+    func testAbbrevbothKeepsTheTextForSmallWidths() throws {
+        XCTAssertEqual(try r(#"{{ abbrevboth -1 1 "ÄbC" }}|{{ abbrevboth 1 5 "abcdefghijkl" }}|{{ abbrevboth 2 6 "abcdefgh" }}"#), "ÄbC|abcdefghijkl|abcdefgh")
+        XCTAssertEqual(try r(#"{{ abbrevboth 0 5 "abcdefghijkl" }}|{{ abbrevboth 5 10 "abcdefghijklmnopqrstuvwxyz" }}"#), "ab...|...fghi...")
+    }
 }
