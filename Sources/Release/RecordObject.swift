@@ -1,4 +1,7 @@
 import Values
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A Secret or ConfigMap of the record drivers read from the API server's answer as it came:
 /// its metadata and type decoded, `data.release` left as the bytes between its quotes. The
@@ -31,7 +34,8 @@ struct RecordObject {
                     try HeaderScan.members(body, &q) { k, s, e in
                         guard k == "release", body[s] == UInt8(ascii: "\""), e - s >= 2 else { return }
                         let text = body[(s + 1)..<(e - 1)]
-                        if !text.contains(UInt8(ascii: "\\")) { o.release = text }
+                        let escaped = text.withUnsafeBufferPointer { b in b.baseAddress.map { memchr($0, Int32(UInt8(ascii: "\\")), b.count) != nil } ?? false }
+                        if !escaped { o.release = text }
                     }
                 default: break
                 }
