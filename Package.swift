@@ -138,7 +138,12 @@ let package = Package(
             "Kube", "Release", "Actions", "ChartSource", "Operator", "GoRegexp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "hrctl", dependencies: ["HrctlCLI", "CStack"]),
+        // The release binary (`make release`: static Swift runtime) is linked at a fixed address
+        // (non-PIE): as a PIE of this size it starts by applying ~138,000 relocations, a few ms of
+        // every command (issue 23's list/history rows). Not in debug builds: against the shared
+        // Swift runtime the loader warns about protected symbols on every start.
+        .executableTarget(name: "hrctl", dependencies: ["HrctlCLI", "CStack"],
+                          linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]),
         // `make bench`: engine throughput and memory on generated input, whole-process runs, and
         // side by side with the helm CLI on the genuine kube-apiserver.
         .executableTarget(name: "hrctl-bench", dependencies: ["GoTemplate", "Values", "YAML", "Engine", "Chart", "ChartSource", "KubeTestServer", "FileIO",

@@ -26,23 +26,16 @@ struct History: AsyncParsableCommand {
             return h
         }.suffix(max)
         if format != .table {
-            let items: [Value] = history.map { r in
-                var m: [String: Value] = ["revision": .int(Int64(r.version)), "updated": .string(r.info.lastDeployed), "status": .string(r.info.status.rawValue),
-                      "chart": .string(r.chartLabel), "app_version": .string(r.appVersion), "description": .string(r.info.description)]
-                if let rb = r.info.rollbackRevision { m["rollback_revision"] = .int(Int64(rb)) }
-                return .map(Map(m))
+            // helm's releaseInfo, field by field (rollback_revision is omitempty).
+            let rows: [[(String, Value)]] = history.map { r in
+                var row: [(String, Value)] = [("revision", .int(Int64(r.version))), ("updated", .string(r.info.lastDeployed)), ("status", .string(r.info.status.rawValue)),
+                                              ("chart", .string(r.chartLabel)), ("app_version", .string(r.appVersion))]
+                if let rb = r.info.rollbackRevision { row.append(("rollback_revision", .int(Int64(rb)))) }
+                row.append(("description", .string(r.info.description)))
+                return row
             }
-            if format == .json {
-                // encoding/json keeps helm's struct field order (YAML sorts them, as encoded).
-                let order = ["revision", "updated", "status", "chart", "app_version", "rollback_revision", "description"]
-                let objects = try items.map { item -> String in
-                    guard case .map(let m) = item else { return "" }
-                    return "{" + (try order.compactMap { k in try m.entries[k].map { "\"\(k)\":" + (try JSONEncoding.encode($0)) } }).joined(separator: ",") + "}"
-                }
-                Output.write(Array(("[" + objects.joined(separator: ",") + "]\n").utf8))
-                return
-            }
-            Output.write(Array(try format.encode(.list(items)).utf8))
+            let text = format == .json ? try StructJSON.encode(rows) : try format.encode(.list(rows.map { .map(Map(Dictionary(uniqueKeysWithValues: $0))) }))
+            Output.write(Array(text.utf8))
             return
         }
         // helm's table: ROLLBACK (blank unless the revision is a rollback) before DESCRIPTION.

@@ -70,12 +70,14 @@ struct List: AsyncParsableCommand {
         }
         func updated(_ r: Release) -> String { TimeText.goTime(r.info.lastDeployed)?.format(timeFormat ?? "2006-01-02 15:04:05.999999999 -0700 MST") ?? r.info.lastDeployed }
         if format != .table {
-            let items: [Value] = releases.map { r in
-                .map(["name": .string(r.name), "namespace": .string(r.namespace), "revision": .string(String(r.version)),
-                      "updated": .string(updated(r)), "status": .string(r.info.status.rawValue),
-                      "chart": .string(r.chartLabel), "app_version": .string(r.appVersion)])
+            // helm's releaseElement, field by field.
+            let rows: [[(String, Value)]] = releases.map { r in
+                [("name", .string(r.name)), ("namespace", .string(r.namespace)), ("revision", .string(String(r.version))),
+                 ("updated", .string(updated(r))), ("status", .string(r.info.status.rawValue)),
+                 ("chart", .string(r.chartLabel)), ("app_version", .string(r.appVersion))]
             }
-            Output.write(Array(try format.encode(.list(items)).utf8))
+            let text = format == .json ? try StructJSON.encode(rows) : try format.encode(.list(rows.map { .map(Map(Dictionary(uniqueKeysWithValues: $0))) }))
+            Output.write(Array(text.utf8))
             return
         }
         var rows = noHeaders ? [] : [["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"]]

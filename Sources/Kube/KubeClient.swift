@@ -153,6 +153,12 @@ public final class KubeClient: Sendable {
         }
     }
 
+    /// A GET whose answer is wanted as the server sent it, undecoded (with the same retries
+    /// and errors as `request`): for callers that read only part of a large answer.
+    public func requestBytes(_ path: String, query: [(String, String)] = [], accept: String? = nil) async throws -> [UInt8] {
+        try await send(.GET, path, query: query, accept: accept)
+    }
+
     /// A request whose answer is text, not JSON (a Pod's log).
     public func requestText(_ method: HTTPMethod, _ path: String, query: [(String, String)] = []) async throws -> String {
         String(decoding: try await send(method, path, query: query, accept: "*/*"), as: UTF8.self)

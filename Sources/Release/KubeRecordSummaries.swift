@@ -34,9 +34,8 @@ extension KubeRecordDriver {
         let fetched = try await KubeRecordDriver.concurrently(wanted, limit: 16) { job -> ReleaseSummary? in
             let (s, v) = job
             do {
-                let object = try await client.request(.GET, path(s.namespace) + "/" + RecordKey.make(s.name, v), query: at)
-                if kind == .secret, case .map(let o) = object, o.entries["type"]?.stringValue != "helm.sh/release.v1" { return nil }
-                guard let r = try? KubeRecordDriver.release(from: object, kind: kind, headerOnly: headersOnly) else { return nil }
+                let body = try await client.requestBytes(path(s.namespace) + "/" + RecordKey.make(s.name, v), query: at)
+                guard let r = try? KubeRecordDriver.release(fromBody: body, kind: kind, headerOnly: headersOnly) else { return nil }
                 return ReleaseSummary(latest: r, statuses: s.statuses.sorted { $0.version < $1.version })
             } catch let e as KubeAPIError where e.reason == .notFound {
                 return nil  // deleted since the list
@@ -67,16 +66,15 @@ extension KubeRecordDriver {
         }
         let probe = (versions.max() ?? 0) + 1
         let kind = self.kind, client = self.client, base = path(ns)
-        let fetched = try await KubeRecordDriver.concurrently(versions + [probe], limit: 16) { v -> (Int, Value?) in
-            do { return (v, try await client.request(.GET, base + "/" + RecordKey.make(name, v))) }
+        let fetched = try await KubeRecordDriver.concurrently(versions + [probe], limit: 16) { v -> (Int, [UInt8]?) in
+            do { return (v, try await client.requestBytes(base + "/" + RecordKey.make(name, v))) }
             catch let e as KubeAPIError where e.reason == .notFound { return (v, nil) }
         }
         var out: [Release] = []
-        for (v, object) in fetched {
-            if v == probe { if object != nil { return nil }; continue }
-            guard let object else { return nil }
-            if kind == .secret, case .map(let o) = object, o.entries["type"]?.stringValue != "helm.sh/release.v1" { continue }
-            if let r = try? KubeRecordDriver.release(from: object, kind: kind, headerOnly: headerOnly) { out.append(r) }
+        for (v, body) in fetched {
+            if v == probe { if body != nil { return nil }; continue }
+            guard let body else { return nil }
+            if let r = try? KubeRecordDriver.release(fromBody: body, kind: kind, headerOnly: headerOnly) { out.append(r) }
         }
         return out
     }

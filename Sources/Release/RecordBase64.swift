@@ -19,6 +19,12 @@ enum RecordBase64 {
         return Base64.decode(text)
     }
 
+    /// The same over the text's bytes.
+    static func decode(_ text: ArraySlice<UInt8>) -> Result<[UInt8], Base64.DecodeError> {
+        if let fast = text.withUnsafeBufferPointer({ fastDecode($0) }) { return .success(fast) }
+        return Base64.decode(String(decoding: text, as: UTF8.self))
+    }
+
     static func fastDecode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let n = input.count
         guard n % 4 == 0 else { return nil }

@@ -3,6 +3,7 @@ import XCTest
 import KubeTestServer
 import Kube
 import Release
+import Values
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,6 +72,29 @@ final class ReleaseCommandTests: XCTestCase {
     }
 
     func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
+
+    /// `list -o json` and `history -o json` print helm's structs: fields in helm's order (not
+    /// sorted as a map's keys) and `<`, `>`, `&` escaped, as helm v4.3.1 printed these records.
+    func testListAndHistoryJSONKeepHelmsFieldOrderAndEscapes() async throws {
+        let access = try KubeConfig.load(explicitPath: kubeconfig, environment: [:]).resolve(context: nil, namespace: nil)
+        let client = try KubeClient(access: access)
+        let storage = ReleaseStorage(client: client)
+        for (v, status, description, rollback) in [(1, "superseded", #"a <b> & \"c\""#, ""), (2, "deployed", "Rollback to 1", #","rollback_revision":1"#)] {
+            let text = #"{"name":"esc","namespace":"default","version":\#(v),"info":{"status":"\#(status)","description":"\#(description)","#
+                + #""first_deployed":"2026-12-07T22:44:25.525882219Z","last_deployed":"2026-12-07T22:44:2\#(v).5Z"\#(rollback)},"#
+                + #""chart":{"metadata":{"name":"c","version":"1.0.0","appVersion":"1<2&3"}}}"#
+            try await storage.create(try Release(json: try JSON.decode(text)))
+        }
+        try await client.shutdown()
+        var r = try hrctl("history", "esc", "-n", "default", "-o", "json")
+        XCTAssertEqual(r.out, #"[{"revision":1,"updated":"2026-12-07T22:44:21.5Z","status":"superseded","chart":"c-1.0.0","app_version":"1\u003c2\u00263","description":"a \u003cb\u003e \u0026 \"c\""},"#
+                       + #"{"revision":2,"updated":"2026-12-07T22:44:22.5Z","status":"deployed","chart":"c-1.0.0","app_version":"1\u003c2\u00263","rollback_revision":1,"description":"Rollback to 1"}]"# + "\n", r.err)
+        r = try hrctl("list", "-n", "default", "-o", "json")
+        XCTAssertEqual(r.out, #"[{"name":"esc","namespace":"default","revision":"2","updated":"2026-12-07 22:44:22.5 +0000 UTC","status":"deployed","chart":"c-1.0.0","app_version":"1\u003c2\u00263"}]"# + "\n", r.err)
+        // YAML goes through a map in helm: sorted, unescaped.
+        r = try hrctl("list", "-n", "default", "-o", "yaml")
+        XCTAssertEqual(r.out, "- app_version: 1<2&3\n  chart: c-1.0.0\n  name: esc\n  namespace: default\n  revision: \"2\"\n  status: deployed\n  updated: 2026-12-07 22:44:22.5 +0000 UTC\n", r.err)
+    }
 
     func testInstallUpgradeRollbackAndDeleteThroughTheCommandLine() throws {
         var r = try hrctl("apply", "-f", release)
