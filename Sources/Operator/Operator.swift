@@ -96,8 +96,8 @@ public final class Operator: @unchecked Sendable {
     /// Campaigns for the lease and, while holding it, reconciles; returns after `stop()`.
     public func run() async throws {
         // One tenant's template may not hold a worker forever: renders get a wall-time limit
-        // unless HRCTL_RENDER_TIMEOUT gave one.
-        if RenderLimits.current.renderTimeout == nil { RenderLimits.current.renderTimeout = Operator.defaultRenderTimeout }
+        // unless --render-timeout or HRCTL_RENDER_TIMEOUT gave one (0: none).
+        if !RenderLimits.current.renderTimeoutGiven { RenderLimits.current.renderTimeout = Operator.defaultRenderTimeout }
         await state.setReadyStandby()
         if config.scaleOut { return await share() }
         while await !state.stopping {

@@ -18,6 +18,8 @@ public struct RenderLimits: Sendable, Equatable {
     public var maxOutputBytes = 256 << 20
     /// Wall time of one render; nil for none (the operator sets one when none is given).
     public var renderTimeout: Duration?
+    /// Whether a flag or the environment set `renderTimeout`, 0 (no limit) included.
+    public var renderTimeoutGiven = false
 
     public init() {}
 
@@ -68,6 +70,7 @@ public struct RenderLimits: Sendable, Equatable {
         if let v = value(.time) {
             guard let ns = GoDuration.parse(v), ns >= 0 else { throw fail(.time, v, "want a duration such as 30s or 2m") }
             renderTimeout = ns == 0 ? nil : .nanoseconds(ns)
+            renderTimeoutGiven = true
         }
     }
 
