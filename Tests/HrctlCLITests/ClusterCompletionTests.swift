@@ -10,11 +10,8 @@ final class ClusterCompletionTests: XCTestCase {
     var kubeconfig = ""
 
     override func setUpWithError() throws {
-        server = try KubeTestServer()
-        let port = try server.start()
-        dir = (try CLIRunner.temp("completion-\(port)/x", "") as NSString).deletingLastPathComponent
-        kubeconfig = dir + "/kubeconfig"
-        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let cluster = try LoopbackCluster.start("completion")
+        server = cluster.server; dir = cluster.dir; kubeconfig = cluster.kubeconfig
     }
 
     override func tearDown() { server?.stop() }

@@ -14,11 +14,8 @@ final class HelmInteropTests: XCTestCase {
     override func setUpWithError() throws {
         let probe = try Self.python(["-c", "import helm_python"])
         if probe.code != 0 { throw XCTSkip("helm-python-sdk is not installed (.ci/run installs it with pip)") }
-        server = try KubeTestServer()
-        let port = try server.start()
-        dir = (try CLIRunner.temp("interop-\(port)/x", "") as NSString).deletingLastPathComponent
-        kubeconfig = dir + "/kubeconfig"
-        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let cluster = try LoopbackCluster.start("interop")
+        server = cluster.server; dir = cluster.dir; kubeconfig = cluster.kubeconfig
     }
 
     override func tearDown() { server?.stop() }

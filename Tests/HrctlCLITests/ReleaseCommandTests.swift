@@ -18,12 +18,8 @@ final class ReleaseCommandTests: XCTestCase {
     var release = ""
 
     override func setUpWithError() throws {
-        server = try KubeTestServer()
-        let port = try server.start()
-        dir = try CLIRunner.temp("releases-\(port)/x", "")
-        dir = (dir as NSString).deletingLastPathComponent
-        kubeconfig = dir + "/kubeconfig"
-        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let cluster = try LoopbackCluster.start("releases")
+        server = cluster.server; dir = cluster.dir; kubeconfig = cluster.kubeconfig
         let shop = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Fixtures/charts/shop"
         XCTAssertEqual(try hrctl("package", shop, "-d", dir + "/repo").code, 0)
         XCTAssertEqual(try hrctl("package", shop, "-d", dir + "/repo", "--version", "1.1.0", "--app-version", "2.1").code, 0)

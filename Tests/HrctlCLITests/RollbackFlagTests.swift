@@ -14,11 +14,8 @@ final class RollbackFlagTests: XCTestCase {
     let chart = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Fixtures/charts/applymethod"
 
     override func setUpWithError() throws {
-        server = try KubeTestServer()
-        let port = try server.start()
-        dir = (try CLIRunner.temp("rollback-flags-\(port)/x", "") as NSString).deletingLastPathComponent
-        kubeconfig = dir + "/kubeconfig"
-        try server.credentials.kubeconfig(url: server.url(port: port)).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let cluster = try LoopbackCluster.start("rollback-flags")
+        server = cluster.server; dir = cluster.dir; kubeconfig = cluster.kubeconfig
     }
 
     override func tearDown() { server?.stop() }
