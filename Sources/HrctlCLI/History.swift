@@ -34,7 +34,7 @@ struct History: AsyncParsableCommand {
                 row.append(("description", .string(r.info.description)))
                 return row
             }
-            let text = format == .json ? try StructJSON.encode(rows) : try format.encode(.list(rows.map { .map(Map(Dictionary(uniqueKeysWithValues: $0))) }))
+            let text = try format.encode(rows: rows)
             Output.write(Array(text.utf8))
             return
         }

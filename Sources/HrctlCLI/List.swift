@@ -76,7 +76,7 @@ struct List: AsyncParsableCommand {
                  ("updated", .string(updated(r))), ("status", .string(r.info.status.rawValue)),
                  ("chart", .string(r.chartLabel)), ("app_version", .string(r.appVersion))]
             }
-            let text = format == .json ? try StructJSON.encode(rows) : try format.encode(.list(rows.map { .map(Map(Dictionary(uniqueKeysWithValues: $0))) }))
+            let text = try format.encode(rows: rows)
             Output.write(Array(text.utf8))
             return
         }

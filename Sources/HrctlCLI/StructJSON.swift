@@ -18,3 +18,10 @@ enum StructJSON {
         return out + "]\n"
     }
 }
+
+extension OutputFormat {
+    /// Rows of helm's structs in this format: JSON in the structs' field order, YAML sorted.
+    func encode(rows: [[(String, Value)]]) throws -> String {
+        self == .json ? try StructJSON.encode(rows) : try encode(.list(rows.map { .map(Map(Dictionary(uniqueKeysWithValues: $0))) }))
+    }
+}
