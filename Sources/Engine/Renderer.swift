@@ -42,7 +42,9 @@ public struct RenderError: Error, CustomStringConvertible, Sendable {
 /// per chart, `.Release`, `.Chart`, `.Capabilities`, `.Files` and `.Template`.
 public enum Renderer {
     struct Renderable {
-        let text: String
+        /// The file's bytes as the chart holds them: the aliases of one subchart share them,
+        /// and the parser reads bytes, so no per-alias String is made.
+        let text: [UInt8]
         let vals: Map
         let basePath: String
     }
@@ -114,8 +116,8 @@ public enum Renderer {
             let childTop = collect(child, parentValues: values, release: release, caps: caps, into: &tpls, extra: nil)
             subcharts.entries[child.name] = .map(childTop)
         }
-        var templates = chart.templates.map { ($0.name, $0.text) }
-        if let extra { templates.removeAll { $0.0 == extra.0 }; templates.append(extra) }
+        var templates = chart.templates.map { ($0.name, $0.data) }
+        if let extra { templates.removeAll { $0.0 == extra.0 }; templates.append((extra.0, Array(extra.1.utf8))) }
         for (name, text) in templates {
             if chart.isLibrary && !baseName(name).hasPrefix("_") { continue }
             tpls[chart.fullPath + "/" + name] = Renderable(text: text, vals: next, basePath: chart.fullPath + "/templates")
@@ -362,7 +364,7 @@ enum ParallelParse {
     /// Each distinct text is parsed once (an umbrella chart holds the same subchart under
     /// many aliases); the other files with that text get the same nodes under their own names.
     /// A text that fails to parse is parsed again under each name, for the name in its error.
-    static func run(set: TemplateSet, names: [String], texts: [String]) -> [Outcome] {
+    static func run(set: TemplateSet, names: [String], texts: [[UInt8]]) -> [Outcome] {
         let functions = set.funcs.keys.sorted().joined(separator: " ")
         let slots = Slots<Outcome>(names.count, .failure(ParseError(message: "not parsed")))
         let keys = texts.map(TextKey.init)
@@ -378,7 +380,7 @@ enum ParallelParse {
         }
         let parse: @Sendable (Int) -> Void = { i in
             let r: Outcome
-            do { r = .success(try set.parseDetached(name: names[i], text: texts[i])) }
+            do { r = .success(try set.parseDetached(name: names[i], bytes: texts[i])) }
             catch let e as ParseError { r = .failure(e) }
             catch { r = .failure(ParseError(message: "\(error)")) }
             (slots.base + i).pointee = r
@@ -413,11 +415,11 @@ extension ParallelParse {
     /// all of it on every lookup and store (five times per template, a few percent of a
     /// kube-prometheus-stack render).
     struct TextKey: Hashable, Sendable {
-        let text: String
+        let text: [UInt8]
         let digest: Int
-        init(_ text: String) {
+        init(_ text: [UInt8]) {
             var h = Hasher()
-            h.combine(text)
+            text.withUnsafeBytes { h.combine(bytes: $0) }
             self.text = text
             digest = h.finalize()
         }
@@ -447,14 +449,14 @@ extension ParallelParse {
         }
 
         func keep(_ p: TemplateSet.Parsed, for key: TextKey, functions: String) {
-            let size = key.text.utf8.count
+            let size = key.text.count
             guard size < limit / 4 else { return }
             lock.withLock { _ in
                 if functions != self.functions { entries = [:]; held = 0; self.functions = functions }
                 clock += 1
                 if entries.updateValue(Entry(parsed: p, used: clock), forKey: key) == nil { held += size }
                 while held > limit, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
-                    held -= oldest.key.text.utf8.count
+                    held -= oldest.key.text.count
                     entries[oldest.key] = nil
                 }
             }
