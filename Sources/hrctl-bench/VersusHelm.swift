@@ -79,14 +79,6 @@ struct SideBySide {
     var helm: [ChildRun] = []
     var note = ""
 
-    /// `rounds` runs of each tool with the same arguments, alternating which goes first.
-    mutating func alternate(_ hrctlPath: String, _ helmPath: String, _ args: [String], rounds: Int) {
-        for r in 0..<rounds {
-            if r % 2 == 0 { hrctl.append(Child.run([hrctlPath] + args)); helm.append(Child.run([helmPath] + args)) }
-            else { helm.append(Child.run([helmPath] + args)); hrctl.append(Child.run([hrctlPath] + args)) }
-        }
-    }
-
     var row: String {
         let hm = median(hrctl.map(\.ms)), gm = median(helm.map(\.ms))
         let hr = hrctl.compactMap(\.rssMiB), gr = helm.compactMap(\.rssMiB)
@@ -120,7 +112,10 @@ enum VersusHelm {
             for (label, extra) in [("default values", [String]()), ("values-custom.yaml", ["--values", kps + "/values-custom.yaml"])] {
                 var row = SideBySide(label: "  kube-prometheus-stack 88.5.3, \(label)")
                 let args = ["template", "demo", kps + "/chart", "--namespace", "apps"] + extra
-                row.alternate(hrctl, helm, args, rounds: rounds)
+                for r in 0..<rounds {
+                    if r % 2 == 0 { row.hrctl.append(Child.run([hrctl] + args)); row.helm.append(Child.run([helm] + args)) }
+                    else { row.helm.append(Child.run([helm] + args)); row.hrctl.append(Child.run([hrctl] + args)) }
+                }
                 print(row.row)
             }
         } else {
@@ -164,7 +159,11 @@ enum VersusHelm {
         var again: [(label: String, ratio: Double, hrctl: Double, helm: Double)] = []
         for c in perCase.sorted(by: { $0.ratio > $1.ratio }).prefix(8) {
             var row = SideBySide(label: c.label)
-            row.alternate(hrctl, helm, cases[c.index], rounds: rounds)
+            let args = cases[c.index]
+            for r in 0..<rounds {
+                if r % 2 == 0 { row.hrctl.append(Child.run([hrctl] + args)); row.helm.append(Child.run([helm] + args)) }
+                else { row.helm.append(Child.run([helm] + args)); row.hrctl.append(Child.run([hrctl] + args)) }
+            }
             let hm = median(row.hrctl.map(\.ms)), gm = median(row.helm.map(\.ms))
             if gm > 0 { again.append((c.label, hm / gm, hm, gm)) }
         }
@@ -204,7 +203,10 @@ enum VersusHelm {
             same = "output not compared"
         }
         var row = SideBySide(label: "  umbrella of 100 nginx subcharts")
-        row.alternate(hrctl, helm, args, rounds: rounds)
+        for r in 0..<rounds {
+            if r % 2 == 0 { row.hrctl.append(Child.run([hrctl] + args)); row.helm.append(Child.run([helm] + args)) }
+            else { row.helm.append(Child.run([helm] + args)); row.hrctl.append(Child.run([hrctl] + args)) }
+        }
         row.note = " (\(same))"
         print(row.row)
     }

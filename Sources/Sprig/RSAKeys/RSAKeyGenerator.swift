@@ -1,3 +1,4 @@
+import Foundation
 import SwiftASN1
 
 /// RSA private keys (e = 65537) as PKCS#1 DER, the form Go's x509.MarshalPKCS1PrivateKey
