@@ -42,9 +42,7 @@ public struct RenderError: Error, CustomStringConvertible, Sendable {
 /// per chart, `.Release`, `.Chart`, `.Capabilities`, `.Files` and `.Template`.
 public enum Renderer {
     struct Renderable {
-        /// The file's bytes as the chart holds them: the aliases of one subchart share them,
-        /// and the parser reads bytes, so no per-alias String is made.
-        let text: [UInt8]
+        let text: String
         let vals: Map
         let basePath: String
     }
@@ -116,8 +114,8 @@ public enum Renderer {
             let childTop = collect(child, parentValues: values, release: release, caps: caps, into: &tpls, extra: nil)
             subcharts.entries[child.name] = .map(childTop)
         }
-        var templates = chart.templates.map { ($0.name, $0.data) }
-        if let extra { templates.removeAll { $0.0 == extra.0 }; templates.append((extra.0, Array(extra.1.utf8))) }
+        var templates = chart.templates.map { ($0.name, $0.text) }
+        if let extra { templates.removeAll { $0.0 == extra.0 }; templates.append(extra) }
         for (name, text) in templates {
             if chart.isLibrary && !baseName(name).hasPrefix("_") { continue }
             tpls[chart.fullPath + "/" + name] = Renderable(text: text, vals: next, basePath: chart.fullPath + "/templates")
@@ -364,7 +362,7 @@ enum ParallelParse {
     /// Each distinct text is parsed once (an umbrella chart holds the same subchart under
     /// many aliases); the other files with that text get the same nodes under their own names.
     /// A text that fails to parse is parsed again under each name, for the name in its error.
-    static func run(set: TemplateSet, names: [String], texts: [[UInt8]]) -> [Outcome] {
+    static func run(set: TemplateSet, names: [String], texts: [String]) -> [Outcome] {
         let functions = set.funcs.keys.sorted().joined(separator: " ")
         let slots = Slots<Outcome>(names.count, .failure(ParseError(message: "not parsed")))
         let keys = texts.map(TextKey.init)
@@ -380,7 +378,7 @@ enum ParallelParse {
         }
         let parse: @Sendable (Int) -> Void = { i in
             let r: Outcome
-            do { r = .success(try set.parseDetached(name: names[i], bytes: texts[i])) }
+            do { r = .success(try set.parseDetached(name: names[i], text: texts[i])) }
             catch let e as ParseError { r = .failure(e) }
             catch { r = .failure(ParseError(message: "\(error)")) }
             (slots.base + i).pointee = r
@@ -415,11 +413,11 @@ extension ParallelParse {
     /// all of it on every lookup and store (five times per template, a few percent of a
     /// kube-prometheus-stack render).
     struct TextKey: Hashable, Sendable {
-        let text: [UInt8]
+        let text: String
         let digest: Int
-        init(_ text: [UInt8]) {
+        init(_ text: String) {
             var h = Hasher()
-            text.withUnsafeBytes { h.combine(bytes: $0) }
+            h.combine(text)
             self.text = text
             digest = h.finalize()
         }
@@ -449,14 +447,14 @@ extension ParallelParse {
         }
 
         func keep(_ p: TemplateSet.Parsed, for key: TextKey, functions: String) {
-            let size = key.text.count
+            let size = key.text.utf8.count
             guard size < limit / 4 else { return }
             lock.withLock { _ in
                 if functions != self.functions { entries = [:]; held = 0; self.functions = functions }
                 clock += 1
                 if entries.updateValue(Entry(parsed: p, used: clock), forKey: key) == nil { held += size }
                 while held > limit, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
-                    held -= oldest.key.text.count
+                    held -= oldest.key.text.utf8.count
                     entries[oldest.key] = nil
                 }
             }

@@ -87,13 +87,8 @@ public final class TemplateSet: @unchecked Sendable {
 
     /// Parses `text` as template `name` against this set's functions without changing the set.
     public func parseDetached(name: String, text: String) throws -> Parsed {
-        try parseDetached(name: name, bytes: Array(text.utf8))
-    }
-
-    /// The same for a text held as bytes (a chart file's), parsed without a copy.
-    public func parseDetached(name: String, bytes: [UInt8]) throws -> Parsed {
         let funcs = self.funcs
-        var parser = Parser(name: name, text: bytes, hasFunction: { funcs[$0] != nil })
+        var parser = Parser(name: name, text: Array(text.utf8), hasFunction: { funcs[$0] != nil })
         let (main, defined) = try parser.parse()
         return Parsed(main: main, defined: defined)
     }

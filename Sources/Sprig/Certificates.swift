@@ -32,7 +32,7 @@ enum CertificateFunctions {
     }
 
     static func rsaKey(bits: Int) throws -> Key {
-        let k = try RSAKeys.make(bits: bits)
+        let k = try RSAKeyPool.shared.take(bits: bits)
         return Key(certKey: Certificate.PrivateKey(k), pem: k.pemRepresentation)
     }
 

@@ -11,14 +11,10 @@ public enum Value: Sendable {
     case float(Double, GoType = .float64)
     case complex(Double, Double)
     case string(GoString)
-    /// Boxed, as is `function`: the two large payloads (about 50 bytes each) would make every
-    /// value that size, and a value's size is what a values tree costs per entry (an umbrella
-    /// of 100 subcharts holds 200 copies of its subchart's defaults). Unboxed, a value is 17
-    /// bytes.
-    indirect case list(List)
+    case list(List)
     case map(Map)
     case object(any GoObject)
-    indirect case function(GoFunction)
+    case function(GoFunction)
 
     public static func list(_ items: [Value], of elem: GoType = .interface) -> Value {
         .list(List(items, elem: elem))

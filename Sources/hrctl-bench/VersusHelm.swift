@@ -136,7 +136,7 @@ enum VersusHelm {
         }
         var hrctlMs = 0.0, helmMs = 0.0, hrctlRSS = 0.0, helmRSS = 0.0
         var measured = true
-        var perCase: [(label: String, ratio: Double, hrctl: Double, helm: Double, index: Int)] = []
+        var perCase: [(label: String, ratio: Double, hrctl: Double, helm: Double)] = []
         for (i, args) in cases.enumerated() {
             let a: ChildRun, b: ChildRun
             if i % 2 == 0 { a = Child.run([hrctl] + args); b = Child.run([helm] + args) }
@@ -144,7 +144,7 @@ enum VersusHelm {
             hrctlMs += a.ms; helmMs += b.ms
             if let r = a.rssMiB, let g = b.rssMiB { hrctlRSS = max(hrctlRSS, r); helmRSS = max(helmRSS, g) } else { measured = false }
             let chart = args[2].split(separator: "/").dropLast().last.map(String.init) ?? args[2]
-            if b.ms > 0 { perCase.append((chart + (args.contains("--values") ? " custom" : ""), a.ms / b.ms, a.ms, b.ms, i)) }
+            if b.ms > 0 { perCase.append((chart + (args.contains("--values") ? " custom" : ""), a.ms / b.ms, a.ms, b.ms)) }
         }
         var s = padded("  whole corpus (\(cases.count) cases, one pass each)", 50) + " hrctl \(fixed(hrctlMs / 1000, 2)) s"
         if measured { s += " \(fixed(hrctlRSS, 1)) MiB" }
@@ -153,24 +153,9 @@ enum VersusHelm {
         s += " | wall \(helmMs > 0 ? fixed(hrctlMs / helmMs, 2) : "?")x"
         if measured && helmRSS > 0 { s += ", peak memory \(fixed(hrctlRSS / helmRSS, 2))x" }
         print(s)
-        // One run per case is noisy for cases of a few tens of milliseconds: the eight worst
-        // ratios of that pass are measured again, medians of `rounds` alternating runs, and the
-        // worst of those is the row's answer to "every chart at ≤ 0.5× helm's wall".
-        var again: [(label: String, ratio: Double, hrctl: Double, helm: Double)] = []
-        for c in perCase.sorted(by: { $0.ratio > $1.ratio }).prefix(8) {
-            var row = SideBySide(label: c.label)
-            let args = cases[c.index]
-            for r in 0..<rounds {
-                if r % 2 == 0 { row.hrctl.append(Child.run([hrctl] + args)); row.helm.append(Child.run([helm] + args)) }
-                else { row.helm.append(Child.run([helm] + args)); row.hrctl.append(Child.run([hrctl] + args)) }
-            }
-            let hm = median(row.hrctl.map(\.ms)), gm = median(row.helm.map(\.ms))
-            if gm > 0 { again.append((c.label, hm / gm, hm, gm)) }
-        }
-        let worst = again.sorted { $0.ratio > $1.ratio }
-        print("    worst cases, measured again (medians of \(rounds)): " + worst.prefix(4).map { "\($0.label) \(fixed($0.ratio, 2))x (\(fixed($0.hrctl, 0)) vs \(fixed($0.helm, 0)) ms)" }.joined(separator: ", "))
-        let over = perCase.filter { c in (again.first { $0.label == c.label }?.ratio ?? c.ratio) > 0.5 }
-        print("    cases above 0.5x helm's wall: \(over.count) of \(perCase.count)" + (over.isEmpty ? "" : " (" + over.map(\.label).joined(separator: ", ") + ")"))
+        // Each case against its own helm run: the worst ratios (one run each, so noisy).
+        let worst = perCase.sorted { $0.ratio > $1.ratio }.prefix(3)
+        print("    worst single cases: " + worst.map { "\($0.label) \(fixed($0.ratio, 2))x (\(fixed($0.hrctl, 0)) vs \(fixed($0.helm, 0)) ms)" }.joined(separator: ", "))
         umbrella(hrctl: hrctl, helm: helm, shared: shared)
     }
 

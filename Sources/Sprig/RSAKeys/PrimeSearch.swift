@@ -1,5 +1,3 @@
-import Foundation
-
 /// Random primes for RSA keys: a random odd start with its two top bits set (so the product of
 /// two has exactly twice the bits), a sieve over the odd numbers after it by every prime below
 /// 2^20 (about 92 in 100 candidates never reach an exponentiation), then Miller–Rabin: base 2
@@ -54,21 +52,6 @@ enum PrimeSearch {
             start.setBit(0)
             if let p = search(from: start, bits: bits, e: e) { return p }
         }
-    }
-
-    /// Two primes as `prime` makes them, searched side by side: a key's two searches are
-    /// independent, so on a machine with a core to spare the key takes the time of one search
-    /// (the chart waits for its key), and no more work is done than one after the other.
-    static func pair(bits: Int, e: UInt) -> (BigInteger, BigInteger) {
-        final class Slot: @unchecked Sendable { var prime: BigInteger? }
-        let other = Slot(), done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            other.prime = prime(bits: bits, e: e)
-            done.signal()
-        }
-        let first = prime(bits: bits, e: e)
-        done.wait()
-        return (first, other.prime!)
     }
 
     /// The first number start + 2i (i < window) that survives the sieve and the tests.

@@ -1,4 +1,3 @@
-import Foundation
 import SwiftASN1
 
 /// RSA private keys (e = 65537) as PKCS#1 DER, the form Go's x509.MarshalPKCS1PrivateKey
@@ -17,7 +16,8 @@ enum RSAKeyGenerator {
         precondition(supports(bits: bits))
         let e = BigInteger(Self.e)
         while true {
-            var (p, q) = PrimeSearch.pair(bits: bits / 2, e: Self.e)
+            var p = PrimeSearch.prime(bits: bits / 2, e: Self.e)
+            var q = PrimeSearch.prime(bits: bits / 2, e: Self.e)
             // p > q (the CRT coefficient is q^-1 mod p), and far apart: |p - q| > 2^(bits/2 - 100).
             if p < q { swap(&p, &q) }
             guard (p - q).bitWidth > bits / 2 - 100 else { continue }
